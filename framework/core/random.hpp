@@ -1,0 +1,55 @@
+/// Seeded random streams, passed explicitly. There is no global engine.
+///
+/// Seed tree: every stream is `Rng(derive_seed(run_seed, stream_name, index))`, where
+/// `derive_seed` hashes the run seed, the stream's name and an index with SplitMix64. Streams
+/// used by a run:
+///   "split"      validation hold-out and the train_size subset
+///   "data_order" the per-epoch shuffle of training samples
+///   "init"       parameter initialisation, index = dense layer number
+///   "dropout"    dropout masks, index = position of the dropout layer in the network
+/// Changing how one stream is consumed leaves every other stream unchanged.
+///
+/// The generator is xoshiro256** (Blackman and Vigna 2018); uniform and normal variates are
+/// computed here, not by <random> distributions, so numbers are identical on every platform.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace reglab {
+
+/// SplitMix64 finaliser: a bijective 64-bit mix.
+std::uint64_t splitmix64(std::uint64_t x);
+
+/// The seed of stream `name`/`index` of a run seeded with `seed`.
+std::uint64_t derive_seed(std::uint64_t seed, std::string_view name, std::uint64_t index = 0);
+
+/// xoshiro256** generator with platform-independent variates.
+class Rng {
+ public:
+  /// Seeds the state by running SplitMix64 from `seed`.
+  explicit Rng(std::uint64_t seed);
+  /// The stream `name`/`index` of a run seeded with `seed`.
+  static Rng stream(std::uint64_t seed, std::string_view name, std::uint64_t index = 0);
+
+  std::uint64_t next_u64();
+  /// Uniform in [0, 1) with 24 random bits.
+  float uniform();
+  /// Uniform in [0, 1) with 53 random bits.
+  double uniform_double();
+  /// Standard normal (Box-Muller, both variates used).
+  double normal();
+  /// Uniform integer in [0, n), unbiased (Lemire's method). Precondition: n > 0.
+  std::uint64_t below(std::uint64_t n);
+  /// Fisher-Yates shuffle of `v`.
+  void shuffle(std::vector<std::uint32_t>& v);
+
+ private:
+  std::uint64_t s_[4];
+  bool has_spare_ = false;
+  double spare_ = 0.0;
+};
+
+}  // namespace reglab

@@ -1,0 +1,85 @@
+/// Datasets and splits.
+///
+/// A Dataset keeps images as uint8 rows (one row per sample, pixels in the file's order) and
+/// labels as uint8; batches are converted to float in [0, 1] by `gather_batch`. Splits are index
+/// lists into a Dataset, so holding out a validation set or taking a subset copies no pixels.
+///
+/// Datasets by name (`data.dataset`):
+///   fashion-mnist  IDX files of the Debian package dataset-fashion-mnist
+///                  (default path /usr/share/datasets/fashion-mnist, override with `path`)
+///   mnist          user-supplied MNIST IDX files in `path` (same file names as Fashion-MNIST)
+///   idx            any IDX image/label files: `train_images`, `train_labels`, `test_images`,
+///                  `test_labels`
+///   synthetic      a small generated set for fast tests (`train_samples`, `test_samples`,
+///                  `features`, `classes`, `noise`)
+/// In a directory, each file may be gzip-compressed (`NAME.gz`) or raw (`NAME`).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "framework/core/registry.hpp"
+#include "framework/core/tensor.hpp"
+
+namespace reglab::experiment {
+class OptionReader;
+}
+
+namespace reglab::data {
+
+struct Dataset {
+  ByteMatrix images;   ///< samples x features
+  LabelVector labels;  ///< samples
+  std::size_t classes = 0;
+  std::vector<std::size_t> sample_shape;  ///< e.g. {28, 28}
+  std::size_t size() const { return labels.size(); }
+  std::size_t features() const { return images.shape()[1]; }
+};
+
+/// A data file used by a run, with its SHA-256 (of the file as stored, before decompression).
+struct DataFile {
+  std::string path;
+  std::string sha256;
+};
+
+/// A train/test pair as provided by a dataset source, before splitting.
+struct Source {
+  std::string description;  ///< e.g. "fashion-mnist from /usr/share/datasets/fashion-mnist"
+  Dataset train;
+  Dataset test;
+  std::vector<DataFile> files;
+};
+
+/// Sample indices into a Dataset.
+struct Split {
+  const Dataset* dataset = nullptr;
+  std::vector<std::uint32_t> indices;
+  std::size_t size() const { return indices.size(); }
+};
+
+/// The three splits a run uses. `validation` may be empty.
+struct Splits {
+  Split train;
+  Split validation;
+  Split test;
+};
+
+/// A factory reads its own options (everything except `dataset`, `train_size`,
+/// `validation_size`) and loads the data; it throws DataError naming the file on bad data.
+using DatasetRegistry = Registry<Source(experiment::OptionReader&)>;
+const DatasetRegistry& dataset_registry();
+
+/// Holds out `validation_size` random training samples, then keeps a random subset of
+/// `train_size` of the rest (0 = all), both drawn from the "split" stream of `seed`. Indices in
+/// each split are sorted. Throws ConfigError-free DataError if the sizes exceed the data.
+Splits make_splits(const Source& source, std::size_t train_size, std::size_t validation_size,
+                   std::uint64_t seed);
+
+/// Converts samples `indices[0..n)` of `dataset` into rows [0, n) of `x` (scaled by 1/255) and
+/// writes their labels into `labels[0..n)`. `x` must have at least n rows and features() columns.
+void gather_batch(const Dataset& dataset, const std::uint32_t* indices, std::size_t n, Matrix& x,
+                  std::uint8_t* labels);
+
+}  // namespace reglab::data

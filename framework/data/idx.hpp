@@ -1,0 +1,34 @@
+/// Reader for the IDX format of the MNIST family (LeCun et al.), gzip-compressed or raw.
+///
+/// Format: big-endian magic 0x0000TTDD (TT = 0x08 unsigned byte, DD = number of dimensions),
+/// DD big-endian uint32 dimension sizes, then the data. Only unsigned-byte files are accepted.
+/// Every check failure throws DataError naming the file: bad magic, unsupported type, zero or
+/// absurd dimensions, size that does not match the header (truncated or trailing bytes), corrupt
+/// gzip stream.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace reglab::data {
+
+struct IdxArray {
+  std::vector<std::size_t> dims;
+  std::vector<std::uint8_t> data;  ///< product(dims) bytes
+};
+
+/// Reads the whole file, decompressing it if it starts with the gzip magic.
+IdxArray read_idx(const std::string& path);
+
+/// Reads an image file (3 dims: count, rows, cols) and a label file (1 dim: count) and checks that
+/// the counts agree and every label is < `classes`.
+struct IdxPair {
+  IdxArray images;
+  IdxArray labels;
+};
+IdxPair read_idx_pair(const std::string& images_path, const std::string& labels_path,
+                      std::size_t classes);
+
+}  // namespace reglab::data

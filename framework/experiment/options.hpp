@@ -1,0 +1,123 @@
+/// Typed, validating access to configuration values.
+///
+/// `ConfigNode` wraps one node of a parsed YAML document together with its key path
+/// ("regularizers[1].rate") and its source (the file, or the command-line override that set it),
+/// so every error names file, line, column and key path. `OptionReader` reads the options of one
+/// mapping: each getter names a key, checks the type and range, and records the key as known;
+/// `finish()` then rejects every key that was not read. Plugins read their options through an
+/// OptionReader and never see YAML directly.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace reglab::experiment {
+
+struct NodeImpl;
+
+/// One node of a configuration tree, with its location. Cheap to copy.
+class ConfigNode {
+ public:
+  ConfigNode();
+  ~ConfigNode();
+  ConfigNode(const ConfigNode&);
+  ConfigNode& operator=(const ConfigNode&);
+
+  /// Parses `text` (the content of `file`). Throws ConfigError on a YAML syntax error.
+  static ConfigNode parse(const std::string& text, const std::string& file);
+  /// Reads and parses a file. Throws ConfigError if it cannot be read or parsed.
+  static ConfigNode load_file(const std::string& path);
+
+  bool defined() const;
+  bool is_map() const;
+  bool is_sequence() const;
+  bool is_scalar() const;
+  bool is_null() const;
+  std::size_t size() const;
+  /// Element `i` of a sequence.
+  ConfigNode at(std::size_t i) const;
+  /// Child `key` of a map (undefined node if absent).
+  ConfigNode child(const std::string& key) const;
+  /// The keys of a map, in document order.
+  std::vector<std::string> keys() const;
+  /// The scalar text.
+  std::string scalar() const;
+
+  /// Key path from the document root, e.g. "regularizers[1].rate" ("<root>" for the root).
+  const std::string& path() const;
+  /// "FILE:LINE:COLUMN" (1-based), or "command-line override 'k=v'" for overridden values.
+  std::string location() const;
+  /// Throws ConfigError "LOCATION: key PATH: MESSAGE".
+  [[noreturn]] void fail(const std::string& message) const;
+
+  /// Sets `dotted.path` to the YAML value `value_text`, creating maps on the way. Later errors
+  /// on that path name the override. Throws ConfigError on a malformed override.
+  void set_override(const std::string& dotted_path, const std::string& value_text);
+  /// The whole tree as YAML text (block style, keys in document order).
+  std::string to_yaml() const;
+
+ private:
+  std::shared_ptr<NodeImpl> impl_;
+};
+
+/// A closed or half-open interval for numeric options. Non-finite values are always rejected.
+struct Range {
+  double lo;
+  double hi;
+  bool lo_inclusive = true;
+  bool hi_inclusive = true;
+
+  static Range closed(double lo, double hi) { return {lo, hi, true, true}; }
+  /// [lo, hi)
+  static Range closed_open(double lo, double hi) { return {lo, hi, true, false}; }
+  /// (lo, hi]
+  static Range open_closed(double lo, double hi) { return {lo, hi, false, true}; }
+  static Range at_least(double lo) { return {lo, 1e308, true, true}; }
+  /// (0, +inf)
+  static Range positive() { return {0.0, 1e308, false, true}; }
+  bool contains(double v) const;
+  std::string describe() const;
+};
+
+/// Reads the options of one YAML mapping, rejecting unknown keys in `finish()`.
+class OptionReader {
+ public:
+  /// Fails unless `node` is a map (an undefined or null node reads as an empty map).
+  explicit OptionReader(ConfigNode node);
+
+  bool has(const std::string& key) const;
+  double get_double(const std::string& key, double fallback, Range range);
+  double require_double(const std::string& key, Range range);
+  std::int64_t get_int(const std::string& key, std::int64_t fallback, std::int64_t lo,
+                       std::int64_t hi);
+  std::int64_t require_int(const std::string& key, std::int64_t lo, std::int64_t hi);
+  bool get_bool(const std::string& key, bool fallback);
+  /// A string option; if `allowed` is not empty the value must be one of them.
+  std::string get_string(const std::string& key, const std::string& fallback,
+                         const std::vector<std::string>& allowed = {});
+  std::string require_string(const std::string& key, const std::vector<std::string>& allowed = {});
+  /// A list of integers, each in [lo, hi].
+  std::vector<std::int64_t> get_int_list(const std::string& key,
+                                         const std::vector<std::int64_t>& fallback,
+                                         std::int64_t lo, std::int64_t hi);
+  /// A sub-node (marked as known); undefined if absent.
+  ConfigNode child(const std::string& key);
+  /// Marks `key` as known without reading it.
+  void accept(const std::string& key);
+  /// Throws ConfigError at `key` (or at the map itself if the key is absent).
+  [[noreturn]] void fail(const std::string& key, const std::string& message) const;
+  /// Throws ConfigError for the first key that no getter read, listing the known keys.
+  void finish() const;
+
+  const ConfigNode& node() const { return node_; }
+
+ private:
+  ConfigNode value_node(const std::string& key);
+  ConfigNode node_;
+  std::set<std::string> known_;
+};
+
+}  // namespace reglab::experiment

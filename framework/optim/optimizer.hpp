@@ -1,0 +1,53 @@
+/// Optimizers and learning-rate schedules.
+///
+/// Optimizers update every Param of a network from its gradient, in place, allocating their state
+/// on the first step. Registered names: "sgd" (momentum, nesterov), "adam".
+/// Schedules give the learning rate of an epoch: "constant", "exponential"
+/// (lr * decay_rate^(epoch / decay_epochs)), "step" (lr * gamma^floor(epoch / step_epochs)),
+/// "inverse_time" (lr / (1 + decay_rate * epoch / decay_epochs)).
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "framework/core/registry.hpp"
+#include "framework/models/layer.hpp"
+
+namespace reglab::experiment {
+class OptionReader;
+}
+
+namespace reglab::optim {
+
+/// Learning rate as a function of the 0-based epoch.
+class Schedule {
+ public:
+  virtual ~Schedule() = default;
+  virtual double learning_rate(std::size_t epoch) const = 0;
+  virtual std::string describe() const = 0;
+};
+
+class Optimizer {
+ public:
+  virtual ~Optimizer() = default;
+  virtual std::string name() const = 0;
+  virtual std::string describe() const = 0;
+  /// Applies one update with learning rate `lr` to every param.
+  virtual void step(const std::vector<models::Param*>& params, double lr) = 0;
+};
+
+using OptimizerPtr = std::unique_ptr<Optimizer>;
+using SchedulePtr = std::unique_ptr<Schedule>;
+
+/// An optimizer factory reads its own options from the `optimizer:` map (except `name`,
+/// `learning_rate` and `schedule`).
+using OptimizerRegistry = Registry<OptimizerPtr(experiment::OptionReader&)>;
+const OptimizerRegistry& optimizer_registry();
+
+/// A schedule factory reads `schedule:` options (except `name`) given the base learning rate.
+using ScheduleRegistry = Registry<SchedulePtr(experiment::OptionReader&, double base_lr)>;
+const ScheduleRegistry& schedule_registry();
+
+}  // namespace reglab::optim

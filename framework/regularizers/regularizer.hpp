@@ -1,0 +1,65 @@
+/// The regularizer interface. Every hook defaults to a no-op; a plugin overrides what it needs:
+///   attach()              insert layers into the network's slots (dropout, batch_norm)
+///   penalty()             a term added to the training loss (l1, l2)
+///   add_penalty_gradient() its gradient, added to Param::grad after backward()
+///   after_update()        a step after each optimizer update (max_norm, weight_decay)
+/// Named state that must be saved (batch-norm running statistics) lives in the layers a plugin
+/// attaches, exposed through Layer::state(), so storage/ saves it with the weights.
+///
+/// Several regularizers combine in one run; hooks run in the order of the `regularizers:` list.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "framework/core/random.hpp"
+#include "framework/core/registry.hpp"
+#include "framework/models/network.hpp"
+
+namespace reglab::experiment {
+class OptionReader;
+}
+
+namespace reglab::regularizers {
+
+/// What attach() may use: the run seed, for streams derived from it.
+struct AttachContext {
+  std::uint64_t seed = 0;
+  /// Index of this regularizer in the run's list (distinguishes two instances of one plugin).
+  std::size_t position = 0;
+};
+
+/// Where training is when after_update() runs.
+struct StepContext {
+  double learning_rate = 0.0;
+  std::size_t epoch = 0;  ///< 0-based
+  std::size_t step = 0;   ///< optimizer updates so far, including this one
+};
+
+class Regularizer {
+ public:
+  virtual ~Regularizer() = default;
+  /// Registry name, e.g. "dropout".
+  virtual std::string name() const = 0;
+  /// One line with the options, e.g. "dropout(rate=0.5, input_rate=0.2)".
+  virtual std::string describe() const = 0;
+
+  virtual void attach(models::Network& /*net*/, const AttachContext& /*ctx*/) {}
+  /// Penalty added to the loss, given the current parameters.
+  virtual double penalty(const models::Network& /*net*/) const { return 0.0; }
+  /// Adds d(penalty)/d(param) to every affected Param::grad.
+  virtual void add_penalty_gradient(models::Network& /*net*/) const {}
+  /// Runs after every optimizer update.
+  virtual void after_update(models::Network& /*net*/, const StepContext& /*ctx*/) {}
+};
+
+using RegularizerPtr = std::unique_ptr<Regularizer>;
+/// A factory reads its options (every key but `name`) from the reader; the caller calls finish().
+using RegularizerRegistry = Registry<RegularizerPtr(experiment::OptionReader&)>;
+
+/// The built-in regularizers (defined in builtin.cpp, the registration list).
+const RegularizerRegistry& registry();
+
+}  // namespace reglab::regularizers

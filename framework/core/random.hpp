@@ -41,7 +41,7 @@ class Rng {
   double uniform_double();
   /// Standard normal (Box-Muller, both variates used).
   double normal();
-  /// Uniform integer in [0, n), unbiased (Lemire's method). Precondition: n > 0.
+  /// Uniform integer in [0, n), unbiased. Precondition: n > 0.
   std::uint64_t below(std::uint64_t n);
   /// Fisher-Yates shuffle of `v`.
   void shuffle(std::vector<std::uint32_t>& v);

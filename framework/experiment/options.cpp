@@ -1,0 +1,358 @@
+#include "framework/experiment/options.hpp"
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include <yaml-cpp/yaml.h>
+
+#include "framework/core/error.hpp"
+
+namespace reglab::experiment {
+
+namespace {
+
+/// What every node of one document shares: its file and the command-line overrides applied.
+struct Context {
+  std::string file;
+  std::vector<std::pair<std::string, std::string>> overrides;  // path, value text
+};
+
+std::string number_text(double v) {
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
+
+bool path_under(const std::string& path, const std::string& prefix) {
+  if (path.compare(0, prefix.size(), prefix) != 0) return false;
+  return path.size() == prefix.size() || path[prefix.size()] == '.' || path[prefix.size()] == '[';
+}
+
+void check_duplicate_keys(const YAML::Node& node, const std::string& file) {
+  if (node.IsMap()) {
+    std::set<std::string> seen;
+    for (const auto& kv : node) {
+      const std::string key = kv.first.Scalar();
+      if (!seen.insert(key).second) {
+        const auto m = kv.first.Mark();
+        throw ConfigError(file + ":" + std::to_string(m.line + 1) + ":" +
+                          std::to_string(m.column + 1) + ": duplicate key '" + key + "'");
+      }
+      check_duplicate_keys(kv.second, file);
+    }
+  } else if (node.IsSequence()) {
+    for (const auto& item : node) check_duplicate_keys(item, file);
+  }
+}
+
+}  // namespace
+
+struct NodeImpl {
+  YAML::Node node;
+  std::string path;
+  std::shared_ptr<Context> ctx;
+};
+
+ConfigNode::ConfigNode() : impl_(std::make_shared<NodeImpl>()) {
+  impl_->ctx = std::make_shared<Context>();
+}
+ConfigNode::~ConfigNode() = default;
+ConfigNode::ConfigNode(const ConfigNode&) = default;
+ConfigNode& ConfigNode::operator=(const ConfigNode&) = default;
+
+ConfigNode ConfigNode::parse(const std::string& text, const std::string& file) {
+  ConfigNode out;
+  out.impl_->ctx->file = file;
+  try {
+    out.impl_->node = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    throw ConfigError(file + ":" + std::to_string(e.mark.line + 1) + ":" +
+                      std::to_string(e.mark.column + 1) + ": YAML syntax error: " + e.msg);
+  }
+  check_duplicate_keys(out.impl_->node, file);
+  return out;
+}
+
+ConfigNode ConfigNode::load_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(path + ": cannot open configuration file");
+  std::ostringstream s;
+  s << in.rdbuf();
+  return parse(s.str(), path);
+}
+
+bool ConfigNode::defined() const { return impl_->node.IsDefined(); }
+bool ConfigNode::is_map() const { return impl_->node.IsMap(); }
+bool ConfigNode::is_sequence() const { return impl_->node.IsSequence(); }
+bool ConfigNode::is_scalar() const { return impl_->node.IsScalar(); }
+bool ConfigNode::is_null() const { return !impl_->node.IsDefined() || impl_->node.IsNull(); }
+std::size_t ConfigNode::size() const { return impl_->node.size(); }
+
+ConfigNode ConfigNode::at(std::size_t i) const {
+  ConfigNode out;
+  out.impl_->ctx = impl_->ctx;
+  out.impl_->node.reset(impl_->node[i]);
+  out.impl_->path = impl_->path + "[" + std::to_string(i) + "]";
+  return out;
+}
+
+ConfigNode ConfigNode::child(const std::string& key) const {
+  ConfigNode out;
+  out.impl_->ctx = impl_->ctx;
+  if (impl_->node.IsMap()) {
+    const YAML::Node& const_node = impl_->node;
+    out.impl_->node.reset(const_node[key]);
+  } else {
+    out.impl_->node.reset(YAML::Node(YAML::NodeType::Undefined));
+  }
+  out.impl_->path = impl_->path.empty() ? key : impl_->path + "." + key;
+  return out;
+}
+
+std::vector<std::string> ConfigNode::keys() const {
+  std::vector<std::string> out;
+  if (!impl_->node.IsMap()) return out;
+  for (const auto& kv : impl_->node) out.push_back(kv.first.Scalar());
+  return out;
+}
+
+std::string ConfigNode::scalar() const { return impl_->node.IsScalar() ? impl_->node.Scalar() : ""; }
+
+const std::string& ConfigNode::path() const {
+  static const std::string root = "<root>";
+  return impl_->path.empty() ? root : impl_->path;
+}
+
+std::string ConfigNode::location() const {
+  for (const auto& [p, v] : impl_->ctx->overrides) {
+    if (path_under(impl_->path, p)) return "command-line override '" + p + "=" + v + "'";
+  }
+  const auto mark = impl_->node.IsDefined() ? impl_->node.Mark() : YAML::Mark::null_mark();
+  if (mark.is_null()) return impl_->ctx->file;
+  return impl_->ctx->file + ":" + std::to_string(mark.line + 1) + ":" +
+         std::to_string(mark.column + 1);
+}
+
+void ConfigNode::fail(const std::string& message) const {
+  throw ConfigError(location() + ": " + path() + ": " + message);
+}
+
+void ConfigNode::set_override(const std::string& dotted_path, const std::string& value_text) {
+  const std::string where = "command-line override '" + dotted_path + "=" + value_text + "'";
+  if (dotted_path.empty()) throw ConfigError(where + ": empty key path");
+  YAML::Node value;
+  try {
+    value = YAML::Load(value_text);
+  } catch (const YAML::ParserException& e) {
+    throw ConfigError(where + ": YAML syntax error in the value: " + e.msg);
+  }
+  if (!impl_->node.IsDefined() || impl_->node.IsNull()) impl_->node = YAML::Node(YAML::NodeType::Map);
+  YAML::Node cur;
+  cur.reset(impl_->node);
+  std::string walked;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t dot = dotted_path.find('.', start);
+    std::string part = dotted_path.substr(start, dot == std::string::npos ? std::string::npos
+                                                                           : dot - start);
+    const bool last = dot == std::string::npos;
+    // A segment is KEY or KEY[INDEX].
+    long index = -1;
+    const std::size_t bracket = part.find('[');
+    if (bracket != std::string::npos) {
+      if (part.back() != ']') throw ConfigError(where + ": malformed key path");
+      try {
+        index = std::stol(part.substr(bracket + 1, part.size() - bracket - 2));
+      } catch (const std::exception&) {
+        throw ConfigError(where + ": malformed list index in the key path");
+      }
+      part = part.substr(0, bracket);
+    }
+    if (part.empty()) throw ConfigError(where + ": malformed key path");
+    walked += (walked.empty() ? "" : ".") + part;
+    if (!cur.IsMap()) throw ConfigError(where + ": '" + walked + "' is inside a non-map value");
+    if (index >= 0) {
+      YAML::Node seq = cur[part];
+      if (!seq.IsSequence() || static_cast<std::size_t>(index) >= seq.size()) {
+        throw ConfigError(where + ": '" + walked + "' has no element " + std::to_string(index));
+      }
+      if (last) {
+        seq[static_cast<std::size_t>(index)] = value;
+        break;
+      }
+      YAML::Node next = seq[static_cast<std::size_t>(index)];
+      cur.reset(next);
+    } else {
+      if (last) {
+        cur[part] = value;
+        break;
+      }
+      if (!cur[part].IsDefined() || cur[part].IsNull()) cur[part] = YAML::Node(YAML::NodeType::Map);
+      YAML::Node next = cur[part];
+      cur.reset(next);
+    }
+    start = dot + 1;
+  }
+  std::string key_path = dotted_path;
+  impl_->ctx->overrides.emplace_back(key_path, value_text);
+}
+
+std::string ConfigNode::to_yaml() const {
+  YAML::Emitter out;
+  out << impl_->node;
+  return std::string(out.c_str()) + "\n";
+}
+
+bool Range::contains(double v) const {
+  if (!std::isfinite(v)) return false;
+  if (lo_inclusive ? v < lo : v <= lo) return false;
+  if (hi_inclusive ? v > hi : v >= hi) return false;
+  return true;
+}
+
+std::string Range::describe() const {
+  if (hi >= 1e300) return std::string(lo_inclusive ? ">= " : "> ") + number_text(lo);
+  return std::string(lo_inclusive ? "[" : "(") + number_text(lo) + ", " + number_text(hi) +
+         (hi_inclusive ? "]" : ")");
+}
+
+OptionReader::OptionReader(ConfigNode node) : node_(std::move(node)) {
+  if (!node_.is_null() && !node_.is_map()) node_.fail("expected a map of options");
+}
+
+bool OptionReader::has(const std::string& key) const { return !node_.child(key).is_null(); }
+
+ConfigNode OptionReader::value_node(const std::string& key) {
+  known_.insert(key);
+  return node_.child(key);
+}
+
+namespace {
+
+double to_double(const ConfigNode& n) {
+  if (!n.is_scalar()) n.fail("expected a number");
+  const std::string text = n.scalar();
+  try {
+    std::size_t used = 0;
+    const double v = std::stod(text, &used);
+    if (used != text.size()) throw std::invalid_argument(text);
+    return v;
+  } catch (const std::exception&) {
+    if (text == ".inf" || text == "-.inf" || text == ".nan" || text == ".Inf" || text == ".NaN") {
+      n.fail("must be finite, got " + text);
+    }
+    n.fail("expected a number, got '" + text + "'");
+  }
+}
+
+std::int64_t to_int(const ConfigNode& n, std::int64_t lo, std::int64_t hi) {
+  if (!n.is_scalar()) n.fail("expected an integer");
+  const std::string text = n.scalar();
+  std::int64_t v = 0;
+  try {
+    std::size_t used = 0;
+    v = std::stoll(text, &used);
+    if (used != text.size()) throw std::invalid_argument(text);
+  } catch (const std::exception&) {
+    n.fail("expected an integer, got '" + text + "'");
+  }
+  if (v < lo || v > hi) {
+    n.fail("must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + text);
+  }
+  return v;
+}
+
+}  // namespace
+
+double OptionReader::get_double(const std::string& key, double fallback, Range range) {
+  const ConfigNode n = value_node(key);
+  if (n.is_null()) return fallback;
+  const double v = to_double(n);
+  if (!range.contains(v)) n.fail("must be " + range.describe() + ", got " + n.scalar());
+  return v;
+}
+
+double OptionReader::require_double(const std::string& key, Range range) {
+  if (!has(key)) fail(key, "missing required key '" + key + "'");
+  return get_double(key, 0.0, range);
+}
+
+std::int64_t OptionReader::get_int(const std::string& key, std::int64_t fallback, std::int64_t lo,
+                                   std::int64_t hi) {
+  const ConfigNode n = value_node(key);
+  if (n.is_null()) return fallback;
+  return to_int(n, lo, hi);
+}
+
+std::int64_t OptionReader::require_int(const std::string& key, std::int64_t lo, std::int64_t hi) {
+  if (!has(key)) fail(key, "missing required key '" + key + "'");
+  return get_int(key, 0, lo, hi);
+}
+
+bool OptionReader::get_bool(const std::string& key, bool fallback) {
+  const ConfigNode n = value_node(key);
+  if (n.is_null()) return fallback;
+  const std::string t = n.scalar();
+  if (n.is_scalar() && (t == "true" || t == "True" || t == "yes")) return true;
+  if (n.is_scalar() && (t == "false" || t == "False" || t == "no")) return false;
+  n.fail("expected true or false, got '" + t + "'");
+}
+
+std::string OptionReader::get_string(const std::string& key, const std::string& fallback,
+                                     const std::vector<std::string>& allowed) {
+  const ConfigNode n = value_node(key);
+  if (n.is_null()) return fallback;
+  if (!n.is_scalar()) n.fail("expected a string");
+  const std::string v = n.scalar();
+  if (!allowed.empty()) {
+    for (const auto& a : allowed) {
+      if (a == v) return v;
+    }
+    std::string list;
+    for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+    n.fail("unknown value '" + v + "' (allowed: " + list + ")");
+  }
+  return v;
+}
+
+std::string OptionReader::require_string(const std::string& key,
+                                         const std::vector<std::string>& allowed) {
+  if (!has(key)) fail(key, "missing required key '" + key + "'");
+  return get_string(key, "", allowed);
+}
+
+std::vector<std::int64_t> OptionReader::get_int_list(const std::string& key,
+                                                     const std::vector<std::int64_t>& fallback,
+                                                     std::int64_t lo, std::int64_t hi) {
+  const ConfigNode n = value_node(key);
+  if (n.is_null()) return fallback;
+  if (!n.is_sequence()) n.fail("expected a list of integers");
+  std::vector<std::int64_t> out;
+  for (std::size_t i = 0; i < n.size(); ++i) out.push_back(to_int(n.at(i), lo, hi));
+  return out;
+}
+
+ConfigNode OptionReader::child(const std::string& key) { return value_node(key); }
+
+void OptionReader::accept(const std::string& key) { known_.insert(key); }
+
+void OptionReader::fail(const std::string& key, const std::string& message) const {
+  const ConfigNode n = node_.child(key);
+  if (!n.is_null()) n.fail(message);
+  node_.fail(message);
+}
+
+void OptionReader::finish() const {
+  for (const auto& key : node_.keys()) {
+    if (known_.count(key) == 0) {
+      std::string list;
+      for (const auto& k : known_) list += (list.empty() ? "" : ", ") + k;
+      node_.child(key).fail("unknown key '" + key + "' (known keys: " +
+                            (list.empty() ? std::string("none") : list) + ")");
+    }
+  }
+}
+
+}  // namespace reglab::experiment

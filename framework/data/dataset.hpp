@@ -11,8 +11,12 @@
 ///   idx            any IDX image/label files: `train_images`, `train_labels`, `test_images`,
 ///                  `test_labels`
 ///   synthetic      a small generated set for fast tests (`train_samples`, `test_samples`,
-///                  `features`, `classes`, `noise`)
-/// In a directory, each file may be gzip-compressed (`NAME.gz`) or raw (`NAME`).
+///                  `features`, `classes`, `noise`, `seed`): per class a random prototype in
+///                  [0, 255], each sample its prototype plus uniform noise of amplitude
+///                  noise*255, clipped; labels cycle through the classes; streams "synthetic"
+///                  0 (prototypes), 1 (train), 2 (test) of the `seed` option
+/// In a directory, each file may be gzip-compressed (`NAME.gz`) or raw (`NAME`); if both exist,
+/// `NAME.gz` is used.
 #pragma once
 
 #include <cstddef>
@@ -68,6 +72,7 @@ struct Splits {
 
 /// A factory reads its own options (everything except `dataset`, `train_size`,
 /// `validation_size`) and loads the data; it throws DataError naming the file on bad data.
+/// The caller calls finish() on the reader.
 using DatasetRegistry = Registry<Source(experiment::OptionReader&)>;
 const DatasetRegistry& dataset_registry();
 

@@ -1,5 +1,6 @@
 #include "framework/experiment/options.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -84,11 +85,11 @@ ConfigNode ConfigNode::load_file(const std::string& path) {
 }
 
 bool ConfigNode::defined() const { return impl_->node.IsDefined(); }
-bool ConfigNode::is_map() const { return impl_->node.IsMap(); }
-bool ConfigNode::is_sequence() const { return impl_->node.IsSequence(); }
-bool ConfigNode::is_scalar() const { return impl_->node.IsScalar(); }
+bool ConfigNode::is_map() const { return defined() && impl_->node.IsMap(); }
+bool ConfigNode::is_sequence() const { return defined() && impl_->node.IsSequence(); }
+bool ConfigNode::is_scalar() const { return defined() && impl_->node.IsScalar(); }
 bool ConfigNode::is_null() const { return !impl_->node.IsDefined() || impl_->node.IsNull(); }
-std::size_t ConfigNode::size() const { return impl_->node.size(); }
+std::size_t ConfigNode::size() const { return defined() ? impl_->node.size() : 0; }
 
 ConfigNode ConfigNode::at(std::size_t i) const {
   ConfigNode out;
@@ -101,8 +102,8 @@ ConfigNode ConfigNode::at(std::size_t i) const {
 ConfigNode ConfigNode::child(const std::string& key) const {
   ConfigNode out;
   out.impl_->ctx = impl_->ctx;
-  if (impl_->node.IsMap()) {
-    const YAML::Node& const_node = impl_->node;
+  const YAML::Node& const_node = impl_->node;
+  if (is_map() && const_node[key].IsDefined()) {
     out.impl_->node.reset(const_node[key]);
   } else {
     out.impl_->node.reset(YAML::Node(YAML::NodeType::Undefined));
@@ -113,12 +114,12 @@ ConfigNode ConfigNode::child(const std::string& key) const {
 
 std::vector<std::string> ConfigNode::keys() const {
   std::vector<std::string> out;
-  if (!impl_->node.IsMap()) return out;
+  if (!is_map()) return out;
   for (const auto& kv : impl_->node) out.push_back(kv.first.Scalar());
   return out;
 }
 
-std::string ConfigNode::scalar() const { return impl_->node.IsScalar() ? impl_->node.Scalar() : ""; }
+std::string ConfigNode::scalar() const { return is_scalar() ? impl_->node.Scalar() : ""; }
 
 const std::string& ConfigNode::path() const {
   static const std::string root = "<root>";
@@ -199,9 +200,19 @@ void ConfigNode::set_override(const std::string& dotted_path, const std::string&
   impl_->ctx->overrides.emplace_back(key_path, value_text);
 }
 
-std::string ConfigNode::to_yaml() const {
+std::string ConfigNode::to_yaml(const std::vector<std::string>& skip) const {
   YAML::Emitter out;
-  out << impl_->node;
+  if (skip.empty() || !is_map()) {
+    out << impl_->node;
+  } else {
+    out << YAML::BeginMap;
+    for (const auto& kv : impl_->node) {
+      const std::string key = kv.first.Scalar();
+      if (std::find(skip.begin(), skip.end(), key) != skip.end()) continue;
+      out << YAML::Key << kv.first << YAML::Value << kv.second;
+    }
+    out << YAML::EndMap;
+  }
   return std::string(out.c_str()) + "\n";
 }
 

@@ -42,11 +42,12 @@ using OptimizerPtr = std::unique_ptr<Optimizer>;
 using SchedulePtr = std::unique_ptr<Schedule>;
 
 /// An optimizer factory reads its own options from the `optimizer:` map (except `name`,
-/// `learning_rate` and `schedule`).
+/// `learning_rate` and `schedule`). The caller accepts those keys and calls finish() afterwards.
 using OptimizerRegistry = Registry<OptimizerPtr(experiment::OptionReader&)>;
 const OptimizerRegistry& optimizer_registry();
 
-/// A schedule factory reads `schedule:` options (except `name`) given the base learning rate.
+/// A schedule factory reads `schedule:` options (except `name`) given the base learning rate;
+/// the caller calls finish() afterwards.
 using ScheduleRegistry = Registry<SchedulePtr(experiment::OptionReader&, double base_lr)>;
 const ScheduleRegistry& schedule_registry();
 

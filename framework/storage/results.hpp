@@ -25,6 +25,34 @@
 /// Writing is atomic: the file is written to "<path>.tmp.<pid>", closed, fsync'ed and renamed over
 /// `path`, and the directory is fsync'ed, so a killed writer never leaves a torn file at `path`.
 /// An existing `path` is never replaced unless `overwrite` is set.
+///
+/// Implementation notes (results.cpp, HDF5 C API):
+/// - Order: /runs, every run group, curves/, weights/ and each layer group track link and
+///   attribute creation order (H5P_CRT_ORDER_TRACKED | INDEXED), so h5py and read_results list
+///   runs, run attributes, curves, layers and parameters in the written order. Tools that ignore
+///   creation order show them alphabetically. read_results falls back to name order for groups
+///   written without tracking (e.g. by other tools).
+/// - Long text: strings are variable-length, so an attribute only holds a reference to the text
+///   in the global heap and the 64 KiB object-header message limit does not apply (a 1 MiB config
+///   was measured to work with the default compact attribute storage). Fixed-length string
+///   attributes over 64 KiB would fail: never use them here.
+/// - The file is built in memory (core driver) and its image written with POSIX calls, because
+///   in HDF5 1.10.8 a write error inside the library (disk full, EFBIG) makes H5Fclose fail and
+///   the process then crashes in the library's exit handler. Peak memory is about twice the file
+///   size on top of the ResultsFile.
+/// - Without `overwrite`, the temporary file is published with link(), which fails if `path`
+///   appeared meanwhile, so another writer's file is never replaced (rename() is the fallback on
+///   file systems without hard links). A "<path>.tmp.<pid>" remains only if the writer is killed.
+/// - write_results validates before creating anything: run ids, metric, layer, parameter and
+///   attribute names non-empty, without '/', not "." and unique; attributes not named like the
+///   fixed ones (name, config, seed, status); all curves of a run of equal length, with "epoch";
+///   data.size() == product(shape); each layer's parameters contiguous in `weights` (so reading
+///   returns them in the written order); no NUL character in any string. Values such as status
+///   are not checked (tests/storage/check_schema.py checks them in produced files).
+/// - Every error is a StorageError whose message starts with the path. The one failure that
+///   leaves the new file at `path` is an fsync of the directory after the rename; its message
+///   says so. Not thread-safe (the
+///   serial HDF5 build is not): call from one thread at a time.
 #pragma once
 
 #include <cstddef>

@@ -1,0 +1,113 @@
+/// The reglab command line: Boost.Program_options into typed options, then one call into the
+/// framework. Exit codes: 0 success, 1 internal error, 2 bad input (configuration, data, usage,
+/// results file), 3 a run diverged.
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
+#include "framework/core/blas.hpp"
+#include "framework/core/build_info.hpp"
+#include "framework/core/error.hpp"
+#include "framework/data/dataset.hpp"
+#include "framework/experiment/runner.hpp"
+#include "framework/models/models.hpp"
+#include "framework/optim/optimizer.hpp"
+#include "framework/regularizers/regularizer.hpp"
+
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: reglab <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  run CONFIG.yaml [key.path=value ...]   train the configured run, write its HDF5 results\n"
+    "  list                                   registered regularizers, models, optimizers,\n"
+    "                                         schedules and datasets\n"
+    "  version                                version and build information\n"
+    "\n"
+    "Run 'reglab <command> --help' for a command's options.\n";
+
+template <class Reg>
+void print_registry(const char* title, const Reg& registry) {
+  std::printf("%s:\n", title);
+  for (const auto& e : registry.entries()) {
+    std::printf("  %-20s %s\n", e.name.c_str(), e.description.c_str());
+  }
+}
+
+int cmd_list() {
+  print_registry("regularizers", reglab::regularizers::registry());
+  print_registry("models", reglab::models::model_registry());
+  print_registry("optimizers", reglab::optim::optimizer_registry());
+  print_registry("schedules", reglab::optim::schedule_registry());
+  print_registry("datasets", reglab::data::dataset_registry());
+  return 0;
+}
+
+int cmd_version() {
+  std::printf("reglab %s (commit %s)\n%s\n%s\n", reglab::reglab_version(), reglab::git_commit(),
+              reglab::compiler(), reglab::library_versions().c_str());
+  return 0;
+}
+
+int cmd_run(const std::vector<std::string>& args) {
+  reglab::experiment::RunOptions options;
+  po::options_description desc("reglab run CONFIG.yaml [key.path=value ...] [options]");
+  desc.add_options()("help,h", "show this help")(
+      "overwrite", po::bool_switch(&options.overwrite),
+      "replace an existing results file at the output path")(
+      "quiet,q", po::bool_switch(&options.quiet), "print only the final summary line");
+  po::options_description hidden;
+  hidden.add_options()("config", po::value<std::string>(&options.config_path))(
+      "override", po::value<std::vector<std::string>>(&options.overrides));
+  po::options_description all;
+  all.add(desc).add(hidden);
+  po::positional_options_description pos;
+  pos.add("config", 1).add("override", -1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+  po::notify(vm);
+  if (vm.count("help") != 0U) {
+    std::cout << desc << "\nOverrides set configuration keys, e.g. optimizer.learning_rate=0.01 "
+                         "or regularizers[0].rate=0.3; values are YAML.\n";
+    return 0;
+  }
+  if (options.config_path.empty()) throw reglab::UsageError("run: missing CONFIG.yaml");
+  return reglab::experiment::run_config(options);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  reglab::pin_blas_core(argv);
+  try {
+    if (argc < 2) {
+      std::fputs(kUsage, stderr);
+      return 2;
+    }
+    const std::string command = argv[1];
+    const std::vector<std::string> args(argv + 2, argv + argc);
+    if (command == "run") return cmd_run(args);
+    if (command == "list") return cmd_list();
+    if (command == "version" || command == "--version") return cmd_version();
+    if (command == "help" || command == "--help" || command == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+    throw reglab::UsageError("unknown command '" + command + "'\n" + kUsage);
+  } catch (const reglab::Error& e) {
+    std::fprintf(stderr, "reglab: error: %s\n", e.what());
+    return 2;
+  } catch (const po::error& e) {
+    std::fprintf(stderr, "reglab: error: %s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "reglab: internal error: %s\n", e.what());
+    return 1;
+  }
+}

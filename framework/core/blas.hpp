@@ -1,0 +1,31 @@
+/// BLAS thread control and configuration, recorded in every run's provenance.
+///
+/// OpenBLAS results differ bitwise between thread counts, so a run pins its thread count
+/// (`threads` in the config) before training and records it with OpenBLAS's build configuration
+/// and the OPENBLAS_CORETYPE environment variable.
+#pragma once
+
+#include <string>
+
+namespace reglab {
+
+/// Sets the number of threads OpenBLAS uses from now on (>= 1).
+void set_blas_threads(int threads);
+/// The thread count OpenBLAS reports.
+int blas_threads();
+/// OpenBLAS's build configuration string and core name, e.g. "OpenBLAS 0.3.21 ... (Haswell)".
+std::string blas_config();
+
+}  // namespace reglab
+
+namespace reglab {
+
+/// OpenBLAS 0.3.21 does not recognise some recent x86 processors and falls back to its slow
+/// generic (Prescott) kernels. It reads OPENBLAS_CORETYPE only when the library loads, so when the
+/// variable is unset and the CPU has AVX2 and FMA, this sets OPENBLAS_CORETYPE=Haswell and
+/// re-executes the program (once) with the same arguments. A value set by the user is never
+/// changed; REGLAB_KEEP_BLAS_CORE=1 disables the re-execution. The kernel in use is recorded in
+/// every run's provenance (`openblas_config`, `openblas_coretype`).
+void pin_blas_core(char** argv);
+
+}  // namespace reglab

@@ -1,0 +1,115 @@
+#include "framework/experiment/run_config.hpp"
+
+#include <limits>
+
+#include "framework/core/sha256.hpp"
+#include "framework/models/models.hpp"
+
+namespace reglab::experiment {
+namespace {
+
+constexpr std::int64_t kMaxCount = std::numeric_limits<std::int32_t>::max();
+
+std::string require_name(OptionReader& opts, const std::string& what) {
+  if (!opts.has("name")) opts.fail("name", "missing required key 'name' (the " + what + ")");
+  return opts.get_string("name", "");
+}
+
+template <class Reg>
+const typename Reg::Entry& lookup(const Reg& registry, OptionReader& opts, const std::string& name,
+                                  const std::string& what) {
+  const auto* entry = registry.find(name);
+  if (entry == nullptr) {
+    opts.fail("name", "unknown " + what + " '" + name + "' (known: " + registry.known() + ")");
+  }
+  return *entry;
+}
+
+void read_data(OptionReader& top, RunPlan& plan) {
+  if (!top.has("data")) top.fail("data", "missing required key 'data'");
+  plan.data_node = top.child("data");
+  OptionReader data(plan.data_node);
+  if (!data.has("dataset")) data.fail("dataset", "missing required key 'dataset'");
+  plan.dataset = data.get_string("dataset", "");
+  plan.train_size = static_cast<std::size_t>(data.get_int("train_size", 0, 0, kMaxCount));
+  plan.validation_size = static_cast<std::size_t>(data.get_int("validation_size", 0, 0, kMaxCount));
+}
+
+void read_model(OptionReader& top, RunPlan& plan) {
+  if (!top.has("model")) top.fail("model", "missing required key 'model'");
+  OptionReader opts(top.child("model"));
+  plan.model = require_name(opts, "model");
+  const auto& entry = lookup(models::model_registry(), opts, plan.model, "model");
+  plan.network = entry.factory(opts);
+  opts.finish();
+}
+
+void read_optimizer(OptionReader& top, RunPlan& plan) {
+  if (!top.has("optimizer")) top.fail("optimizer", "missing required key 'optimizer'");
+  OptionReader opts(top.child("optimizer"));
+  plan.optimizer_name = require_name(opts, "optimizer");
+  const auto& entry = lookup(optim::optimizer_registry(), opts, plan.optimizer_name, "optimizer");
+  plan.learning_rate = opts.require_double("learning_rate", Range::positive());
+  const ConfigNode schedule_node = opts.child("schedule");
+  plan.optimizer = entry.factory(opts);
+  opts.finish();
+
+  OptionReader sched(schedule_node);
+  const std::string sched_name =
+      schedule_node.is_null() ? "constant" : require_name(sched, "learning-rate schedule");
+  const auto& sentry = lookup(optim::schedule_registry(), sched, sched_name, "schedule");
+  plan.schedule = sentry.factory(sched, plan.learning_rate);
+  sched.finish();
+}
+
+void read_train(OptionReader& top, RunPlan& plan) {
+  if (!top.has("train")) top.fail("train", "missing required key 'train'");
+  OptionReader opts(top.child("train"));
+  plan.train.epochs = static_cast<std::size_t>(opts.require_int("epochs", 1, 1000000));
+  plan.train.batch_size = static_cast<std::size_t>(opts.get_int("batch_size", 64, 1, 1 << 20));
+  plan.train.eval_batch_size =
+      static_cast<std::size_t>(opts.get_int("eval_batch_size", 1000, 1, 1 << 20));
+  opts.finish();
+}
+
+void read_regularizers(OptionReader& top, RunPlan& plan) {
+  const ConfigNode list = top.child("regularizers");
+  if (list.is_null()) return;
+  if (!list.is_sequence()) list.fail("expected a list of regularizers, each a map with 'name'");
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    OptionReader opts(list.at(i));
+    if (!list.at(i).is_map()) list.at(i).fail("expected a map with 'name'");
+    const std::string name = require_name(opts, "regularizer");
+    const auto& entry = lookup(regularizers::registry(), opts, name, "regularizer");
+    plan.regularizers.push_back(entry.factory(opts));
+    opts.finish();
+  }
+}
+
+}  // namespace
+
+RunPlan plan_run(const ConfigNode& root) {
+  if (!root.is_map()) root.fail("the configuration must be a YAML map");
+  OptionReader top(root);
+  RunPlan plan;
+  if (!top.has("name")) top.fail("name", "missing required key 'name'");
+  plan.name = top.get_string("name", "");
+  plan.seed = static_cast<std::uint64_t>(
+      top.get_int("seed", 0, 0, std::numeric_limits<std::int64_t>::max()));
+  plan.threads = static_cast<int>(top.get_int("threads", 1, 1, 256));
+  if (!top.has("output")) top.fail("output", "missing required key 'output' (the .h5 path)");
+  plan.output = top.get_string("output", "");
+  read_data(top, plan);
+  read_model(top, plan);
+  read_optimizer(top, plan);
+  read_train(top, plan);
+  read_regularizers(top, plan);
+  top.finish();
+  plan.config_yaml = root.to_yaml();
+  // The id covers everything that can change a number, and not where the result is written.
+  const std::string identity = root.to_yaml({"output"});
+  plan.run_id = sha256_hex(identity.data(), identity.size()).substr(0, 12);
+  return plan;
+}
+
+}  // namespace reglab::experiment

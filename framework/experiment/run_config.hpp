@@ -1,0 +1,71 @@
+/// One run's configuration: YAML -> validated, typed plan.
+///
+/// Top-level keys (all others are rejected):
+///   name           string, required; names the run in logs and in the results file
+///   seed           integer >= 0 (default 0); root of every random stream (core/random.hpp)
+///   threads        BLAS threads, 1..256 (default 1); recorded, changes results bitwise
+///   data           dataset (required), train_size (0 = all), validation_size (default 0), and
+///                  the dataset's own keys (data/dataset.hpp)
+///   model          name (required) and the model's keys (models/models.hpp)
+///   optimizer      name (required), learning_rate (required, > 0), schedule (map with `name`,
+///                  default constant), and the optimizer's keys (optim/optimizer.hpp)
+///   train          epochs (required, >= 1), batch_size (default 64), eval_batch_size (1000)
+///   regularizers   list of maps, each with `name` and the regularizer's keys; applied in order
+///   output         path of the HDF5 results file (required)
+///
+/// Parsing builds every plugin, so a bad key or value anywhere is reported before any data is
+/// read or any file is written. Dataset keys are checked when the data is loaded, also before
+/// training starts.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "framework/experiment/options.hpp"
+#include "framework/models/network.hpp"
+#include "framework/optim/optimizer.hpp"
+#include "framework/regularizers/regularizer.hpp"
+
+namespace reglab::experiment {
+
+struct TrainSettings {
+  std::size_t epochs = 0;
+  std::size_t batch_size = 64;
+  std::size_t eval_batch_size = 1000;
+};
+
+struct RunPlan {
+  std::string name;
+  std::uint64_t seed = 0;
+  int threads = 1;
+  std::string output;
+
+  std::string dataset;
+  std::size_t train_size = 0;
+  std::size_t validation_size = 0;
+  ConfigNode data_node;  ///< the `data:` map, read again by the dataset factory at load time
+
+  std::string model;
+  models::NetworkSpec network;  ///< inputs and classes are filled in from the data
+
+  std::string optimizer_name;
+  double learning_rate = 0.0;
+  optim::OptimizerPtr optimizer;
+  optim::SchedulePtr schedule;
+
+  TrainSettings train;
+  std::vector<regularizers::RegularizerPtr> regularizers;
+
+  /// The configuration after command-line overrides, as YAML text.
+  std::string config_yaml;
+  /// Stable identifier: the first 12 hex digits of SHA-256 of the configuration without its
+  /// `output` key (where a result is written does not change it).
+  std::string run_id;
+};
+
+/// Validates `root` and builds the plan. Throws ConfigError naming file, line, column and key.
+RunPlan plan_run(const ConfigNode& root);
+
+
+}  // namespace reglab::experiment

@@ -1,0 +1,217 @@
+#include "framework/experiment/runner.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+
+#include "framework/core/blas.hpp"
+#include "framework/core/build_info.hpp"
+#include "framework/core/error.hpp"
+#include "framework/data/dataset.hpp"
+#include "framework/experiment/run_config.hpp"
+#include "framework/storage/results.hpp"
+#include "framework/storage/version.hpp"
+#include "framework/train/progress.hpp"
+#include "framework/train/trainer.hpp"
+
+namespace reglab::experiment {
+
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+namespace {
+
+std::string env_or(const char* name, const char* fallback) {
+  const char* v = std::getenv(name);
+  return v != nullptr ? v : fallback;
+}
+
+std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("model name", 0) == 0) {
+      const auto colon = line.find(':');
+      if (colon != std::string::npos) return line.substr(line.find_first_not_of(' ', colon + 1));
+    }
+  }
+  return "unknown";
+}
+
+std::string host_name() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
+  return buf;
+}
+
+ConfigNode load_with_overrides(const RunOptions& options) {
+  ConfigNode root = ConfigNode::load_file(options.config_path);
+  for (const auto& o : options.overrides) {
+    const auto eq = o.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw ConfigError("command-line override '" + o + "': expected KEY.PATH=VALUE");
+    }
+    root.set_override(o.substr(0, eq), o.substr(eq + 1));
+  }
+  return root;
+}
+
+data::Source load_data(const RunPlan& plan) {
+  OptionReader reader(plan.data_node);
+  for (const char* key : {"dataset", "train_size", "validation_size"}) reader.accept(key);
+  const auto* entry = data::dataset_registry().find(plan.dataset);
+  if (entry == nullptr) {
+    reader.fail("dataset", "unknown dataset '" + plan.dataset + "' (known: " +
+                               data::dataset_registry().known() + ")");
+  }
+  data::Source source = entry->factory(reader);
+  reader.finish();
+  return source;
+}
+
+std::vector<storage::WeightTensor> collect_weights(const models::Network& net) {
+  std::vector<storage::WeightTensor> out;
+  for (models::Layer* layer : net.layers()) {
+    for (models::Param* p : layer->params()) {
+      out.push_back({layer->name(), p->name, p->shape,
+                     std::vector<float>(p->value.begin(), p->value.end())});
+    }
+    for (const auto& s : layer->state()) {
+      out.push_back({layer->name(), s.name, s.shape,
+                     std::vector<float>(s.value->begin(), s.value->end())});
+    }
+  }
+  return out;
+}
+
+void check_output(const RunPlan& plan, bool overwrite) {
+  namespace fs = std::filesystem;
+  const fs::path out(plan.output);
+  if (fs::exists(out) && !overwrite) {
+    throw StorageError(plan.output + " exists; refusing to overwrite a finished result (pass "
+                                     "--overwrite, or change 'output')");
+  }
+  const fs::path dir = out.has_parent_path() ? out.parent_path() : fs::path(".");
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec || access(dir.c_str(), W_OK) != 0) {
+    throw StorageError(plan.output + ": output directory " + dir.string() + " is not writable");
+  }
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> environment_provenance() {
+  return {
+      {"reglab_version", reglab_version()},
+      {"git_commit", git_commit()},
+      {"compiler", compiler()},
+      {"cxx_flags", cxx_flags()},
+      {"library_versions", library_versions() + "; hdf5 " + storage::hdf5_version()},
+      {"openblas_config", blas_config()},
+      {"blas_threads", std::to_string(blas_threads())},
+      {"openblas_coretype", env_or("OPENBLAS_CORETYPE", "(unset)")},
+      {"openblas_l2_size", env_or("OPENBLAS_L2_SIZE", "(unset)")},
+      {"host", host_name()},
+      {"cpu_model", cpu_model()},
+  };
+}
+
+int run_config(const RunOptions& options) {
+  const ConfigNode root = load_with_overrides(options);
+  RunPlan plan = plan_run(root);
+  check_output(plan, options.overwrite);
+  const std::string start = utc_now();
+
+  data::Source source = load_data(plan);
+  const data::Splits splits =
+      data::make_splits(source, plan.train_size, plan.validation_size, plan.seed);
+  plan.network.inputs = source.train.features();
+  plan.network.classes = source.train.classes;
+  models::Network net(plan.network, plan.seed);
+  std::string reg_desc;
+  for (std::size_t i = 0; i < plan.regularizers.size(); ++i) {
+    plan.regularizers[i]->attach(net, {plan.seed, i});
+    reg_desc += (reg_desc.empty() ? "" : "; ") + plan.regularizers[i]->describe();
+  }
+  net.finalize(std::max(plan.train.batch_size, plan.train.eval_batch_size));
+  set_blas_threads(plan.threads);
+
+  if (!options.quiet) {
+    std::fprintf(stderr, "reglab: run '%s' (id %s), %s; train %zu, validation %zu, test %zu\n",
+                 plan.name.c_str(), plan.run_id.c_str(), source.description.c_str(),
+                 splits.train.size(), splits.validation.size(), splits.test.size());
+    std::fprintf(stderr, "%s", net.describe().c_str());
+    std::fprintf(stderr, "optimizer %s, schedule %s, regularizers: %s, blas threads %d\n",
+                 plan.optimizer->describe().c_str(), plan.schedule->describe().c_str(),
+                 reg_desc.empty() ? "none" : reg_desc.c_str(), plan.threads);
+  }
+  train::ConsoleProgress progress(plan.name, plan.train.epochs,
+                                  train::ConsoleProgress::is_terminal(stderr));
+  train::TrainResult result =
+      train::train(net, *plan.optimizer, *plan.schedule, plan.regularizers, splits, plan.train,
+                   plan.seed, options.quiet ? nullptr : &progress);
+
+  storage::RunRecord run;
+  run.run_id = plan.run_id;
+  run.name = plan.name;
+  run.config_yaml = plan.config_yaml;
+  run.seed = plan.seed;
+  run.status = result.status;
+  run.attributes = environment_provenance();
+  std::string data_hashes;
+  for (const auto& f : source.files) data_hashes += f.path + " " + f.sha256 + "\n";
+  run.attributes.insert(run.attributes.end(),
+                        {{"dataset", source.description},
+                         {"data_sha256", data_hashes},
+                         {"split_sizes", std::to_string(splits.train.size()) + " train, " +
+                                             std::to_string(splits.validation.size()) +
+                                             " validation, " + std::to_string(splits.test.size()) +
+                                             " test"},
+                         {"network", net.describe()},
+                         {"optimizer", plan.optimizer->describe()},
+                         {"schedule", plan.schedule->describe()},
+                         {"regularizers", reg_desc},
+                         {"status_message", result.message},
+                         {"start_utc", start},
+                         {"end_utc", utc_now()}});
+  run.curves = std::move(result.curves);
+  run.weights = collect_weights(net);
+
+  storage::ResultsFile file;
+  file.reglab_version = reglab_version();
+  file.created_utc = utc_now();
+  file.config_yaml = plan.config_yaml;
+  file.runs.push_back(std::move(run));
+  storage::write_results(plan.output, file, options.overwrite);
+
+  const auto& curves = file.runs.front().curves;
+  double test_acc = 0.0, seconds = 0.0;
+  for (const auto& [name, values] : curves) {
+    if (name == "test_accuracy" && !values.empty()) test_acc = values.back();
+    if (name == "seconds") {
+      for (double s : values) seconds += s;
+    }
+  }
+  std::printf("%s: status %s, final test accuracy %.4f, %.1f s training; wrote %s (/runs/%s)\n",
+              plan.name.c_str(), result.status.c_str(), test_acc, seconds, plan.output.c_str(),
+              plan.run_id.c_str());
+  if (result.status != "complete") {
+    std::fprintf(stderr, "reglab: run diverged: %s\n", result.message.c_str());
+    return 3;
+  }
+  return 0;
+}
+
+}  // namespace reglab::experiment

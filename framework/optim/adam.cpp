@@ -1,0 +1,88 @@
+#include "framework/optim/adam.hpp"
+
+#include <array>
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+
+#include "framework/experiment/options.hpp"
+
+namespace reglab::optim {
+
+namespace {
+
+/// One Adam update of n weights. `step_size` = lr / (1 - beta1^t), `inv_sqrt_bc2` =
+/// 1 / sqrt(1 - beta2^t), so that step_size * m / (sqrt(v) * inv_sqrt_bc2 + eps) equals
+/// lr * mhat / (sqrt(vhat) + eps).
+void adam_kernel(float* w, const float* g, float* m, float* v, std::size_t n, float beta1,
+                 float beta2, float step_size, float inv_sqrt_bc2, float eps) {
+  const float one_minus_beta1 = 1.0f - beta1;
+  const float one_minus_beta2 = 1.0f - beta2;
+  for (std::size_t i = 0; i < n; ++i) {
+    const float gi = g[i];
+    const float mi = beta1 * m[i] + one_minus_beta1 * gi;
+    const float vi = beta2 * v[i] + one_minus_beta2 * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    w[i] -= step_size * mi / (std::sqrt(vi) * inv_sqrt_bc2 + eps);
+  }
+}
+
+}  // namespace
+
+Adam::Adam(double beta1, double beta2, double eps) : beta1_(beta1), beta2_(beta2), eps_(eps) {
+  if (!(beta1 >= 0.0 && beta1 < 1.0)) throw std::invalid_argument("adam: beta1 must be in [0, 1)");
+  if (!(beta2 >= 0.0 && beta2 < 1.0)) throw std::invalid_argument("adam: beta2 must be in [0, 1)");
+  if (!(eps > 0.0 && std::isfinite(eps))) throw std::invalid_argument("adam: eps must be > 0");
+}
+
+std::string Adam::describe() const {
+  std::ostringstream os;
+  os << "adam(beta1=" << beta1_ << ", beta2=" << beta2_ << ", eps=" << eps_ << ")";
+  return os.str();
+}
+
+void Adam::step(const std::vector<models::Param*>& params, double lr) {
+  if (t_ == 0) {
+    m_.reserve(params.size());
+    v_.reserve(params.size());
+    for (const models::Param* p : params) {
+      const std::array<std::size_t, 1> shape{p->value.size()};
+      m_.emplace_back(shape, 0.0f);
+      v_.emplace_back(shape, 0.0f);
+    }
+  }
+  if (params.size() != m_.size()) {
+    throw std::logic_error("adam: step() called with a different number of params");
+  }
+
+  ++t_;
+  const double t = static_cast<double>(t_);
+  const double bias_correction1 = 1.0 - std::pow(beta1_, t);
+  const double bias_correction2 = 1.0 - std::pow(beta2_, t);
+  const float step_size = static_cast<float>(lr / bias_correction1);
+  const float inv_sqrt_bc2 = static_cast<float>(1.0 / std::sqrt(bias_correction2));
+  const float beta1 = static_cast<float>(beta1_);
+  const float beta2 = static_cast<float>(beta2_);
+  const float eps = static_cast<float>(eps_);
+
+  for (std::size_t k = 0; k < params.size(); ++k) {
+    models::Param* p = params[k];
+    const std::size_t n = p->value.size();
+    if (m_[k].size() != n || p->grad.size() != n) {
+      throw std::logic_error("adam: param '" + p->name + "' changed size between steps");
+    }
+    adam_kernel(p->value.data(), p->grad.data(), m_[k].data(), v_[k].data(), n, beta1, beta2,
+                step_size, inv_sqrt_bc2, eps);
+  }
+}
+
+OptimizerPtr make_adam(experiment::OptionReader& options) {
+  using experiment::Range;
+  const double beta1 = options.get_double("beta1", 0.9, Range::closed_open(0.0, 1.0));
+  const double beta2 = options.get_double("beta2", 0.999, Range::closed_open(0.0, 1.0));
+  const double eps = options.get_double("eps", 1e-8, Range::positive());
+  return std::make_unique<Adam>(beta1, beta2, eps);
+}
+
+}  // namespace reglab::optim

@@ -1,0 +1,52 @@
+/// Stochastic gradient descent with optional (Nesterov) momentum.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "framework/core/tensor.hpp"
+#include "framework/optim/optimizer.hpp"
+
+namespace reglab::experiment {
+class OptionReader;
+}
+
+namespace reglab::optim {
+
+/// SGD with heavy-ball or Nesterov momentum, in the PyTorch formulation (no dampening).
+///
+/// For each parameter w with gradient g, momentum mu and learning rate lr:
+///   mu = 0:            w <- w - lr * g
+///   mu > 0:            v <- mu * v + g                      (v starts at 0)
+///                      w <- w - lr * v                      (heavy ball, Polyak 1964)
+///   mu > 0, nesterov:  w <- w - lr * (g + mu * v)           (Sutskever et al. 2013,
+///                      "On the importance of initialization and momentum in deep learning")
+/// With a constant lr this equals the classical formulation v <- mu v - lr g; w <- w + v.
+/// The velocity buffers (one per param, float32) are allocated on the first step when mu > 0;
+/// later steps must pass the same params in the same order and allocate nothing. Optimizers
+/// have no train/eval behaviour: they only run during training.
+class Sgd : public Optimizer {
+ public:
+  /// Throws std::invalid_argument unless 0 <= momentum < 1 and (momentum > 0 if nesterov).
+  explicit Sgd(double momentum = 0.0, bool nesterov = false);
+
+  std::string name() const override { return "sgd"; }
+  /// "sgd(momentum=0.9, nesterov=false)".
+  std::string describe() const override;
+  void step(const std::vector<models::Param*>& params, double lr) override;
+
+  double momentum() const { return momentum_; }
+  bool nesterov() const { return nesterov_; }
+
+ private:
+  double momentum_;
+  bool nesterov_;
+  std::vector<Vector> velocity_;  ///< one per param once the first step ran (mu > 0 only)
+  bool initialised_ = false;
+};
+
+/// Registry factory: reads `momentum` (in [0, 1), default 0) and `nesterov` (bool, default
+/// false; requires momentum > 0). The caller calls finish() on the reader.
+OptimizerPtr make_sgd(experiment::OptionReader& options);
+
+}  // namespace reglab::optim

@@ -1,0 +1,118 @@
+#include "framework/regularizers/dropout.hpp"
+
+#include <array>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+#include <utility>
+
+#include "framework/experiment/options.hpp"
+
+namespace reglab::regularizers {
+
+namespace {
+
+constexpr std::size_t kSlotsPerInstance = 64;
+
+void check_rate(double rate, const char* what) {
+  if (!(rate >= 0.0 && rate < 1.0)) {
+    throw std::invalid_argument(std::string("dropout: ") + what + " must be in [0, 1)");
+  }
+}
+
+}  // namespace
+
+DropoutOptions DropoutOptions::read(experiment::OptionReader& reader) {
+  DropoutOptions o;
+  o.rate = reader.get_double("rate", o.rate, experiment::Range::closed_open(0.0, 1.0));
+  o.input_rate =
+      reader.get_double("input_rate", o.input_rate, experiment::Range::closed_open(0.0, 1.0));
+  return o;
+}
+
+DropoutLayer::DropoutLayer(std::string name, double rate, Rng rng)
+    : name_(std::move(name)), rate_(rate), rng_(rng) {
+  check_rate(rate, "rate");
+}
+
+std::string DropoutLayer::describe() const {
+  std::ostringstream os;
+  os << name_ << ": rate " << rate_;
+  return os.str();
+}
+
+void DropoutLayer::allocate(std::size_t capacity, std::size_t input_width) {
+  Layer::allocate(capacity, input_width);
+  mask_ = Matrix(std::array<std::size_t, 2>{capacity, input_width}, 0.0f);
+}
+
+void DropoutLayer::forward(const Matrix& x, std::size_t n, Mode mode) {
+  const std::size_t count = n * mask_.shape()[1];
+  if (n > mask_.shape()[0] || n > x.shape()[0] || x.shape()[1] != mask_.shape()[1]) {
+    throw std::logic_error(name_ + ": input does not match the allocated buffers");
+  }
+  const float* in = x.data();
+  float* out = out_.data();
+  last_train_ = mode == Mode::kTrain;
+  if (!last_train_ || rate_ == 0.0) {
+    for (std::size_t i = 0; i < count; ++i) out[i] = in[i];
+    last_train_ = false;
+    return;
+  }
+  const float drop = static_cast<float>(rate_);
+  const float scale = static_cast<float>(1.0 / (1.0 - rate_));
+  float* m = mask_.data();
+  for (std::size_t i = 0; i < count; ++i) {
+    m[i] = rng_.uniform() < drop ? 0.0f : scale;
+    out[i] = in[i] * m[i];
+  }
+}
+
+void DropoutLayer::backward(const Matrix& /*x*/, const Matrix& grad_out, std::size_t n,
+                            bool need_input_grad) {
+  if (!need_input_grad) return;
+  const std::size_t count = n * mask_.shape()[1];
+  const float* g = grad_out.data();
+  float* gi = grad_in_.data();
+  if (!last_train_) {
+    for (std::size_t i = 0; i < count; ++i) gi[i] = g[i];
+    return;
+  }
+  const float* m = mask_.data();
+  for (std::size_t i = 0; i < count; ++i) gi[i] = g[i] * m[i];
+}
+
+Dropout::Dropout(const DropoutOptions& options) : options_(options) {
+  check_rate(options.rate, "rate");
+  check_rate(options.input_rate, "input_rate");
+}
+
+RegularizerPtr Dropout::from_config(experiment::OptionReader& reader) {
+  return std::make_unique<Dropout>(DropoutOptions::read(reader));
+}
+
+std::string Dropout::describe() const {
+  std::ostringstream os;
+  os << "dropout(rate=" << options_.rate << ", input_rate=" << options_.input_rate << ")";
+  return os.str();
+}
+
+void Dropout::attach(models::Network& net, const AttachContext& ctx) {
+  const std::size_t hidden = net.hidden_count();
+  if (hidden >= kSlotsPerInstance) {
+    throw std::invalid_argument("dropout: at most 63 hidden layers are supported");
+  }
+  const std::uint64_t base = ctx.position * kSlotsPerInstance;
+  if (options_.input_rate > 0.0) {
+    net.add_input_layer(std::make_unique<DropoutLayer>("dropout_input", options_.input_rate,
+                                                       Rng::stream(ctx.seed, "dropout", base)));
+  }
+  if (options_.rate == 0.0) return;
+  for (std::size_t i = 0; i < hidden; ++i) {
+    net.add_post_activation(
+        i, std::make_unique<DropoutLayer>("dropout_" + std::to_string(i), options_.rate,
+                                          Rng::stream(ctx.seed, "dropout", base + i + 1)));
+  }
+}
+
+}  // namespace reglab::regularizers

@@ -1,0 +1,83 @@
+/// Dropout: Srivastava, Hinton, Krizhevsky, Sutskever and Salakhutdinov 2014, "Dropout: A Simple
+/// Way to Prevent Neural Networks from Overfitting", JMLR 15:1929-1958.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "framework/core/random.hpp"
+#include "framework/core/tensor.hpp"
+#include "framework/models/layer.hpp"
+#include "framework/regularizers/regularizer.hpp"
+
+namespace reglab::regularizers {
+
+/// Options of `dropout`. Both rates are DROP probabilities (Keras `rate`, PyTorch `p`); the
+/// paper's retention probability is p = 1 - rate (its recipe p = 0.5 hidden, p = 0.8 input is
+/// rate 0.5, input_rate 0.2).
+struct DropoutOptions {
+  double rate = 0.5;        ///< drop probability of hidden units, [0, 1)
+  double input_rate = 0.0;  ///< drop probability of input units, [0, 1)
+
+  /// Reads `rate` and `input_rate`; throws ConfigError (file, line, column) when out of range.
+  static DropoutOptions read(experiment::OptionReader& reader);
+};
+
+/// Inverted dropout on every column of its input.
+///
+/// Train mode: y = x * m / (1 - rate), m ~ Bernoulli(1 - rate) drawn per entry from the layer's
+/// own Rng stream. The paper keeps units with probability p = 1 - rate and instead scales the
+/// weights by p at test time; scaling by 1/p during training gives the same expectation,
+/// E[y] = x, and leaves eval mode untouched. The mask (0 or 1/(1 - rate)) is kept in a buffer
+/// allocated once, and backward multiplies by the same mask: dx = dy * m / (1 - rate).
+/// Eval mode: identity, y = x and dx = dy.
+class DropoutLayer : public models::Layer {
+ public:
+  /// Throws std::invalid_argument unless 0 <= rate < 1.
+  DropoutLayer(std::string name, double rate, Rng rng);
+
+  std::string name() const override { return name_; }
+  /// "dropout_0: rate 0.5".
+  std::string describe() const override;
+  void allocate(std::size_t capacity, std::size_t input_width) override;
+  void forward(const Matrix& x, std::size_t n, Mode mode) override;
+  void backward(const Matrix& x, const Matrix& grad_out, std::size_t n,
+                bool need_input_grad) override;
+
+  double rate() const { return rate_; }
+  /// The scale factors of the last train-mode forward (rows [0, n) valid).
+  const Matrix& mask() const { return mask_; }
+
+ private:
+  std::string name_;
+  double rate_;
+  Rng rng_;
+  Matrix mask_;
+  bool last_train_ = false;
+};
+
+/// The `dropout` regularizer: inserts a DropoutLayer into every hidden post-activation slot
+/// (named "dropout_<i>", if rate > 0) and into the input slot ("dropout_input", if
+/// input_rate > 0). Layer k draws its masks from Rng::stream(seed, "dropout",
+/// position * 64 + slot), slot 0 being the input and slot i + 1 hidden layer i, so every layer
+/// of every dropout instance has its own stream.
+class Dropout : public Regularizer {
+ public:
+  /// Throws std::invalid_argument if a rate is outside [0, 1).
+  explicit Dropout(const DropoutOptions& options);
+  /// Registry factory.
+  static RegularizerPtr from_config(experiment::OptionReader& reader);
+
+  std::string name() const override { return "dropout"; }
+  /// "dropout(rate=0.5, input_rate=0.2)".
+  std::string describe() const override;
+  /// Throws std::invalid_argument if the network has 64 or more hidden layers.
+  void attach(models::Network& net, const AttachContext& ctx) override;
+
+  const DropoutOptions& options() const { return options_; }
+
+ private:
+  DropoutOptions options_;
+};
+
+}  // namespace reglab::regularizers

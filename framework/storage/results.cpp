@@ -1,0 +1,764 @@
+/// HDF5 results files, written and read with the HDF5 C API. See results.hpp for the schema.
+#include "framework/storage/results.hpp"
+
+#include <fcntl.h>
+#include <hdf5.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <limits>
+#include <set>
+#include <utility>
+
+#include "framework/core/error.hpp"
+
+namespace reglab::storage {
+namespace {
+
+constexpr const char* kStorageOrder = "row-major (C)";
+/// Attributes of a run group that are not RunRecord::attributes.
+constexpr const char* kRunFixedAttributes[] = {"name", "config", "seed", "status"};
+
+// ---------------------------------------------------------------------------------------------
+// HDF5 plumbing
+
+/// Owns one hid_t and closes it with the matching H5?close function.
+class Handle {
+ public:
+  using Closer = herr_t (*)(hid_t);
+
+  Handle() = default;
+  Handle(hid_t id, Closer closer) : id_(id), closer_(closer) {}
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  Handle(Handle&& other) noexcept
+      : id_(std::exchange(other.id_, H5I_INVALID_HID)), closer_(other.closer_) {}
+  Handle& operator=(Handle&& other) noexcept {
+    if (this != &other) {
+      reset();
+      id_ = std::exchange(other.id_, H5I_INVALID_HID);
+      closer_ = other.closer_;
+    }
+    return *this;
+  }
+  ~Handle() { reset(); }
+
+  /// The owned id (negative if none).
+  hid_t get() const { return id_; }
+  /// Closes the id now and returns the close function's status.
+  herr_t close() {
+    herr_t status = 0;
+    if (id_ >= 0 && closer_ != nullptr) status = closer_(id_);
+    id_ = H5I_INVALID_HID;
+    return status;
+  }
+
+ private:
+  void reset() noexcept {
+    if (id_ >= 0 && closer_ != nullptr) closer_(id_);
+    id_ = H5I_INVALID_HID;
+  }
+
+  hid_t id_ = H5I_INVALID_HID;
+  Closer closer_ = nullptr;
+};
+
+/// Turns off HDF5's automatic printing of error stacks for its lifetime (errors become
+/// StorageError messages instead) and restores the previous setting afterwards.
+class QuietHdf5Errors {
+ public:
+  QuietHdf5Errors() {
+    if (H5Eget_auto2(H5E_DEFAULT, &func_, &data_) < 0) {
+      func_ = nullptr;
+      data_ = nullptr;
+    }
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  }
+  QuietHdf5Errors(const QuietHdf5Errors&) = delete;
+  QuietHdf5Errors& operator=(const QuietHdf5Errors&) = delete;
+  ~QuietHdf5Errors() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
+
+ private:
+  H5E_auto2_t func_ = nullptr;
+  void* data_ = nullptr;
+};
+
+extern "C" herr_t collect_error(unsigned /*n*/, const H5E_error2_t* err, void* data) {
+  try {
+    auto* out = static_cast<std::vector<std::string>*>(data);
+    std::string desc = err->desc != nullptr ? err->desc : "";
+    if (desc.empty()) {
+      char buf[256] = {};
+      if (H5Eget_msg(err->min_num, nullptr, buf, sizeof buf) > 0) desc = buf;
+    }
+    if (!desc.empty()) out->push_back(desc);
+    return 0;
+  } catch (...) {
+    return -1;
+  }
+}
+
+/// The current HDF5 error stack as one line: the failing API call's message, then the innermost
+/// (most specific) one, e.g. "unable to create file: unable to open file: name = ..., errno = 2,
+/// error message = 'No such file or directory', ...". Clears the stack.
+std::string hdf5_error_text() {
+  std::vector<std::string> descs;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, collect_error, &descs);
+  H5Eclear2(H5E_DEFAULT);
+  if (descs.empty()) return "HDF5 reported no details";
+  std::string text = descs.front();
+  if (descs.size() > 1 && descs.back() != descs.front()) text += ": " + descs.back();
+  return text;
+}
+
+/// Names the file and the operation in every error message.
+struct Where {
+  const std::string& path;
+  const char* action;  // "cannot write results" or "cannot read results"
+};
+
+[[noreturn]] void fail(const Where& where, const std::string& what) {
+  throw StorageError(where.path + ": " + where.action + ": " + what);
+}
+
+[[noreturn]] void fail_hdf5(const Where& where, const std::string& what) {
+  const std::string detail = hdf5_error_text();
+  fail(where, what + " (HDF5: " + detail + ")");
+}
+
+[[noreturn]] void fail_errno(const Where& where, const std::string& what, int err) {
+  fail(where, what + " (" + std::strerror(err) + ")");
+}
+
+Handle make(hid_t id, Handle::Closer closer, const Where& where, const std::string& what) {
+  if (id < 0) fail_hdf5(where, what);
+  return Handle(id, closer);
+}
+
+void ok(herr_t status, const Where& where, const std::string& what) {
+  if (status < 0) fail_hdf5(where, what);
+}
+
+/// `name` in quotes for a message, shortened if it is very long.
+std::string quoted(const std::string& name) {
+  constexpr std::size_t kMax = 80;
+  if (name.size() <= kMax) return "'" + name + "'";
+  return "'" + name.substr(0, kMax) + "...' (" + std::to_string(name.size()) + " bytes)";
+}
+
+std::string join(const std::string& parent, const std::string& name) {
+  return parent == "/" ? "/" + name : parent + "/" + name;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation (before anything is created)
+
+/// HDF5 link names used here: non-empty, no '/', not "." (the group itself), no NUL.
+void check_name(const Where& where, const std::string& kind, const std::string& name,
+                const std::string& context) {
+  std::string problem;
+  if (name.empty()) {
+    problem = "is empty";
+  } else if (name.find('/') != std::string::npos) {
+    problem = "contains '/'";
+  } else if (name == ".") {
+    problem = "is '.'";
+  } else if (name.find('\0') != std::string::npos) {
+    problem = "contains a NUL character";
+  }
+  if (!problem.empty()) {
+    fail(where, kind + " " + quoted(name) + context + " " + problem +
+                    " (names must be non-empty and must not contain '/')");
+  }
+}
+
+/// Strings are stored as NUL-terminated variable-length strings: an embedded NUL would silently
+/// truncate them, so it is refused.
+void check_text(const Where& where, const std::string& what, const std::string& text) {
+  if (text.find('\0') != std::string::npos) fail(where, what + " contains a NUL character");
+}
+
+void validate(const Where& where, const ResultsFile& results) {
+  check_text(where, "reglab_version", results.reglab_version);
+  check_text(where, "created_utc", results.created_utc);
+  check_text(where, "the configuration", results.config_yaml);
+  std::set<std::string> run_ids;
+  for (const RunRecord& run : results.runs) {
+    check_name(where, "run id", run.run_id, "");
+    if (!run_ids.insert(run.run_id).second) fail(where, "duplicate run id " + quoted(run.run_id));
+    const std::string in_run = " of run " + quoted(run.run_id);
+    check_text(where, "the name" + in_run, run.name);
+    check_text(where, "the configuration" + in_run, run.config_yaml);
+    check_text(where, "the status" + in_run, run.status);
+
+    std::set<std::string> attribute_names(std::begin(kRunFixedAttributes),
+                                          std::end(kRunFixedAttributes));
+    for (const auto& [key, value] : run.attributes) {
+      check_name(where, "attribute", key, in_run);
+      if (!attribute_names.insert(key).second) {
+        fail(where, "attribute " + quoted(key) + in_run +
+                        " is duplicated or reserved (name, config, seed and status are set from "
+                        "the RunRecord fields)");
+      }
+      check_text(where, "attribute " + quoted(key) + in_run, value);
+    }
+
+    std::set<std::string> metrics;
+    bool has_epoch = false;
+    for (const auto& [metric, values] : run.curves) {
+      check_name(where, "curve", metric, in_run);
+      if (!metrics.insert(metric).second) fail(where, "duplicate curve " + quoted(metric) + in_run);
+      if (metric == "epoch") has_epoch = true;
+      if (values.size() != run.curves.front().second.size()) {
+        fail(where, "curve " + quoted(metric) + in_run + " has " + std::to_string(values.size()) +
+                        " values but " + quoted(run.curves.front().first) + " has " +
+                        std::to_string(run.curves.front().second.size()) +
+                        " (all curves of a run must have one value per epoch)");
+      }
+    }
+    if (!has_epoch) fail(where, "run " + quoted(run.run_id) + " has no 'epoch' curve");
+
+    std::set<std::string> finished_layers;  // layers whose weights are complete
+    std::set<std::string> params;
+    std::string current_layer;
+    for (const WeightTensor& w : run.weights) {
+      check_name(where, "layer", w.layer, in_run);
+      check_name(where, "parameter", w.param, " of layer " + quoted(w.layer) + in_run);
+      if (w.layer != current_layer) {
+        if (finished_layers.count(w.layer) != 0) {
+          fail(where, "the weights of layer " + quoted(w.layer) + in_run +
+                          " are not contiguous (list each layer's parameters together)");
+        }
+        if (!current_layer.empty()) finished_layers.insert(current_layer);
+        current_layer = w.layer;
+        params.clear();
+      }
+      if (!params.insert(w.param).second) {
+        fail(where, "duplicate weight " + quoted(w.layer + "/" + w.param) + in_run);
+      }
+      std::size_t count = 1;
+      for (std::size_t d : w.shape) {
+        if (d != 0 && count > std::numeric_limits<std::size_t>::max() / d) {
+          fail(where, "weight " + quoted(w.layer + "/" + w.param) + in_run + " is too large");
+        }
+        count *= d;
+      }
+      if (count != w.data.size()) {
+        fail(where, "weight " + quoted(w.layer + "/" + w.param) + in_run + " has " +
+                        std::to_string(w.data.size()) + " values but its shape holds " +
+                        std::to_string(count));
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+
+/// Group creation properties that record link and attribute creation order, so readers iterate
+/// runs, curves, layers, parameters and run attributes in the order they were written.
+Handle ordered_group_properties(const Where& where) {
+  Handle gcpl = make(H5Pcreate(H5P_GROUP_CREATE), H5Pclose, where, "cannot create properties");
+  const unsigned flags = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
+  ok(H5Pset_link_creation_order(gcpl.get(), flags), where, "cannot track link order");
+  ok(H5Pset_attr_creation_order(gcpl.get(), flags), where, "cannot track attribute order");
+  return gcpl;
+}
+
+Handle create_group(hid_t parent, const std::string& name, hid_t gcpl, const Where& where,
+                    const std::string& path) {
+  return make(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, gcpl, H5P_DEFAULT), H5Gclose, where,
+              "cannot create group " + path);
+}
+
+void write_string_attribute(hid_t object, const std::string& object_path, const std::string& name,
+                            const std::string& value, const Where& where) {
+  const std::string what = "cannot write attribute " + quoted(name) + " of " + object_path;
+  Handle type = make(H5Tcopy(H5T_C_S1), H5Tclose, where, what);
+  ok(H5Tset_size(type.get(), H5T_VARIABLE), where, what);
+  ok(H5Tset_cset(type.get(), H5T_CSET_UTF8), where, what);
+  Handle space = make(H5Screate(H5S_SCALAR), H5Sclose, where, what);
+  Handle attribute =
+      make(H5Acreate2(object, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
+           H5Aclose, where, what);
+  const char* text = value.c_str();
+  ok(H5Awrite(attribute.get(), type.get(), &text), where, what);
+  ok(attribute.close(), where, what);
+}
+
+void write_scalar_attribute(hid_t object, const std::string& object_path, const char* name,
+                            hid_t file_type, hid_t memory_type, const void* value,
+                            const Where& where) {
+  const std::string what = std::string("cannot write attribute '") + name + "' of " + object_path;
+  Handle space = make(H5Screate(H5S_SCALAR), H5Sclose, where, what);
+  Handle attribute =
+      make(H5Acreate2(object, name, file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
+           where, what);
+  ok(H5Awrite(attribute.get(), memory_type, value), where, what);
+  ok(attribute.close(), where, what);
+}
+
+/// Creates a contiguous dataset of `dims` (rank 0: scalar) and writes `data` into it.
+Handle write_dataset(hid_t parent, const std::string& name, const std::string& path,
+                     const std::vector<hsize_t>& dims, hid_t file_type, hid_t memory_type,
+                     const void* data, std::size_t count, const Where& where) {
+  const std::string what = "cannot write dataset " + path;
+  Handle space = dims.empty()
+                     ? make(H5Screate(H5S_SCALAR), H5Sclose, where, what)
+                     : make(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+                            H5Sclose, where, what);
+  Handle dataset = make(H5Dcreate2(parent, name.c_str(), file_type, space.get(), H5P_DEFAULT,
+                                   H5P_DEFAULT, H5P_DEFAULT),
+                        H5Dclose, where, what);
+  if (count > 0) {
+    ok(H5Dwrite(dataset.get(), memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), where, what);
+  }
+  return dataset;
+}
+
+void write_run(hid_t runs, const RunRecord& run, hid_t gcpl, const Where& where) {
+  const std::string run_path = "/runs/" + run.run_id;
+  Handle group = create_group(runs, run.run_id, gcpl, where, run_path);
+  write_string_attribute(group.get(), run_path, "name", run.name, where);
+  write_string_attribute(group.get(), run_path, "config", run.config_yaml, where);
+  write_scalar_attribute(group.get(), run_path, "seed", H5T_STD_U64LE, H5T_NATIVE_UINT64, &run.seed,
+                         where);
+  write_string_attribute(group.get(), run_path, "status", run.status, where);
+  for (const auto& [key, value] : run.attributes) {
+    write_string_attribute(group.get(), run_path, key, value, where);
+  }
+
+  const std::string curves_path = run_path + "/curves";
+  Handle curves = create_group(group.get(), "curves", gcpl, where, curves_path);
+  for (const auto& [metric, values] : run.curves) {
+    write_dataset(curves.get(), metric, join(curves_path, metric),
+                  {static_cast<hsize_t>(values.size())}, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+                  values.data(), values.size(), where);
+  }
+
+  const std::string weights_path = run_path + "/weights";
+  Handle weights = create_group(group.get(), "weights", gcpl, where, weights_path);
+  Handle layer;
+  std::string layer_name;
+  for (const WeightTensor& w : run.weights) {
+    const std::string layer_path = join(weights_path, w.layer);
+    if (layer.get() < 0 || w.layer != layer_name) {
+      layer = create_group(weights.get(), w.layer, gcpl, where, layer_path);
+      layer_name = w.layer;
+    }
+    const std::string param_path = join(layer_path, w.param);
+    std::vector<hsize_t> dims(w.shape.begin(), w.shape.end());
+    Handle dataset = write_dataset(layer.get(), w.param, param_path, dims, H5T_IEEE_F32LE,
+                                   H5T_NATIVE_FLOAT, w.data.data(), w.data.size(), where);
+    write_string_attribute(dataset.get(), param_path, "storage_order", kStorageOrder, where);
+  }
+}
+
+/// Builds the whole file in memory (HDF5 core driver, no backing store) and returns its image.
+///
+/// HDF5 itself never writes to disk: with HDF5 1.10.8, a write error inside the library (disk
+/// full, EFBIG) makes H5Fclose fail and leaves a half-closed file that crashes the process when
+/// the library shuts down at exit. Writing the image with plain POSIX calls keeps every I/O
+/// error an ordinary StorageError. The cost is memory: about twice the file size at the peak.
+std::vector<char> build_image(const ResultsFile& results, const Where& where) {
+  Handle fapl = make(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, where, "cannot create properties");
+  constexpr std::size_t kCoreIncrement = std::size_t{4} << 20;
+  ok(H5Pset_fapl_core(fapl.get(), kCoreIncrement, false), where, "cannot select the core driver");
+  // SEMI: H5Fclose fails (instead of silently deferring the close) if an object is still open.
+  ok(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_SEMI), where, "cannot set close degree");
+  // The name only identifies the in-memory file; nothing is created under it.
+  Handle file =
+      make(H5Fcreate("reglab-results-in-memory.h5", H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()),
+           H5Fclose, where, "cannot create the file in memory");
+  {
+    Handle root =
+        make(H5Gopen2(file.get(), "/", H5P_DEFAULT), H5Gclose, where, "cannot open the root group");
+    write_string_attribute(root.get(), "/", "format", "reglab", where);
+    write_scalar_attribute(root.get(), "/", "format_version", H5T_STD_I64LE, H5T_NATIVE_INT64,
+                           &kFormatVersion, where);
+    write_string_attribute(root.get(), "/", "reglab_version", results.reglab_version, where);
+    write_string_attribute(root.get(), "/", "created_utc", results.created_utc, where);
+    write_string_attribute(root.get(), "/", "config", results.config_yaml, where);
+
+    Handle gcpl = ordered_group_properties(where);
+    Handle runs = create_group(root.get(), "runs", gcpl.get(), where, "/runs");
+    for (const RunRecord& run : results.runs) write_run(runs.get(), run, gcpl.get(), where);
+  }
+  ok(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), where, "cannot flush the file in memory");
+  const ssize_t size = H5Fget_file_image(file.get(), nullptr, 0);
+  if (size < 0) fail_hdf5(where, "cannot get the file image");
+  std::vector<char> image(static_cast<std::size_t>(size));
+  if (H5Fget_file_image(file.get(), image.data(), image.size()) != size) {
+    fail_hdf5(where, "cannot get the file image");
+  }
+  ok(file.close(), where, "cannot close the file in memory");
+  return image;
+}
+
+/// Creates (or truncates) `name`, writes `bytes` to it, fsync()s and closes it.
+void write_file(const std::string& name, const std::vector<char>& bytes, const Where& where) {
+  const int fd = ::open(name.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0) {
+    const int err = errno;
+    fail_errno(where, "cannot create temporary file " + name, err);
+  }
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int err = n < 0 ? errno : EIO;
+      ::close(fd);
+      fail_errno(where, "cannot write temporary file " + name, err);
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    const int err = errno;
+    ::close(fd);
+    fail_errno(where, "cannot fsync temporary file " + name, err);
+  }
+  if (::close(fd) != 0) {
+    const int err = errno;
+    fail_errno(where, "cannot close temporary file " + name, err);
+  }
+}
+
+std::string parent_directory(const std::string& path) {
+  const std::size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+/// fsync()s the directory `name` after `path` was published in it, so the rename is durable.
+void sync_directory(const std::string& name, const std::string& path) {
+  const auto failed = [&](const std::string& what, int err) {
+    throw StorageError(path + " was written, but " + what + " failed (" + std::strerror(err) +
+                       "), so it may not survive a power failure");
+  };
+  const int fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC | O_DIRECTORY);
+  if (fd < 0) {
+    const int err = errno;
+    failed("opening its directory " + name, err);
+  }
+  if (::fsync(fd) != 0) {
+    const int err = errno;
+    ::close(fd);
+    // Some file systems cannot fsync a directory; the rename is then as durable as they allow.
+    if (err != EINVAL && err != ENOTSUP) failed("fsync of its directory " + name, err);
+    return;
+  }
+  ::close(fd);
+}
+
+bool path_exists(const std::string& path) {
+  struct stat info {};
+  return ::lstat(path.c_str(), &info) == 0;
+}
+
+[[noreturn]] void refuse_overwrite(const std::string& path) {
+  throw StorageError(path +
+                     " exists; refusing to overwrite it (remove it, choose another output path, "
+                     "or ask for overwriting explicitly)");
+}
+
+/// Moves `tmp` to `path`. Without `overwrite`, a hard link publishes the file only if `path`
+/// still does not exist (no race with another writer); file systems without hard links fall
+/// back to rename().
+void publish(const std::string& tmp, const std::string& path, bool overwrite, const Where& where) {
+  if (!overwrite) {
+    if (::link(tmp.c_str(), path.c_str()) == 0) {
+      ::unlink(tmp.c_str());
+      return;
+    }
+    const int err = errno;
+    if (err == EEXIST) refuse_overwrite(path);
+    if (err != EPERM && err != ENOTSUP && err != ENOSYS && err != EMLINK && err != EXDEV) {
+      fail_errno(where, "cannot move " + tmp + " to " + path, err);
+    }
+    if (path_exists(path)) refuse_overwrite(path);
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    fail_errno(where, "cannot rename " + tmp + " to " + path, err);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+bool link_exists(hid_t group, const std::string& name) {
+  return H5Lexists(group, name.c_str(), H5P_DEFAULT) > 0;
+}
+
+/// Opens `parent`/`name` and checks that it is an object of `type` (H5I_GROUP or H5I_DATASET).
+Handle open_object(hid_t parent, const std::string& name, const std::string& path, H5I_type_t type,
+                   const Where& where) {
+  const char* kind = type == H5I_GROUP ? "group" : "dataset";
+  if (!link_exists(parent, name)) fail(where, std::string("missing ") + kind + " " + path);
+  Handle object =
+      make(H5Oopen(parent, name.c_str(), H5P_DEFAULT), H5Oclose, where, "cannot open " + path);
+  if (H5Iget_type(object.get()) != type) fail(where, path + " is not a " + kind);
+  return object;
+}
+
+/// Link names of `group` in creation order if it was recorded, else in name order.
+std::vector<std::string> link_names(hid_t group, const std::string& path, const Where& where) {
+  const std::string what = "cannot list " + path;
+  Handle gcpl = make(H5Gget_create_plist(group), H5Pclose, where, what);
+  unsigned flags = 0;
+  ok(H5Pget_link_creation_order(gcpl.get(), &flags), where, what);
+  const H5_index_t index =
+      (flags & H5P_CRT_ORDER_TRACKED) != 0 ? H5_INDEX_CRT_ORDER : H5_INDEX_NAME;
+  H5G_info_t info{};
+  ok(H5Gget_info(group, &info), where, what);
+  std::vector<std::string> names;
+  for (hsize_t i = 0; i < info.nlinks; ++i) {
+    const ssize_t size =
+        H5Lget_name_by_idx(group, ".", index, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
+    if (size < 0) fail_hdf5(where, what);
+    std::string name(static_cast<std::size_t>(size) + 1, '\0');
+    if (H5Lget_name_by_idx(group, ".", index, H5_ITER_INC, i, name.data(), name.size(),
+                           H5P_DEFAULT) < 0) {
+      fail_hdf5(where, what);
+    }
+    name.resize(static_cast<std::size_t>(size));
+    names.push_back(std::move(name));
+  }
+  return names;
+}
+
+extern "C" herr_t collect_attribute(hid_t /*location*/, const char* name,
+                                    const H5A_info_t* /*info*/, void* data) {
+  try {
+    static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+    return 0;
+  } catch (...) {
+    return -1;
+  }
+}
+
+/// Attribute names of a group in creation order if it was recorded, else in name order.
+std::vector<std::string> attribute_names(hid_t group, const std::string& path, const Where& where) {
+  const std::string what = "cannot list the attributes of " + path;
+  Handle gcpl = make(H5Gget_create_plist(group), H5Pclose, where, what);
+  unsigned flags = 0;
+  ok(H5Pget_attr_creation_order(gcpl.get(), &flags), where, what);
+  const H5_index_t index =
+      (flags & H5P_CRT_ORDER_TRACKED) != 0 ? H5_INDEX_CRT_ORDER : H5_INDEX_NAME;
+  std::vector<std::string> names;
+  hsize_t position = 0;
+  ok(H5Aiterate2(group, index, H5_ITER_INC, &position, collect_attribute, &names), where, what);
+  return names;
+}
+
+/// Opens attribute `name` of `object` and checks that it holds one value.
+Handle open_attribute(hid_t object, const std::string& object_path, const std::string& name,
+                      const Where& where) {
+  const std::string what = "attribute " + quoted(name) + " of " + object_path;
+  const htri_t exists = H5Aexists(object, name.c_str());
+  if (exists < 0) fail_hdf5(where, "cannot look up " + what);
+  if (exists == 0) fail(where, "missing " + what);
+  Handle attribute =
+      make(H5Aopen(object, name.c_str(), H5P_DEFAULT), H5Aclose, where, "cannot open " + what);
+  Handle space = make(H5Aget_space(attribute.get()), H5Sclose, where, "cannot read " + what);
+  if (H5Sget_simple_extent_npoints(space.get()) != 1) fail(where, what + " is not a scalar");
+  return attribute;
+}
+
+std::string read_string_attribute(hid_t object, const std::string& object_path,
+                                  const std::string& name, const Where& where) {
+  const std::string what = "attribute " + quoted(name) + " of " + object_path;
+  Handle attribute = open_attribute(object, object_path, name, where);
+  Handle file_type = make(H5Aget_type(attribute.get()), H5Tclose, where, "cannot read " + what);
+  if (H5Tget_class(file_type.get()) != H5T_STRING) fail(where, what + " is not a string");
+  Handle memory_type = make(H5Tcopy(file_type.get()), H5Tclose, where, "cannot read " + what);
+  const htri_t variable = H5Tis_variable_str(file_type.get());
+  if (variable < 0) fail_hdf5(where, "cannot read " + what);
+  if (variable > 0) {
+    char* text = nullptr;
+    ok(H5Aread(attribute.get(), memory_type.get(), &text), where, "cannot read " + what);
+    std::string value = text != nullptr ? text : "";
+    H5free_memory(text);
+    return value;
+  }
+  // Fixed-length strings (not written by reglab, but accepted): strip the padding.
+  const std::size_t size = H5Tget_size(file_type.get());
+  std::string value(size, '\0');
+  if (size > 0) {
+    ok(H5Aread(attribute.get(), memory_type.get(), value.data()), where, "cannot read " + what);
+  }
+  if (H5Tget_strpad(file_type.get()) == H5T_STR_SPACEPAD) {
+    const std::size_t end = value.find_last_not_of(' ');
+    value.resize(end == std::string::npos ? 0 : end + 1);
+  } else {
+    value.resize(std::min(value.size(), value.find('\0')));
+  }
+  return value;
+}
+
+/// Reads an integer attribute, converted by HDF5 to `memory_type`.
+template <typename T>
+T read_integer_attribute(hid_t object, const std::string& object_path, const std::string& name,
+                         hid_t memory_type, const Where& where) {
+  const std::string what = "attribute " + quoted(name) + " of " + object_path;
+  Handle attribute = open_attribute(object, object_path, name, where);
+  Handle file_type = make(H5Aget_type(attribute.get()), H5Tclose, where, "cannot read " + what);
+  if (H5Tget_class(file_type.get()) != H5T_INTEGER) fail(where, what + " is not an integer");
+  T value{};
+  ok(H5Aread(attribute.get(), memory_type, &value), where, "cannot read " + what);
+  return value;
+}
+
+/// Reads a floating-point dataset into `out` (converted to `memory_type`); returns its shape.
+template <typename T>
+std::vector<std::size_t> read_float_dataset(hid_t dataset, const std::string& path,
+                                            hid_t memory_type, std::vector<T>& out,
+                                            const Where& where) {
+  const std::string what = "cannot read dataset " + path;
+  Handle type = make(H5Dget_type(dataset), H5Tclose, where, what);
+  if (H5Tget_class(type.get()) != H5T_FLOAT) fail(where, path + " is not a floating-point array");
+  Handle space = make(H5Dget_space(dataset), H5Sclose, where, what);
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  if (rank < 0) fail_hdf5(where, what);
+  std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
+  if (H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr) < 0) fail_hdf5(where, what);
+  const hssize_t count = H5Sget_simple_extent_npoints(space.get());
+  if (count < 0) fail_hdf5(where, what);
+  out.assign(static_cast<std::size_t>(count), T{});
+  if (count > 0) {
+    ok(H5Dread(dataset, memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()), where, what);
+  }
+  return std::vector<std::size_t>(dims.begin(), dims.end());
+}
+
+RunRecord read_run(hid_t runs, const std::string& run_id, const Where& where) {
+  RunRecord run;
+  run.run_id = run_id;
+  const std::string run_path = "/runs/" + run_id;
+  Handle group = open_object(runs, run_id, run_path, H5I_GROUP, where);
+  run.name = read_string_attribute(group.get(), run_path, "name", where);
+  run.config_yaml = read_string_attribute(group.get(), run_path, "config", where);
+  run.seed = read_integer_attribute<std::uint64_t>(group.get(), run_path, "seed", H5T_NATIVE_UINT64,
+                                                   where);
+  run.status = read_string_attribute(group.get(), run_path, "status", where);
+  const std::set<std::string> fixed(std::begin(kRunFixedAttributes), std::end(kRunFixedAttributes));
+  for (const std::string& key : attribute_names(group.get(), run_path, where)) {
+    if (fixed.count(key) != 0) continue;
+    run.attributes.emplace_back(key, read_string_attribute(group.get(), run_path, key, where));
+  }
+
+  const std::string curves_path = run_path + "/curves";
+  Handle curves = open_object(group.get(), "curves", curves_path, H5I_GROUP, where);
+  for (const std::string& metric : link_names(curves.get(), curves_path, where)) {
+    const std::string path = join(curves_path, metric);
+    Handle dataset = open_object(curves.get(), metric, path, H5I_DATASET, where);
+    std::vector<double> values;
+    if (read_float_dataset(dataset.get(), path, H5T_NATIVE_DOUBLE, values, where).size() != 1) {
+      fail(where, path + " is not one-dimensional");
+    }
+    if (!run.curves.empty() && values.size() != run.curves.front().second.size()) {
+      fail(where, path + " has " + std::to_string(values.size()) + " values but " +
+                      join(curves_path, run.curves.front().first) + " has " +
+                      std::to_string(run.curves.front().second.size()));
+    }
+    run.curves.emplace_back(metric, std::move(values));
+  }
+  bool has_epoch = false;
+  for (const auto& curve : run.curves) has_epoch = has_epoch || curve.first == "epoch";
+  if (!has_epoch) fail(where, "missing dataset " + curves_path + "/epoch");
+
+  const std::string weights_path = run_path + "/weights";
+  Handle weights = open_object(group.get(), "weights", weights_path, H5I_GROUP, where);
+  for (const std::string& layer_name : link_names(weights.get(), weights_path, where)) {
+    const std::string layer_path = join(weights_path, layer_name);
+    Handle layer = open_object(weights.get(), layer_name, layer_path, H5I_GROUP, where);
+    for (const std::string& param : link_names(layer.get(), layer_path, where)) {
+      const std::string path = join(layer_path, param);
+      Handle dataset = open_object(layer.get(), param, path, H5I_DATASET, where);
+      WeightTensor w;
+      w.layer = layer_name;
+      w.param = param;
+      w.shape = read_float_dataset(dataset.get(), path, H5T_NATIVE_FLOAT, w.data, where);
+      run.weights.push_back(std::move(w));
+    }
+  }
+  return run;
+}
+
+}  // namespace
+
+void write_results(const std::string& path, const ResultsFile& results, bool overwrite) {
+  const Where where{path, "cannot write results"};
+  validate(where, results);
+  if (!overwrite && path_exists(path)) refuse_overwrite(path);
+
+  std::vector<char> image;
+  {
+    const QuietHdf5Errors quiet;
+    image = build_image(results, where);
+  }
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  try {
+    write_file(tmp, image, where);
+    publish(tmp, path, overwrite, where);
+  } catch (...) {
+    ::unlink(tmp.c_str());  // whatever failed, never leave a temporary file behind
+    throw;
+  }
+  sync_directory(parent_directory(path), path);
+}
+
+ResultsFile read_results(const std::string& path) {
+  const Where where{path, "cannot read results"};
+  const QuietHdf5Errors quiet;
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) {
+    const int err = errno;
+    fail_errno(where, "cannot open the file", err);
+  }
+  if (S_ISDIR(info.st_mode)) fail(where, "it is a directory");
+  const htri_t is_hdf5 = H5Fis_hdf5(path.c_str());
+  if (is_hdf5 < 0) fail_hdf5(where, "cannot open the file");
+  if (is_hdf5 == 0)
+    throw StorageError(path + " is not an HDF5 file (so not a reglab results file)");
+
+  Handle file = make(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, where,
+                     "cannot open the file");
+  Handle root =
+      make(H5Gopen2(file.get(), "/", H5P_DEFAULT), H5Gclose, where, "cannot open the root group");
+  const htri_t has_format = H5Aexists(root.get(), "format");
+  if (has_format < 0) fail_hdf5(where, "cannot look up attribute 'format'");
+  if (has_format == 0) {
+    throw StorageError(path + " is not a reglab results file (no 'format' attribute)");
+  }
+  const std::string format = read_string_attribute(root.get(), "/", "format", where);
+  if (format != "reglab") {
+    throw StorageError(path + " is not a reglab results file (format is " + quoted(format) +
+                       ", not 'reglab')");
+  }
+  const auto version = read_integer_attribute<std::int64_t>(root.get(), "/", "format_version",
+                                                            H5T_NATIVE_INT64, where);
+  if (version > kFormatVersion) {
+    throw StorageError(path + " was written by a newer reglab (format_version " +
+                       std::to_string(version) + "; this build reads format_version " +
+                       std::to_string(kFormatVersion) + " and older)");
+  }
+  if (version < 1) fail(where, "invalid format_version " + std::to_string(version));
+
+  ResultsFile results;
+  results.reglab_version = read_string_attribute(root.get(), "/", "reglab_version", where);
+  results.created_utc = read_string_attribute(root.get(), "/", "created_utc", where);
+  results.config_yaml = read_string_attribute(root.get(), "/", "config", where);
+  Handle runs = open_object(root.get(), "runs", "/runs", H5I_GROUP, where);
+  for (const std::string& run_id : link_names(runs.get(), "/runs", where)) {
+    results.runs.push_back(read_run(runs.get(), run_id, where));
+  }
+  return results;
+}
+
+}  // namespace reglab::storage

@@ -1,0 +1,65 @@
+/// The epoch loop.
+///
+/// Each epoch: the training indices are shuffled with the run's "data_order" stream; for every
+/// mini-batch the network runs in train mode, the softmax cross-entropy plus every regularizer's
+/// penalty is back-propagated, the optimizer steps with the epoch's learning rate, and every
+/// regularizer's after_update hook runs (in list order). After the epoch the network is evaluated
+/// in eval mode on the training, validation and test splits.
+///
+/// Curves (one value per completed epoch): epoch (1-based), learning_rate, train_objective (mean
+/// mini-batch loss plus penalty, train mode), train_loss, train_accuracy, validation_loss and
+/// validation_accuracy (when a validation split exists), test_loss, test_accuracy, seconds (wall
+/// time of the epoch, including evaluation).
+///
+/// A non-finite mini-batch loss stops training with status "diverged"; the curves hold the epochs
+/// completed before it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "framework/data/dataset.hpp"
+#include "framework/experiment/run_config.hpp"
+#include "framework/models/network.hpp"
+#include "framework/optim/optimizer.hpp"
+#include "framework/regularizers/regularizer.hpp"
+
+namespace reglab::train {
+
+/// Loss and accuracy of a split.
+struct Evaluation {
+  double loss = 0.0;
+  double accuracy = 0.0;
+};
+
+/// Receives progress events; the default implementation ignores them.
+class ProgressSink {
+ public:
+  virtual ~ProgressSink() = default;
+  virtual void batch_done(std::size_t /*epoch*/, std::size_t /*batch*/, std::size_t /*batches*/) {}
+  /// `curves` holds every value so far; the last entry of each is this epoch.
+  virtual void epoch_done(std::size_t /*epoch*/,
+                          const std::vector<std::pair<std::string, std::vector<double>>>& /*curves*/) {}
+};
+
+struct TrainResult {
+  std::string status;   ///< "complete" or "diverged"
+  std::string message;  ///< empty, or where and why training diverged
+  std::vector<std::pair<std::string, std::vector<double>>> curves;
+};
+
+/// Evaluates `net` in eval mode on `split` with batches of up to net.capacity() rows.
+/// `x` (capacity x features) and `labels` (capacity) are scratch buffers.
+Evaluation evaluate(models::Network& net, const data::Split& split, Matrix& x,
+                    std::vector<std::uint8_t>& labels);
+
+/// Trains `net` (already finalized with capacity >= max(batch_size, eval_batch_size), with the
+/// regularizers attached) on `splits`.
+TrainResult train(models::Network& net, optim::Optimizer& optimizer, const optim::Schedule& schedule,
+                  const std::vector<regularizers::RegularizerPtr>& regs, const data::Splits& splits,
+                  const experiment::TrainSettings& settings, std::uint64_t seed,
+                  ProgressSink* progress);
+
+}  // namespace reglab::train

@@ -1,0 +1,52 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "framework/core/random.hpp"
+#include "framework/models/loss.hpp"
+#include "tests/support/gradcheck.hpp"
+
+using reglab::Matrix;
+using reglab::models::softmax_cross_entropy;
+
+TEST_CASE("softmax cross-entropy value and accuracy") {
+  Matrix z = {{1.0f, 2.0f, 3.0f}, {0.0f, 0.0f, 0.0f}};
+  const std::uint8_t y[] = {2, 0};
+  const auto r = softmax_cross_entropy(z, y, 2, nullptr);
+  const double l0 = -std::log(std::exp(3.0) / (std::exp(1.0) + std::exp(2.0) + std::exp(3.0)));
+  const double l1 = std::log(3.0);
+  CHECK(r.loss == doctest::Approx((l0 + l1) / 2));
+  CHECK(r.correct == 2);  // row 1 ties: arg-max is the first class, which is the label
+}
+
+TEST_CASE("softmax cross-entropy is stable for huge logits") {
+  Matrix z = {{1000.0f, 0.0f}, {-1000.0f, 1000.0f}};
+  const std::uint8_t y[] = {0, 0};
+  Matrix g = xt::zeros<float>({2, 2});
+  const auto r = softmax_cross_entropy(z, y, 2, &g);
+  CHECK(std::isfinite(r.loss));
+  CHECK(r.loss == doctest::Approx(1000.0));  // (0 + 2000) / 2
+  CHECK(std::isfinite(g(0, 0)));
+  CHECK(g(1, 0) == doctest::Approx(-0.5));
+}
+
+TEST_CASE("softmax cross-entropy gradient matches finite differences") {
+  const std::size_t n = 6, c = 5;
+  reglab::Rng rng(5);
+  Matrix z = xt::zeros<float>({n, c});
+  for (std::size_t i = 0; i < n * c; ++i) z.data()[i] = static_cast<float>(2.0 * rng.normal());
+  std::uint8_t y[n];
+  for (std::size_t i = 0; i < n; ++i) y[i] = static_cast<std::uint8_t>(rng.below(c));
+  Matrix g = xt::zeros<float>({n, c});
+  softmax_cross_entropy(z, y, n, &g);
+  auto loss = [&] { return softmax_cross_entropy(z, y, n, nullptr).loss; };
+  auto r = reglab::testing::check_gradient(z.data(), g.data(), n * c, loss, 1e-2, 1e-2, 1e-5);
+  CHECK(r.failed == 0);
+}
+
+TEST_CASE("a NaN logit gives a non-finite loss") {
+  Matrix z = {{std::numeric_limits<float>::quiet_NaN(), 0.0f}};
+  const std::uint8_t y[] = {1};
+  CHECK_FALSE(std::isfinite(softmax_cross_entropy(z, y, 1, nullptr).loss));
+}

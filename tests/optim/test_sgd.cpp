@@ -1,0 +1,191 @@
+#include "framework/optim/sgd.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "framework/core/error.hpp"
+#include "framework/experiment/options.hpp"
+#include "framework/optim/optimizer.hpp"
+
+namespace reglab::optim {
+namespace {
+
+models::Param make_param(const std::vector<float>& values) {
+  models::Param p("kernel", {values.size()}, true);
+  for (std::size_t i = 0; i < values.size(); ++i) p.value(i) = values[i];
+  return p;
+}
+
+void set_grad(models::Param& p, const std::vector<float>& grads) {
+  for (std::size_t i = 0; i < grads.size(); ++i) p.grad(i) = grads[i];
+}
+
+/// Builds "sgd" through the registry from YAML text named "test.yaml" and calls finish().
+OptimizerPtr build_sgd(const std::string& yaml) {
+  experiment::OptionReader reader(experiment::ConfigNode::parse(yaml, "test.yaml"));
+  OptimizerPtr opt = optimizer_registry().find("sgd")->factory(reader);
+  reader.finish();
+  return opt;
+}
+
+/// Checks that building from `yaml` throws a ConfigError naming test.yaml and `key`.
+void check_rejected(const std::string& yaml, const std::string& key) {
+  CAPTURE(yaml);
+  std::string message;
+  try {
+    build_sgd(yaml);
+  } catch (const ConfigError& e) {
+    message = e.what();
+  }
+  CAPTURE(message);
+  REQUIRE_FALSE(message.empty());
+  CHECK(message.find("test.yaml") != std::string::npos);
+  CHECK(message.find(key) != std::string::npos);
+}
+
+/// 0.5 * sum a_i (w_i - c_i)^2: writes the gradient a_i (w_i - c_i) and returns the loss.
+double quadratic(models::Param& p, const std::vector<double>& a, const std::vector<double>& c) {
+  double loss = 0.0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const double d = static_cast<double>(p.value(i)) - c[i];
+    loss += 0.5 * a[i] * d * d;
+    p.grad(i) = static_cast<float>(a[i] * d);
+  }
+  return loss;
+}
+
+}  // namespace
+
+TEST_CASE("sgd: a plain step is exactly w - lr * g") {
+  models::Param p = make_param({1.0f, -2.0f, 0.5f, 3.25f});
+  const std::vector<float> g = {0.25f, 0.5f, -1.0f, 7.0f};
+  set_grad(p, g);
+  const std::vector<float> w0 = {1.0f, -2.0f, 0.5f, 3.25f};
+  Sgd sgd;
+  const double lr = 0.1;
+  sgd.step({&p}, lr);
+  for (std::size_t i = 0; i < g.size(); ++i) {
+    CHECK(p.value(i) == w0[i] - static_cast<float>(lr) * g[i]);
+  }
+  // Gradients are left untouched.
+  for (std::size_t i = 0; i < g.size(); ++i) CHECK(p.grad(i) == g[i]);
+}
+
+// Hand-computed with mu = 0.5, lr = 0.1, two params:
+//   a: w0 = 1, gradients 1, 0.5, -1 over the three steps
+//   b: w0 = 0, gradients 2, 2, 2
+// Heavy ball (v = mu v + g; w -= lr v):
+//   a: v = 1    -> w = 1    - 0.1*1    = 0.9
+//      v = 1    -> w = 0.9  - 0.1*1    = 0.8
+//      v = -0.5 -> w = 0.8  + 0.1*0.5  = 0.85
+//   b: v = 2    -> w = -0.2;  v = 3 -> w = -0.5;  v = 3.5 -> w = -0.85
+// Nesterov (v = mu v + g; w -= lr (g + mu v)):
+//   a: v = 1    -> w = 1    - 0.1*(1 + 0.5)     = 0.85
+//      v = 1    -> w = 0.85 - 0.1*(0.5 + 0.5)   = 0.75
+//      v = -0.5 -> w = 0.75 - 0.1*(-1 - 0.25)   = 0.875
+//   b: v = 2    -> w = -0.1*(2 + 1)             = -0.3
+//      v = 3    -> w = -0.3 - 0.1*(2 + 1.5)     = -0.65
+//      v = 3.5  -> w = -0.65 - 0.1*(2 + 1.75)   = -1.025
+TEST_CASE("sgd: momentum and nesterov match hand-computed values over three steps") {
+  const std::vector<float> grads_a = {1.0f, 0.5f, -1.0f};
+  const float grad_b = 2.0f;
+  struct Expected {
+    bool nesterov;
+    std::vector<double> a;
+    std::vector<double> b;
+  };
+  const std::vector<Expected> cases = {
+      {false, {0.9, 0.8, 0.85}, {-0.2, -0.5, -0.85}},
+      {true, {0.85, 0.75, 0.875}, {-0.3, -0.65, -1.025}},
+  };
+  for (const Expected& e : cases) {
+    CAPTURE(e.nesterov);
+    models::Param a = make_param({1.0f});
+    models::Param b = make_param({0.0f});
+    Sgd sgd(0.5, e.nesterov);
+    for (std::size_t t = 0; t < 3; ++t) {
+      a.grad(0) = grads_a[t];
+      b.grad(0) = grad_b;
+      sgd.step({&a, &b}, 0.1);
+      CAPTURE(t);
+      CHECK(static_cast<double>(a.value(0)) == doctest::Approx(e.a[t]).epsilon(1e-6));
+      CHECK(static_cast<double>(b.value(0)) == doctest::Approx(e.b[t]).epsilon(1e-6));
+    }
+  }
+}
+
+TEST_CASE("sgd: plain, momentum and nesterov minimise a quadratic") {
+  const std::vector<double> a = {1.0, 4.0, 0.5};
+  const std::vector<double> c = {0.5, -1.0, 2.0};
+  struct Variant {
+    double momentum;
+    bool nesterov;
+  };
+  for (const Variant v : {Variant{0.0, false}, Variant{0.9, false}, Variant{0.9, true}}) {
+    CAPTURE(v.momentum);
+    CAPTURE(v.nesterov);
+    models::Param p = make_param({3.0f, 3.0f, -3.0f});
+    Sgd sgd(v.momentum, v.nesterov);
+    const double initial = quadratic(p, a, c);
+    double loss = initial;
+    for (int t = 0; t < 500; ++t) {
+      sgd.step({&p}, 0.1);
+      loss = quadratic(p, a, c);
+    }
+    CHECK(loss < 1e-8 * initial);
+    for (std::size_t i = 0; i < c.size(); ++i) {
+      CHECK(static_cast<double>(p.value(i)) == doctest::Approx(c[i]).epsilon(1e-3));
+    }
+  }
+}
+
+TEST_CASE("sgd: the param list must not change after the first step") {
+  models::Param a = make_param({1.0f});
+  models::Param b = make_param({1.0f});
+  Sgd sgd(0.9, false);
+  sgd.step({&a}, 0.1);
+  CHECK_THROWS_AS(sgd.step({&a, &b}, 0.1), std::logic_error);
+}
+
+TEST_CASE("sgd: options and describe()") {
+  CHECK(build_sgd("{}")->describe() == "sgd(momentum=0, nesterov=false)");
+  CHECK(build_sgd("momentum: 0.9")->describe() == "sgd(momentum=0.9, nesterov=false)");
+  OptimizerPtr opt = build_sgd("momentum: 0.9\nnesterov: true");
+  CHECK(opt->name() == "sgd");
+  CHECK(opt->describe() == "sgd(momentum=0.9, nesterov=true)");
+  const auto* sgd = dynamic_cast<const Sgd*>(opt.get());
+  REQUIRE(sgd != nullptr);
+  CHECK(sgd->momentum() == 0.9);
+  CHECK(sgd->nesterov());
+}
+
+TEST_CASE("sgd: invalid options are rejected with file and key") {
+  check_rejected("momentum: 1.5", "momentum");
+  check_rejected("momentum: 1", "momentum");
+  check_rejected("momentum: -0.1", "momentum");
+  check_rejected("momentum: fast", "momentum");
+  check_rejected("nesterov: true", "nesterov");
+  check_rejected("momentum: 0\nnesterov: true", "nesterov");
+  check_rejected("nesterov: maybe", "nesterov");
+  check_rejected("momentum: 0.9\nlearning_rat: 0.1", "learning_rat");
+  CHECK_THROWS_AS(Sgd(1.0, false), std::invalid_argument);
+  CHECK_THROWS_AS(Sgd(0.0, true), std::invalid_argument);
+}
+
+TEST_CASE("optimizer registry holds exactly sgd and adam") {
+  const OptimizerRegistry& r = optimizer_registry();
+  REQUIRE(r.entries().size() == 2);
+  CHECK(r.entries()[0].name == "sgd");
+  CHECK(r.entries()[1].name == "adam");
+  CHECK(r.known() == "sgd, adam");
+  for (const auto& e : r.entries()) CHECK_FALSE(e.description.empty());
+  CHECK(r.find("rmsprop") == nullptr);
+  CHECK(r.find("SGD") == nullptr);
+  CHECK(&optimizer_registry() == &r);
+}
+
+}  // namespace reglab::optim

@@ -1,0 +1,44 @@
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "framework/experiment/options.hpp"
+#include "framework/regularizers/regularizer.hpp"
+
+namespace reglab::regularizers {
+
+TEST_CASE("regularizer registry: the built-in list") {
+  const RegularizerRegistry& reg = registry();
+  CHECK(&reg == &registry());  // built once
+  std::vector<std::string> names;
+  for (const auto& e : reg.entries()) {
+    names.push_back(e.name);
+    CHECK_FALSE(e.description.empty());
+  }
+  CHECK(names ==
+        std::vector<std::string>{"dropout", "l2", "l1", "weight_decay", "max_norm", "batch_norm"});
+  CHECK(reg.known() == "dropout, l2, l1, weight_decay, max_norm, batch_norm");
+  CHECK(reg.find("dropconnect") == nullptr);
+  CHECK(reg.find("Dropout") == nullptr);
+}
+
+TEST_CASE("regularizer registry: every entry builds from an empty options map") {
+  for (const auto& e : registry().entries()) {
+    CAPTURE(e.name);
+    experiment::OptionReader reader(experiment::ConfigNode::parse("{}", "test.yaml"));
+    const RegularizerPtr r = e.factory(reader);
+    reader.finish();
+    REQUIRE(r != nullptr);
+    CHECK(r->name() == e.name);
+    CHECK(r->describe().rfind(e.name + "(", 0) == 0);
+  }
+}
+
+TEST_CASE("regularizer registry: a factory rejects unknown keys through finish()") {
+  experiment::OptionReader reader(experiment::ConfigNode::parse("lambda: 0.1\n", "test.yaml"));
+  const RegularizerPtr r = registry().find("dropout")->factory(reader);
+  CHECK_THROWS_WITH(reader.finish(), doctest::Contains("test.yaml"));
+}
+
+}  // namespace reglab::regularizers

@@ -67,7 +67,7 @@ TEST_CASE("Rng: same seed gives the same sequence, different seeds differ") {
   }
 }
 
-TEST_CASE("derive_seed: differs by seed, name and index; Rng::stream uses it") {
+TEST_CASE("derive_seed: differs by seed, name and index, Rng::stream uses it") {
   const std::uint64_t base = derive_seed(42, "init", 0);
   CHECK(derive_seed(42, "init", 0) == base);
   CHECK(derive_seed(42, "dropout", 0) != base);
@@ -86,7 +86,7 @@ TEST_CASE("derive_seed: differs by seed, name and index; Rng::stream uses it") {
   for (int i = 0; i < 10; ++i) CHECK(s.next_u64() == r.next_u64());
 }
 
-TEST_CASE("Rng::uniform: in [0, 1), mean 1/2, uniform over 10 bins") {
+TEST_CASE("Rng::uniform: in (0, 1), mean 1/2, uniform over 10 bins") {
   Rng rng(2024);
   std::vector<std::size_t> bins(10, 0);
   double sum = 0.0;
@@ -105,7 +105,7 @@ TEST_CASE("Rng::uniform: in [0, 1), mean 1/2, uniform over 10 bins") {
   CHECK(chi_square(bins) < 40.0);
 }
 
-TEST_CASE("Rng::uniform_double: in [0, 1), mean 1/2, uniform over 10 bins") {
+TEST_CASE("Rng::uniform_double: in (0, 1), mean 1/2, uniform over 10 bins") {
   Rng rng(77);
   std::vector<std::size_t> bins(10, 0);
   double sum = 0.0;

@@ -252,7 +252,7 @@ TEST_CASE("make_splits rejects sizes larger than the training set") {
   CHECK_THROWS_AS(make_splits(s, 0, 100, 7), DataError);  // nothing left to train on
 }
 
-TEST_CASE("gather_batch scales to [0, 1] exactly and writes only the first n rows") {
+TEST_CASE("gather_batch scales to (0, 1) exactly and writes only the first n rows") {
   Dataset d;
   d.classes = 3;
   d.sample_shape = {4};
@@ -341,7 +341,7 @@ TEST_CASE("mnist and idx datasets load IDX files and record their SHA-256") {
       DataError);
 }
 
-TEST_CASE("mnist requires path; a missing file names both candidates") {
+TEST_CASE("mnist requires path, a missing file names both candidates") {
   CHECK_THROWS_AS(load("mnist", "{}"), ConfigError);
   CHECK_THROWS_AS(load("idx", "{train_images: a}"), ConfigError);
 

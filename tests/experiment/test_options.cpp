@@ -508,6 +508,13 @@ TEST_CASE("ConfigNode::to_yaml: round-trips through parse") {
   CHECK(again.child("regularizers").at(1).child("c").scalar() == "3.0");
   CHECK_FALSE(contains(yaml, "comment"));
 
+  // Skipped keys are left out at the top level only.
+  const ConfigNode skipping = parse("name: a\noutput: x.h5\nsub: {output: y, k: 1}\nseed: 2\n");
+  const ConfigNode skipped = ConfigNode::parse(skipping.to_yaml({"output", "seed"}), "s.yaml");
+  CHECK(skipped.keys() == std::vector<std::string>{"name", "sub"});
+  CHECK(skipped.child("sub").child("output").scalar() == "y");
+  CHECK(skipping.to_yaml({"not_there"}) == skipping.to_yaml());
+
   // Overrides show up in the text.
   root.set_override("seed", "8");
   const ConfigNode overridden = ConfigNode::parse(root.to_yaml(), "o.yaml");

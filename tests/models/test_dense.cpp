@@ -51,8 +51,8 @@ TEST_CASE("dense gradients match finite differences") {
   Rng rng(3);
   fill(d.kernel().value.data(), in * out, rng);
   fill(d.bias().value.data(), out, rng);
-  Matrix x = xt::zeros<float>({8, in});
-  Matrix proj = xt::zeros<float>({8, out});
+  Matrix x = xt::zeros<float>({std::size_t{8}, in});
+  Matrix proj = xt::zeros<float>({std::size_t{8}, out});
   fill(x.data(), n * in, rng);
   fill(proj.data(), n * out, rng);
   auto loss = [&] {

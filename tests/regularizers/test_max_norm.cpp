@@ -56,7 +56,7 @@ struct Fixture {
 
 }  // namespace
 
-TEST_CASE("max_norm: every column ends within c; columns inside the ball are untouched") {
+TEST_CASE("max_norm: every column ends within c, columns inside the ball are untouched") {
   Fixture f;
   std::vector<models::Param> before;
   for (models::Dense* d : f.net.dense_layers()) before.push_back(d->kernel());

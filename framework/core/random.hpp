@@ -6,7 +6,9 @@
 ///   "split"      validation hold-out and the train_size subset
 ///   "data_order" the per-epoch shuffle of training samples
 ///   "init"       parameter initialisation, index = dense layer number
-///   "dropout"    dropout masks, index = position of the dropout layer in the network
+///   "synthetic"  the synthetic dataset (seeded by its own `seed` option, not the run seed)
+///   "dropout"    dropout masks, index = (position in the regularizers list << 32) + slot,
+///                slot 0 = the input, slot i + 1 = hidden layer i
 /// Changing how one stream is consumed leaves every other stream unchanged.
 ///
 /// The generator is xoshiro256** (Blackman and Vigna 2018); uniform and normal variates are

@@ -1,5 +1,6 @@
 #include "framework/core/sha256.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>

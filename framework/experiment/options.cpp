@@ -1,6 +1,7 @@
 #include "framework/experiment/options.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -31,20 +32,26 @@ bool path_under(const std::string& path, const std::string& prefix) {
   return path.size() == prefix.size() || path[prefix.size()] == '.' || path[prefix.size()] == '[';
 }
 
-void check_duplicate_keys(const YAML::Node& node, const std::string& file) {
+void check_duplicate_keys(const YAML::Node& node, const std::string& file,
+                          const std::string& path) {
   if (node.IsMap()) {
     std::set<std::string> seen;
     for (const auto& kv : node) {
       const std::string key = kv.first.Scalar();
+      const std::string child = path.empty() ? key : path + "." + key;
       if (!seen.insert(key).second) {
         const auto m = kv.first.Mark();
         throw ConfigError(file + ":" + std::to_string(m.line + 1) + ":" +
-                          std::to_string(m.column + 1) + ": duplicate key '" + key + "'");
+                          std::to_string(m.column + 1) + ": " + child + ": duplicate key '" + key +
+                          "'");
       }
-      check_duplicate_keys(kv.second, file);
+      check_duplicate_keys(kv.second, file, child);
     }
   } else if (node.IsSequence()) {
-    for (const auto& item : node) check_duplicate_keys(item, file);
+    std::size_t i = 0;
+    for (const auto& item : node) {
+      check_duplicate_keys(item, file, path + "[" + std::to_string(i++) + "]");
+    }
   }
 }
 
@@ -52,6 +59,7 @@ void check_duplicate_keys(const YAML::Node& node, const std::string& file) {
 
 struct NodeImpl {
   YAML::Node node;
+  YAML::Mark key_mark = YAML::Mark::null_mark();  ///< where the node's key is, for map children
   std::string path;
   std::shared_ptr<Context> ctx;
 };
@@ -72,7 +80,7 @@ ConfigNode ConfigNode::parse(const std::string& text, const std::string& file) {
     throw ConfigError(file + ":" + std::to_string(e.mark.line + 1) + ":" +
                       std::to_string(e.mark.column + 1) + ": YAML syntax error: " + e.msg);
   }
-  check_duplicate_keys(out.impl_->node, file);
+  check_duplicate_keys(out.impl_->node, file, "");
   return out;
 }
 
@@ -105,6 +113,9 @@ ConfigNode ConfigNode::child(const std::string& key) const {
   const YAML::Node& const_node = impl_->node;
   if (is_map() && const_node[key].IsDefined()) {
     out.impl_->node.reset(const_node[key]);
+    for (const auto& kv : const_node) {
+      if (kv.first.Scalar() == key) out.impl_->key_mark = kv.first.Mark();
+    }
   } else {
     out.impl_->node.reset(YAML::Node(YAML::NodeType::Undefined));
   }
@@ -130,8 +141,18 @@ std::string ConfigNode::location() const {
   for (const auto& [p, v] : impl_->ctx->overrides) {
     if (path_under(impl_->path, p)) return "command-line override '" + p + "=" + v + "'";
   }
-  const auto mark = impl_->node.IsDefined() ? impl_->node.Mark() : YAML::Mark::null_mark();
-  if (mark.is_null()) return impl_->ctx->file;
+  // A null value's own mark points at the next token, so report its key instead.
+  auto mark = is_null() || impl_->node.Mark().is_null() ? impl_->key_mark : impl_->node.Mark();
+  if (mark.is_null() && defined()) mark = impl_->node.Mark();
+  if (mark.is_null()) {
+    // A map created by an override has no place in the file: name the override.
+    for (const auto& [p, v] : impl_->ctx->overrides) {
+      if (impl_->path.empty() || path_under(p, impl_->path)) {
+        return "command-line override '" + p + "=" + v + "'";
+      }
+    }
+    return impl_->ctx->file;
+  }
   return impl_->ctx->file + ":" + std::to_string(mark.line + 1) + ":" +
          std::to_string(mark.column + 1);
 }
@@ -164,11 +185,12 @@ void ConfigNode::set_override(const std::string& dotted_path, const std::string&
     const std::size_t bracket = part.find('[');
     if (bracket != std::string::npos) {
       if (part.back() != ']') throw ConfigError(where + ": malformed key path");
-      try {
-        index = std::stol(part.substr(bracket + 1, part.size() - bracket - 2));
-      } catch (const std::exception&) {
-        throw ConfigError(where + ": malformed list index in the key path");
+      const std::string digits = part.substr(bracket + 1, part.size() - bracket - 2);
+      if (digits.empty() || digits.size() > 9 ||
+          digits.find_first_not_of("0123456789") != std::string::npos) {
+        throw ConfigError(where + ": malformed list index '[" + digits + "]' in the key path");
       }
+      index = std::stol(digits);
       part = part.substr(0, bracket);
     }
     if (part.empty()) throw ConfigError(where + ": malformed key path");
@@ -251,7 +273,9 @@ double to_double(const ConfigNode& n) {
     if (used != text.size()) throw std::invalid_argument(text);
     return v;
   } catch (const std::exception&) {
-    if (text == ".inf" || text == "-.inf" || text == ".nan" || text == ".Inf" || text == ".NaN") {
+    std::string lower;
+    for (char c : text) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower == ".inf" || lower == "-.inf" || lower == "+.inf" || lower == ".nan") {
       n.fail("must be finite, got " + text);
     }
     n.fail("expected a number, got '" + text + "'");

@@ -56,7 +56,7 @@ class ConfigNode {
   /// Sets `dotted.path` to the YAML value `value_text`, creating maps on the way. Later errors
   /// on that path name the override. Throws ConfigError on a malformed override.
   void set_override(const std::string& dotted_path, const std::string& value_text);
-  /// The whole tree as YAML text (block style, keys in document order), leaving out the
+  /// The whole tree as YAML text (keys in document order, flow style kept), leaving out the
   /// top-level keys in `skip`.
   std::string to_yaml(const std::vector<std::string>& skip = {}) const;
 

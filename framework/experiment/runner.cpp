@@ -102,12 +102,24 @@ void check_output(const RunPlan& plan, bool overwrite) {
     throw StorageError(plan.output + " exists; refusing to overwrite a finished result (pass "
                                      "--overwrite, or change 'output')");
   }
-  const fs::path dir = out.has_parent_path() ? out.parent_path() : fs::path(".");
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec || access(dir.c_str(), W_OK) != 0) {
-    throw StorageError(plan.output + ": output directory " + dir.string() + " is not writable");
+  // The nearest existing ancestor must be writable; missing folders are created only when the
+  // results are written, so a run that fails earlier leaves nothing behind.
+  fs::path dir = out.has_parent_path() ? out.parent_path() : fs::path(".");
+  while (!fs::exists(dir) && dir.has_parent_path() && dir != dir.parent_path()) {
+    dir = dir.parent_path();
   }
+  if (!fs::is_directory(dir) || access(dir.c_str(), W_OK) != 0) {
+    throw StorageError(plan.output + ": " + dir.string() + " is not a writable directory");
+  }
+}
+
+void create_output_directory(const std::string& output) {
+  namespace fs = std::filesystem;
+  const fs::path out(output);
+  if (!out.has_parent_path()) return;
+  std::error_code ec;
+  fs::create_directories(out.parent_path(), ec);
+  if (ec) throw StorageError(output + ": cannot create " + out.parent_path().string() + ": " + ec.message());
 }
 
 }  // namespace
@@ -194,6 +206,7 @@ int run_config(const RunOptions& options) {
   file.created_utc = utc_now();
   file.config_yaml = plan.config_yaml;
   file.runs.push_back(std::move(run));
+  create_output_directory(plan.output);
   storage::write_results(plan.output, file, options.overwrite);
 
   const auto& curves = file.runs.front().curves;

@@ -116,6 +116,29 @@ void Network::add_post_activation(std::size_t hidden_index, LayerPtr layer) {
   blocks_[hidden_index].post_activation.push_back(std::move(layer));
 }
 
+std::string Network::unique_name(const std::string& base) const {
+  auto taken = [this](const std::string& name) {
+    for (const auto& l : input_layers_) {
+      if (l->name() == name) return true;
+    }
+    for (const auto& b : blocks_) {
+      if (b.dense->name() == name || (b.activation && b.activation->name() == name)) return true;
+      for (const auto& l : b.pre_activation) {
+        if (l->name() == name) return true;
+      }
+      for (const auto& l : b.post_activation) {
+        if (l->name() == name) return true;
+      }
+    }
+    return false;
+  };
+  if (!taken(base)) return base;
+  for (int k = 2;; ++k) {
+    const std::string name = base + "_" + std::to_string(k);
+    if (!taken(name)) return name;
+  }
+}
+
 void Network::finalize(std::size_t capacity) {
   order_.clear();
   for (auto& l : input_layers_) order_.push_back(l.get());

@@ -58,6 +58,10 @@ class Network {
   void add_pre_activation(std::size_t hidden_index, LayerPtr layer);
   void add_post_activation(std::size_t hidden_index, LayerPtr layer);
 
+  /// `base` if no layer has that name yet, else `base_2`, `base_3`, ... (two instances of one
+  /// regularizer in a run get distinct layer names, so their saved weights do not collide).
+  std::string unique_name(const std::string& base) const;
+
   /// Fixes the layer order and allocates every buffer for batches of up to `capacity` rows.
   void finalize(std::size_t capacity);
   std::size_t capacity() const { return capacity_; }

@@ -184,7 +184,8 @@ std::string BatchNorm::describe() const {
 void BatchNorm::attach(models::Network& net, const AttachContext& /*ctx*/) {
   for (std::size_t i = 0; i < net.hidden_count(); ++i) {
     net.add_pre_activation(
-        i, std::make_unique<BatchNormLayer>("batch_norm_" + std::to_string(i), net.spec().hidden[i],
+        i, std::make_unique<BatchNormLayer>(net.unique_name("batch_norm_" + std::to_string(i)),
+                                            net.spec().hidden[i],
                                             options_.momentum, options_.eps));
   }
 }

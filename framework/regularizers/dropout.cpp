@@ -12,8 +12,6 @@ namespace reglab::regularizers {
 
 namespace {
 
-constexpr std::size_t kSlotsPerInstance = 64;
-
 void check_rate(double rate, const char* what) {
   if (!(rate >= 0.0 && rate < 1.0)) {
     throw std::invalid_argument(std::string("dropout: ") + what + " must be in [0, 1)");
@@ -99,18 +97,17 @@ std::string Dropout::describe() const {
 
 void Dropout::attach(models::Network& net, const AttachContext& ctx) {
   const std::size_t hidden = net.hidden_count();
-  if (hidden >= kSlotsPerInstance) {
-    throw std::invalid_argument("dropout: at most 63 hidden layers are supported");
-  }
-  const std::uint64_t base = ctx.position * kSlotsPerInstance;
+  // Stream index: the regularizer's list position in the high 32 bits, the slot (0 = input,
+  // i + 1 = hidden layer i) in the low bits.
+  const std::uint64_t base = static_cast<std::uint64_t>(ctx.position) << 32;
   if (options_.input_rate > 0.0) {
-    net.add_input_layer(std::make_unique<DropoutLayer>("dropout_input", options_.input_rate,
+    net.add_input_layer(std::make_unique<DropoutLayer>(net.unique_name("dropout_input"), options_.input_rate,
                                                        Rng::stream(ctx.seed, "dropout", base)));
   }
   if (options_.rate == 0.0) return;
   for (std::size_t i = 0; i < hidden; ++i) {
     net.add_post_activation(
-        i, std::make_unique<DropoutLayer>("dropout_" + std::to_string(i), options_.rate,
+        i, std::make_unique<DropoutLayer>(net.unique_name("dropout_" + std::to_string(i)), options_.rate,
                                           Rng::stream(ctx.seed, "dropout", base + i + 1)));
   }
 }

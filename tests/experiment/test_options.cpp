@@ -256,11 +256,7 @@ TEST_CASE("OptionReader::finish: an unknown key is reported with the known keys"
                     "known keys: none");
 }
 
-TEST_CASE("OptionReader::finish: an unknown key with an empty value is reported at its line" *
-          doctest::may_fail()) {
-  // KNOWN BUG (options.cpp, OptionReader::finish): the location is the value node's mark, and
-  // yaml-cpp marks a null value at the following token, so the next line is reported (4:1 here,
-  // a line the file does not have). Remove may_fail() when fixed.
+TEST_CASE("OptionReader::finish: an unknown key with an empty value is reported at its line") {
   const ConfigNode root = parse("o:\n  a: 1\n  typo:\n");
   OptionReader r(root.child("o"));
   r.get_int("a", 0, 0, 9);
@@ -315,9 +311,7 @@ TEST_CASE("ConfigNode::parse: duplicate keys are rejected") {
   CHECK_NOTHROW(parse("a: {x: 1}\nb: {x: 1}\n"));  // same key in different maps is fine
 }
 
-TEST_CASE("ConfigNode::parse: a nested duplicate key names its key path" * doctest::may_fail()) {
-  // KNOWN GAP (options.cpp, check_duplicate_keys): the message names only the key, not its
-  // path ("optimizer.lr"). Remove may_fail() when fixed.
+TEST_CASE("ConfigNode::parse: a nested duplicate key names its key path") {
   CHECK_MESSAGE_HAS(config_error([] { parse("optimizer:\n  lr: 1\n  lr: 2\n"); }),
                     "optimizer.lr");
 }
@@ -406,11 +400,7 @@ TEST_CASE("ConfigNode::set_override: bad indices and malformed paths throw") {
                     "YAML syntax error");
 }
 
-TEST_CASE("ConfigNode::set_override: negative or partly numeric list indices throw" *
-          doctest::may_fail()) {
-  // KNOWN BUG (options.cpp, set_override): std::stol accepts "-1" (index -1 then means "no
-  // index", so "regularizers[-1]=x" silently replaces the whole list) and "1x" (read as 1).
-  // Remove may_fail() when fixed.
+TEST_CASE("ConfigNode::set_override: negative or partly numeric list indices throw") {
   const std::string text = "regularizers:\n  - {name: dropout}\n  - {name: l2}\n";
   for (const char* bad : {"regularizers[-1]", "regularizers[1x]", "regularizers[ 1]"}) {
     INFO("path: ", std::string(bad));
@@ -466,12 +456,7 @@ TEST_CASE("ConfigNode::set_override: errors on overridden values name the overri
                     "optimizer.momentum");
 }
 
-TEST_CASE("ConfigNode::set_override: a map created by an override is blamed on it" *
-          doctest::may_fail()) {
-  // KNOWN BUG (options.cpp, ConfigNode::location): only nodes at or below an override's path
-  // name the override. A map the override created on the way ("extra" for "extra.key=1") has
-  // no mark, so its errors say just "cfg.yaml", a file that does not contain it. Remove
-  // may_fail() when fixed.
+TEST_CASE("ConfigNode::set_override: a map created by an override is blamed on it") {
   ConfigNode root = parse("name: x\n");
   root.set_override("extra.key", "1");
   OptionReader top(root);

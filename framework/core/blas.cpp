@@ -4,6 +4,10 @@
 
 #include <cstdlib>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <xmmintrin.h>
+#endif
+
 extern "C" {
 void openblas_set_num_threads(int num_threads);
 int openblas_get_num_threads(void);
@@ -29,6 +33,16 @@ void pin_blas_core(char** argv) {
   setenv("REGLAB_KEEP_BLAS_CORE", "1", 1);  // never loop
   execv("/proc/self/exe", argv);
   // execv failed: continue with the kernels OpenBLAS chose.
+}
+
+void set_flush_denormals(bool on) {
+#if defined(__x86_64__) || defined(__i386__)
+  constexpr unsigned kFtzDaz = 0x8040;  // MXCSR bits 15 (flush to zero) and 6 (denormals are zero)
+  const unsigned csr = _mm_getcsr();
+  _mm_setcsr(on ? (csr | kFtzDaz) : (csr & ~kFtzDaz));
+#else
+  (void)on;
+#endif
 }
 
 }  // namespace reglab

@@ -29,3 +29,14 @@ namespace reglab {
 void pin_blas_core(char** argv);
 
 }  // namespace reglab
+
+namespace reglab {
+
+/// Sets (or clears) flush-to-zero and denormals-are-zero for SSE/AVX arithmetic on the calling
+/// thread. Training sets it: Adam's second moments and momentum buffers of weights whose gradient
+/// is always zero (e.g. Fashion-MNIST's border pixels) decay geometrically into the denormal
+/// range, where x86 arithmetic is up to 100 times slower. The setting is deterministic and
+/// recorded in provenance (`flush_denormals`). No effect on other architectures.
+void set_flush_denormals(bool on);
+
+}  // namespace reglab

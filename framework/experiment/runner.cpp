@@ -135,6 +135,7 @@ std::vector<std::pair<std::string, std::string>> environment_provenance() {
       {"blas_threads", std::to_string(blas_threads())},
       {"openblas_coretype", env_or("OPENBLAS_CORETYPE", "(unset)")},
       {"openblas_l2_size", env_or("OPENBLAS_L2_SIZE", "(unset)")},
+      {"flush_denormals", "true (FTZ and DAZ on the training thread)"},
       {"host", host_name()},
       {"cpu_model", cpu_model()},
   };

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "framework/core/blas.hpp"
 #include "framework/core/random.hpp"
 #include "framework/models/loss.hpp"
 
@@ -64,6 +65,7 @@ TrainResult train(models::Network& net, optim::Optimizer& optimizer, const optim
                   const std::vector<regularizers::RegularizerPtr>& regs, const data::Splits& splits,
                   const experiment::TrainSettings& settings, std::uint64_t seed,
                   ProgressSink* progress) {
+  set_flush_denormals(true);
   const data::Dataset& train_set = *splits.train.dataset;
   const std::size_t cap = net.capacity();
   Matrix x = xt::zeros<float>({cap, train_set.features()});
@@ -77,7 +79,10 @@ TrainResult train(models::Network& net, optim::Optimizer& optimizer, const optim
   TrainResult result;
   result.status = "complete";
   std::size_t step = 0;
-  const std::size_t batches = (order.size() + settings.batch_size - 1) / settings.batch_size;
+  // A final mini-batch of a single sample is skipped: batch statistics need two samples.
+  std::size_t batches = (order.size() + settings.batch_size - 1) / settings.batch_size;
+  if (batches > 1 && order.size() % settings.batch_size == 1) --batches;
+  const std::size_t samples_per_epoch = std::min(order.size(), batches * settings.batch_size);
 
   for (std::size_t epoch = 0; epoch < settings.epochs; ++epoch) {
     const auto t0 = std::chrono::steady_clock::now();
@@ -113,7 +118,7 @@ TrainResult train(models::Network& net, optim::Optimizer& optimizer, const optim
     const Evaluation tr = evaluate(net, splits.train, x, labels);
     curves.add("epoch", static_cast<double>(epoch + 1));
     curves.add("learning_rate", lr);
-    curves.add("train_objective", objective_sum / static_cast<double>(order.size()));
+    curves.add("train_objective", objective_sum / static_cast<double>(samples_per_epoch));
     curves.add("train_loss", tr.loss);
     curves.add("train_accuracy", tr.accuracy);
     if (has_validation) {

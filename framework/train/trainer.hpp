@@ -4,12 +4,16 @@
 /// mini-batch the network runs in train mode, the softmax cross-entropy plus every regularizer's
 /// penalty is back-propagated, the optimizer steps with the epoch's learning rate, and every
 /// regularizer's after_update hook runs (in list order). After the epoch the network is evaluated
-/// in eval mode on the training, validation and test splits.
+/// in eval mode on the training, validation and test splits. When the training set size leaves a
+/// final mini-batch of one sample, that batch is skipped (batch statistics need two samples); the
+/// sample is still seen in other epochs, in another position of the shuffle.
 ///
 /// Curves (one value per completed epoch): epoch (1-based), learning_rate, train_objective (mean
 /// mini-batch loss plus penalty, train mode), train_loss, train_accuracy, validation_loss and
 /// validation_accuracy (when a validation split exists), test_loss, test_accuracy, seconds (wall
 /// time of the epoch, including evaluation).
+///
+/// Training runs with denormals flushed to zero on the calling thread (core/blas.hpp).
 ///
 /// A non-finite mini-batch loss stops training with status "diverged"; the curves hold the epochs
 /// completed before it.

@@ -231,6 +231,13 @@ def main():
         torch_worker(args.threads, args.epochs, SEED)
         return
 
+    # reglab pins OpenBLAS to its Haswell kernels when OPENBLAS_CORETYPE is unset on an AVX2 CPU
+    # (OpenBLAS 0.3.21 misdetects some recent CPUs); give PyTorch, which loads the same OpenBLAS,
+    # the same kernels so both sides run like for like.
+    if "OPENBLAS_CORETYPE" not in os.environ and "avx2" in Path("/proc/cpuinfo").read_text():
+        os.environ["OPENBLAS_CORETYPE"] = "Haswell"
+        print("OPENBLAS_CORETYPE was unset: using Haswell for both frameworks", file=sys.stderr)
+
     reglab_results, torch_results = [], []
     with tempfile.TemporaryDirectory(prefix="reglab-bench-") as tmpdir:
         for rep in range(args.repeats):  # interleaved so both see similar machine load

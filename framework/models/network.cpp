@@ -90,6 +90,7 @@ Network::Network(const NetworkSpec& spec, std::uint64_t seed) : spec_(spec) {
       block.activation = std::make_unique<ActivationLayer>(
           activation_name(spec.activation) + "_" + std::to_string(i), spec.activation);
     }
+    dense_.push_back(static_cast<Dense*>(block.dense.get()));
     blocks_.push_back(std::move(block));
     width = units;
   }
@@ -153,6 +154,10 @@ void Network::finalize(std::size_t capacity) {
     l->allocate(capacity, width);
     width = l->output_width(width);
   }
+  params_.clear();
+  for (Layer* l : order_) {
+    for (Param* p : l->params()) params_.push_back(p);
+  }
   capacity_ = capacity;
   finalized_ = true;
 }
@@ -173,20 +178,6 @@ void Network::backward(const Matrix& x, const Matrix& grad_logits, std::size_t n
     order_[k]->backward(input, *grad, n, k > 0);
     grad = &order_[k]->input_grad();
   }
-}
-
-std::vector<Dense*> Network::dense_layers() const {
-  std::vector<Dense*> out;
-  for (const auto& b : blocks_) out.push_back(static_cast<Dense*>(b.dense.get()));
-  return out;
-}
-
-std::vector<Param*> Network::params() const {
-  std::vector<Param*> out;
-  for (Layer* l : order_) {
-    for (Param* p : l->params()) out.push_back(p);
-  }
-  return out;
 }
 
 std::string Network::describe() const {

@@ -73,9 +73,11 @@ class Network {
 
   /// Every layer in execution order (after finalize()).
   const std::vector<Layer*>& layers() const { return order_; }
-  /// Dense layers in order; the last one is the output layer.
-  std::vector<Dense*> dense_layers() const;
-  std::vector<Param*> params() const;
+  /// Dense layers in order; the last one is the output layer. Cached, so regularizers can call
+  /// it every step without allocating.
+  const std::vector<Dense*>& dense_layers() const { return dense_; }
+  /// Every trainable parameter in execution order (after finalize()), cached like dense_layers().
+  const std::vector<Param*>& params() const { return params_; }
   /// One line per layer.
   std::string describe() const;
 
@@ -90,6 +92,8 @@ class Network {
   std::vector<LayerPtr> input_layers_;
   std::vector<Block> blocks_;
   std::vector<Layer*> order_;
+  std::vector<Dense*> dense_;
+  std::vector<Param*> params_;
   std::size_t capacity_ = 0;
   bool finalized_ = false;
 };

@@ -36,7 +36,7 @@ std::string MaxNorm::describe() const {
 }
 
 void MaxNorm::after_update(models::Network& net, const StepContext& /*ctx*/) {
-  const std::vector<models::Dense*> dense = net.dense_layers();
+  const std::vector<models::Dense*>& dense = net.dense_layers();
   const std::size_t count = options_.layers == "hidden" ? dense.size() - 1 : dense.size();
   for (std::size_t l = 0; l < count; ++l) clip_columns(dense[l]->kernel());
 }

@@ -1,12 +1,11 @@
 /// The reglab command line: Boost.Program_options into typed options, then one call into the
 /// framework. Exit codes: 0 success, 1 internal error, 2 bad input (configuration, data, usage,
 /// results file), 3 a run diverged.
+#include <boost/program_options.hpp>
 #include <cstdio>
 #include <iostream>
 #include <string>
 #include <vector>
-
-#include <boost/program_options.hpp>
 
 #include "framework/core/blas.hpp"
 #include "framework/core/build_info.hpp"
@@ -73,8 +72,9 @@ int cmd_run(const std::vector<std::string>& args) {
   po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
   po::notify(vm);
   if (vm.count("help") != 0U) {
-    std::cout << desc << "\nOverrides set configuration keys, e.g. optimizer.learning_rate=0.01 "
-                         "or regularizers[0].rate=0.3; values are YAML.\n";
+    std::cout << desc
+              << "\nOverrides set configuration keys, e.g. optimizer.learning_rate=0.01 "
+                 "or regularizers[0].rate=0.3; values are YAML.\n";
     return 0;
   }
   if (options.config_path.empty()) throw reglab::UsageError("run: missing CONFIG.yaml");

@@ -122,7 +122,8 @@ std::string sha256_file(const std::string& path) {
   while (in) {
     in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
     const auto got = in.gcount();
-    if (got > 0) s.update(reinterpret_cast<const unsigned char*>(buf.data()), static_cast<std::size_t>(got));
+    if (got > 0)
+      s.update(reinterpret_cast<const unsigned char*>(buf.data()), static_cast<std::size_t>(got));
   }
   if (in.bad()) throw DataError(path + ": read error");
   return s.hex();

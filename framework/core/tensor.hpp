@@ -8,7 +8,6 @@
 
 #include <cstddef>
 #include <cstdint>
-
 #include <xtensor/xtensor.hpp>
 
 namespace reglab {

@@ -1,13 +1,13 @@
 #include "framework/experiment/options.hpp"
 
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <fstream>
 #include <sstream>
 #include <utility>
-
-#include <yaml-cpp/yaml.h>
 
 #include "framework/core/error.hpp"
 
@@ -170,15 +170,16 @@ void ConfigNode::set_override(const std::string& dotted_path, const std::string&
   } catch (const YAML::ParserException& e) {
     throw ConfigError(where + ": YAML syntax error in the value: " + e.msg);
   }
-  if (!impl_->node.IsDefined() || impl_->node.IsNull()) impl_->node = YAML::Node(YAML::NodeType::Map);
+  if (!impl_->node.IsDefined() || impl_->node.IsNull())
+    impl_->node = YAML::Node(YAML::NodeType::Map);
   YAML::Node cur;
   cur.reset(impl_->node);
   std::string walked;
   std::size_t start = 0;
   while (true) {
     const std::size_t dot = dotted_path.find('.', start);
-    std::string part = dotted_path.substr(start, dot == std::string::npos ? std::string::npos
-                                                                           : dot - start);
+    std::string part =
+        dotted_path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
     const bool last = dot == std::string::npos;
     // A segment is KEY or KEY[INDEX].
     long index = -1;
@@ -384,8 +385,8 @@ void OptionReader::finish() const {
     if (known_.count(key) == 0) {
       std::string list;
       for (const auto& k : known_) list += (list.empty() ? "" : ", ") + k;
-      node_.child(key).fail("unknown key '" + key + "' (known keys: " +
-                            (list.empty() ? std::string("none") : list) + ")");
+      node_.child(key).fail("unknown key '" + key +
+                            "' (known keys: " + (list.empty() ? std::string("none") : list) + ")");
     }
   }
 }

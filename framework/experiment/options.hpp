@@ -102,8 +102,8 @@ class OptionReader {
   std::string require_string(const std::string& key, const std::vector<std::string>& allowed = {});
   /// A list of integers, each in [lo, hi].
   std::vector<std::int64_t> get_int_list(const std::string& key,
-                                         const std::vector<std::int64_t>& fallback,
-                                         std::int64_t lo, std::int64_t hi);
+                                         const std::vector<std::int64_t>& fallback, std::int64_t lo,
+                                         std::int64_t hi);
   /// A sub-node (marked as known); undefined if absent.
   ConfigNode child(const std::string& key);
   /// Marks `key` as known without reading it.

@@ -67,5 +67,4 @@ struct RunPlan {
 /// Validates `root` and builds the plan. Throws ConfigError naming file, line, column and key.
 RunPlan plan_run(const ConfigNode& root);
 
-
 }  // namespace reglab::experiment

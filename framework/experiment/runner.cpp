@@ -72,8 +72,8 @@ data::Source load_data(const RunPlan& plan) {
   for (const char* key : {"dataset", "train_size", "validation_size"}) reader.accept(key);
   const auto* entry = data::dataset_registry().find(plan.dataset);
   if (entry == nullptr) {
-    reader.fail("dataset", "unknown dataset '" + plan.dataset + "' (known: " +
-                               data::dataset_registry().known() + ")");
+    reader.fail("dataset", "unknown dataset '" + plan.dataset +
+                               "' (known: " + data::dataset_registry().known() + ")");
   }
   data::Source source = entry->factory(reader);
   reader.finish();
@@ -84,12 +84,12 @@ std::vector<storage::WeightTensor> collect_weights(const models::Network& net) {
   std::vector<storage::WeightTensor> out;
   for (models::Layer* layer : net.layers()) {
     for (models::Param* p : layer->params()) {
-      out.push_back({layer->name(), p->name, p->shape,
-                     std::vector<float>(p->value.begin(), p->value.end())});
+      out.push_back(
+          {layer->name(), p->name, p->shape, std::vector<float>(p->value.begin(), p->value.end())});
     }
     for (const auto& s : layer->state()) {
-      out.push_back({layer->name(), s.name, s.shape,
-                     std::vector<float>(s.value->begin(), s.value->end())});
+      out.push_back(
+          {layer->name(), s.name, s.shape, std::vector<float>(s.value->begin(), s.value->end())});
     }
   }
   return out;
@@ -99,8 +99,9 @@ void check_output(const RunPlan& plan, bool overwrite) {
   namespace fs = std::filesystem;
   const fs::path out(plan.output);
   if (fs::exists(out) && !overwrite) {
-    throw StorageError(plan.output + " exists; refusing to overwrite a finished result (pass "
-                                     "--overwrite, or change 'output')");
+    throw StorageError(plan.output +
+                       " exists; refusing to overwrite a finished result (pass "
+                       "--overwrite, or change 'output')");
   }
   // The nearest existing ancestor must be writable; missing folders are created only when the
   // results are written, so a run that fails earlier leaves nothing behind.
@@ -119,7 +120,9 @@ void create_output_directory(const std::string& output) {
   if (!out.has_parent_path()) return;
   std::error_code ec;
   fs::create_directories(out.parent_path(), ec);
-  if (ec) throw StorageError(output + ": cannot create " + out.parent_path().string() + ": " + ec.message());
+  if (ec)
+    throw StorageError(output + ": cannot create " + out.parent_path().string() + ": " +
+                       ec.message());
 }
 
 }  // namespace
@@ -185,20 +188,20 @@ int run_config(const RunOptions& options) {
   run.attributes = environment_provenance();
   std::string data_hashes;
   for (const auto& f : source.files) data_hashes += f.path + " " + f.sha256 + "\n";
-  run.attributes.insert(run.attributes.end(),
-                        {{"dataset", source.description},
-                         {"data_sha256", data_hashes},
-                         {"split_sizes", std::to_string(splits.train.size()) + " train, " +
-                                             std::to_string(splits.validation.size()) +
-                                             " validation, " + std::to_string(splits.test.size()) +
-                                             " test"},
-                         {"network", net.describe()},
-                         {"optimizer", plan.optimizer->describe()},
-                         {"schedule", plan.schedule->describe()},
-                         {"regularizers", reg_desc},
-                         {"status_message", result.message},
-                         {"start_utc", start},
-                         {"end_utc", utc_now()}});
+  run.attributes.insert(
+      run.attributes.end(),
+      {{"dataset", source.description},
+       {"data_sha256", data_hashes},
+       {"split_sizes", std::to_string(splits.train.size()) + " train, " +
+                           std::to_string(splits.validation.size()) + " validation, " +
+                           std::to_string(splits.test.size()) + " test"},
+       {"network", net.describe()},
+       {"optimizer", plan.optimizer->describe()},
+       {"schedule", plan.schedule->describe()},
+       {"regularizers", reg_desc},
+       {"status_message", result.message},
+       {"start_utc", start},
+       {"end_utc", utc_now()}});
   run.curves = std::move(result.curves);
   run.weights = collect_weights(net);
 

@@ -30,8 +30,7 @@ void Dense::forward(const Matrix& x, std::size_t n, Mode /*mode*/) {
               kernel_.value.data(), u, 1.0f, y, u);
 }
 
-void Dense::backward(const Matrix& x, const Matrix& grad_out, std::size_t n,
-                     bool need_input_grad) {
+void Dense::backward(const Matrix& x, const Matrix& grad_out, std::size_t n, bool need_input_grad) {
   const int m = static_cast<int>(n);
   const int k = static_cast<int>(inputs_);
   const int u = static_cast<int>(units_);
@@ -45,8 +44,8 @@ void Dense::backward(const Matrix& x, const Matrix& grad_out, std::size_t n,
     for (std::size_t j = 0; j < units_; ++j) db[j] += row[j];
   }
   if (need_input_grad) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, k, u, 1.0f, dy, u,
-                kernel_.value.data(), u, 0.0f, grad_in_.data(), k);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, k, u, 1.0f, dy, u, kernel_.value.data(),
+                u, 0.0f, grad_in_.data(), k);
   }
 }
 

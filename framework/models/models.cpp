@@ -9,8 +9,8 @@ using experiment::OptionReader;
 using experiment::Range;
 
 void read_init(OptionReader& opts, NetworkSpec& spec) {
-  const std::string init =
-      opts.get_string("init", "glorot_uniform", {"glorot_uniform", "he_uniform", "he_normal", "normal"});
+  const std::string init = opts.get_string("init", "glorot_uniform",
+                                           {"glorot_uniform", "he_uniform", "he_normal", "normal"});
   parse_init(init, spec.init);
   spec.init_scale = opts.get_double("init_scale", 0.01, Range::positive());
 }
@@ -21,7 +21,8 @@ NetworkSpec mlp(OptionReader& opts) {
   for (auto w : opts.get_int_list("hidden", {}, 1, 1 << 20)) {
     spec.hidden.push_back(static_cast<std::size_t>(w));
   }
-  if (spec.hidden.empty()) opts.fail("hidden", "needs at least one hidden layer (or use softmax_regression)");
+  if (spec.hidden.empty())
+    opts.fail("hidden", "needs at least one hidden layer (or use softmax_regression)");
   const std::string act = opts.get_string("activation", "relu", {"relu", "tanh", "sigmoid"});
   parse_activation(act, spec.activation);
   read_init(opts, spec);

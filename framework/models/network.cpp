@@ -10,37 +10,53 @@
 namespace reglab::models {
 
 bool parse_activation(const std::string& text, Activation& out) {
-  if (text == "relu") out = Activation::kRelu;
-  else if (text == "tanh") out = Activation::kTanh;
-  else if (text == "sigmoid") out = Activation::kSigmoid;
-  else return false;
+  if (text == "relu")
+    out = Activation::kRelu;
+  else if (text == "tanh")
+    out = Activation::kTanh;
+  else if (text == "sigmoid")
+    out = Activation::kSigmoid;
+  else
+    return false;
   return true;
 }
 
 std::string activation_name(Activation a) {
   switch (a) {
-    case Activation::kRelu: return "relu";
-    case Activation::kTanh: return "tanh";
-    case Activation::kSigmoid: return "sigmoid";
+    case Activation::kRelu:
+      return "relu";
+    case Activation::kTanh:
+      return "tanh";
+    case Activation::kSigmoid:
+      return "sigmoid";
   }
   return "?";
 }
 
 bool parse_init(const std::string& text, Init& out) {
-  if (text == "glorot_uniform") out = Init::kGlorotUniform;
-  else if (text == "he_uniform") out = Init::kHeUniform;
-  else if (text == "he_normal") out = Init::kHeNormal;
-  else if (text == "normal") out = Init::kNormal;
-  else return false;
+  if (text == "glorot_uniform")
+    out = Init::kGlorotUniform;
+  else if (text == "he_uniform")
+    out = Init::kHeUniform;
+  else if (text == "he_normal")
+    out = Init::kHeNormal;
+  else if (text == "normal")
+    out = Init::kNormal;
+  else
+    return false;
   return true;
 }
 
 std::string init_name(Init i) {
   switch (i) {
-    case Init::kGlorotUniform: return "glorot_uniform";
-    case Init::kHeUniform: return "he_uniform";
-    case Init::kHeNormal: return "he_normal";
-    case Init::kNormal: return "normal";
+    case Init::kGlorotUniform:
+      return "glorot_uniform";
+    case Init::kHeUniform:
+      return "he_uniform";
+    case Init::kHeNormal:
+      return "he_normal";
+    case Init::kNormal:
+      return "normal";
   }
   return "?";
 }

@@ -16,8 +16,11 @@ namespace {
 /// lr * mhat / (sqrt(vhat) + eps). Cloned for AVX2 (chosen at load time on CPUs that have it):
 /// vector sqrt and division round exactly like the scalar ones and ISO C++ mode does not contract
 /// into FMA, so both clones give bitwise-identical results.
-__attribute__((target_clones("avx2", "default"))) void adam_kernel(float* w, const float* g, float* m, float* v, std::size_t n, float beta1,
-                 float beta2, float step_size, float inv_sqrt_bc2, float eps) {
+__attribute__((target_clones("avx2", "default"))) void adam_kernel(float* w, const float* g,
+                                                                   float* m, float* v,
+                                                                   std::size_t n, float beta1,
+                                                                   float beta2, float step_size,
+                                                                   float inv_sqrt_bc2, float eps) {
   const float one_minus_beta1 = 1.0f - beta1;
   const float one_minus_beta2 = 1.0f - beta2;
   for (std::size_t i = 0; i < n; ++i) {

@@ -22,8 +22,7 @@ ScheduleRegistry build_schedule_registry() {
   r.add("constant", "the base learning rate at every epoch", make_constant_schedule);
   r.add("exponential", "lr * decay_rate^(epoch / decay_epochs)", make_exponential_schedule);
   r.add("step", "lr * gamma^floor(epoch / step_epochs)", make_step_schedule);
-  r.add("inverse_time", "lr / (1 + decay_rate * epoch / decay_epochs)",
-        make_inverse_time_schedule);
+  r.add("inverse_time", "lr / (1 + decay_rate * epoch / decay_epochs)", make_inverse_time_schedule);
   return r;
 }
 

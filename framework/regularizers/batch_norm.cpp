@@ -185,8 +185,7 @@ void BatchNorm::attach(models::Network& net, const AttachContext& /*ctx*/) {
   for (std::size_t i = 0; i < net.hidden_count(); ++i) {
     net.add_pre_activation(
         i, std::make_unique<BatchNormLayer>(net.unique_name("batch_norm_" + std::to_string(i)),
-                                            net.spec().hidden[i],
-                                            options_.momentum, options_.eps));
+                                            net.spec().hidden[i], options_.momentum, options_.eps));
   }
 }
 

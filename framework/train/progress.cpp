@@ -33,9 +33,9 @@ void ConsoleProgress::batch_done(std::size_t epoch, std::size_t batch, std::size
   const auto now = std::chrono::steady_clock::now();
   if (batch != batches && now - last_draw_ < std::chrono::milliseconds(100)) return;
   last_draw_ = now;
-  const double done = (static_cast<double>(epoch) + static_cast<double>(batch) /
-                                                        static_cast<double>(batches)) /
-                      static_cast<double>(epochs_);
+  const double done =
+      (static_cast<double>(epoch) + static_cast<double>(batch) / static_cast<double>(batches)) /
+      static_cast<double>(epochs_);
   const double elapsed = std::chrono::duration<double>(now - start_).count();
   const double eta = done > 0 ? elapsed * (1.0 - done) / done : 0.0;
   constexpr int kWidth = 30;
@@ -59,8 +59,8 @@ void ConsoleProgress::epoch_done(
   }
   const double elapsed =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  const double eta = elapsed / static_cast<double>(epoch + 1) *
-                     static_cast<double>(epochs_ - epoch - 1);
+  const double eta =
+      elapsed / static_cast<double>(epoch + 1) * static_cast<double>(epochs_ - epoch - 1);
   line += "  eta " + format_duration(eta);
   std::fprintf(out_, "%s\n", line.c_str());
   std::fflush(out_);

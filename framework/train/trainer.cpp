@@ -35,15 +35,16 @@ namespace {
 class CurveSet {
  public:
   explicit CurveSet(bool has_validation) {
-    for (const char* name : {"epoch", "learning_rate", "train_objective", "train_loss",
-                             "train_accuracy"}) {
+    for (const char* name :
+         {"epoch", "learning_rate", "train_objective", "train_loss", "train_accuracy"}) {
       curves_.push_back({name, {}});
     }
     if (has_validation) {
       curves_.push_back({"validation_loss", {}});
       curves_.push_back({"validation_accuracy", {}});
     }
-    for (const char* name : {"test_loss", "test_accuracy", "seconds"}) curves_.push_back({name, {}});
+    for (const char* name : {"test_loss", "test_accuracy", "seconds"})
+      curves_.push_back({name, {}});
   }
   void add(const std::string& name, double v) {
     for (auto& c : curves_) {
@@ -61,7 +62,8 @@ class CurveSet {
 
 }  // namespace
 
-TrainResult train(models::Network& net, optim::Optimizer& optimizer, const optim::Schedule& schedule,
+TrainResult train(models::Network& net, optim::Optimizer& optimizer,
+                  const optim::Schedule& schedule,
                   const std::vector<regularizers::RegularizerPtr>& regs, const data::Splits& splits,
                   const experiment::TrainSettings& settings, std::uint64_t seed,
                   ProgressSink* progress) {
@@ -101,8 +103,8 @@ TrainResult train(models::Network& net, optim::Optimizer& optimizer, const optim
       if (!std::isfinite(objective)) {
         result.status = "diverged";
         result.message = "non-finite training loss at epoch " + std::to_string(epoch + 1) +
-                         ", batch " + std::to_string(b + 1) + " (step " +
-                         std::to_string(step + 1) + ")";
+                         ", batch " + std::to_string(b + 1) + " (step " + std::to_string(step + 1) +
+                         ")";
         result.curves = std::move(curves.all());
         return result;
       }

@@ -44,8 +44,9 @@ class ProgressSink {
   virtual ~ProgressSink() = default;
   virtual void batch_done(std::size_t /*epoch*/, std::size_t /*batch*/, std::size_t /*batches*/) {}
   /// `curves` holds every value so far; the last entry of each is this epoch.
-  virtual void epoch_done(std::size_t /*epoch*/,
-                          const std::vector<std::pair<std::string, std::vector<double>>>& /*curves*/) {}
+  virtual void epoch_done(
+      std::size_t /*epoch*/,
+      const std::vector<std::pair<std::string, std::vector<double>>>& /*curves*/) {}
 };
 
 struct TrainResult {
@@ -61,7 +62,8 @@ Evaluation evaluate(models::Network& net, const data::Split& split, Matrix& x,
 
 /// Trains `net` (already finalized with capacity >= max(batch_size, eval_batch_size), with the
 /// regularizers attached) on `splits`.
-TrainResult train(models::Network& net, optim::Optimizer& optimizer, const optim::Schedule& schedule,
+TrainResult train(models::Network& net, optim::Optimizer& optimizer,
+                  const optim::Schedule& schedule,
                   const std::vector<regularizers::RegularizerPtr>& regs, const data::Splits& splits,
                   const experiment::TrainSettings& settings, std::uint64_t seed,
                   ProgressSink* progress);

@@ -1,5 +1,3 @@
-#include "framework/core/random.hpp"
-
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -9,6 +7,8 @@
 #include <cstdint>
 #include <numeric>
 #include <vector>
+
+#include "framework/core/random.hpp"
 
 namespace reglab {
 namespace {
@@ -209,8 +209,8 @@ TEST_CASE("Rng::shuffle: a permutation, deterministic per seed, uniform over per
   // All 6 orders of 3 elements are equally likely.
   Rng rng(99);
   std::vector<std::size_t> counts(6, 0);
-  const std::array<std::array<std::uint32_t, 3>, 6> perms = {{
-      {{0, 1, 2}}, {{0, 2, 1}}, {{1, 0, 2}}, {{1, 2, 0}}, {{2, 0, 1}}, {{2, 1, 0}}}};
+  const std::array<std::array<std::uint32_t, 3>, 6> perms = {
+      {{{0, 1, 2}}, {{0, 2, 1}}, {{1, 0, 2}}, {{1, 2, 0}}, {{2, 0, 1}}, {{2, 1, 0}}}};
   bool all_known = true;
   for (std::size_t i = 0; i < 60000; ++i) {
     std::vector<std::uint32_t> v = iota_vector(3);

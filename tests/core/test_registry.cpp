@@ -1,9 +1,9 @@
-#include "framework/core/registry.hpp"
-
 #include <doctest/doctest.h>
 
 #include <stdexcept>
 #include <string>
+
+#include "framework/core/registry.hpp"
 
 namespace reglab {
 namespace {

@@ -1,15 +1,14 @@
-#include "framework/core/sha256.hpp"
-
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
 #include <string>
-#include <unistd.h>
 
 #include "framework/core/error.hpp"
+#include "framework/core/sha256.hpp"
 
 namespace reglab {
 namespace {

@@ -1,5 +1,3 @@
-#include "framework/experiment/options.hpp"
-
 #include <doctest/doctest.h>
 
 #include <cstdint>
@@ -9,6 +7,7 @@
 #include <vector>
 
 #include "framework/core/error.hpp"
+#include "framework/experiment/options.hpp"
 
 namespace reglab::experiment {
 namespace {
@@ -34,32 +33,32 @@ bool contains(const std::string& haystack, const std::string& needle) {
 }
 
 /// Checks that `message` contains every one of `parts`.
-#define CHECK_MESSAGE_HAS(message, ...)                                   \
-  do {                                                                    \
-    const std::string msg_ = (message);                                   \
+#define CHECK_MESSAGE_HAS(message, ...)                                      \
+  do {                                                                       \
+    const std::string msg_ = (message);                                      \
     for (const std::string& part_ : std::vector<std::string>{__VA_ARGS__}) { \
-      INFO("message: ", msg_);                                            \
-      CHECK_MESSAGE(contains(msg_, part_), "missing '", part_, "'");      \
-    }                                                                     \
+      INFO("message: ", msg_);                                               \
+      CHECK_MESSAGE(contains(msg_, part_), "missing '", part_, "'");         \
+    }                                                                        \
   } while (false)
 
 const char* const kOptions =
-    "opts:\n"                   // 1
-    "  x: 1.5\n"                // 2
-    "  n: 42\n"                 // 3
-    "  neg: -3\n"               // 4
-    "  sci: 1e-3\n"             // 5
-    "  whole: 4\n"              // 6
-    "  flag: true\n"            // 7
-    "  verbose: no\n"           // 8
-    "  s: hello\n"              // 9
-    "  quoted: \"12\"\n"        // 10
-    "  list: [1, 2, 3]\n"       // 11
-    "  block_list:\n"           // 12
-    "    - 7\n"                 // 13
-    "    - 8\n"                 // 14
-    "  empty:\n"                // 15
-    "  tilde: ~\n";             // 16
+    "opts:\n"              // 1
+    "  x: 1.5\n"           // 2
+    "  n: 42\n"            // 3
+    "  neg: -3\n"          // 4
+    "  sci: 1e-3\n"        // 5
+    "  whole: 4\n"         // 6
+    "  flag: true\n"       // 7
+    "  verbose: no\n"      // 8
+    "  s: hello\n"         // 9
+    "  quoted: \"12\"\n"   // 10
+    "  list: [1, 2, 3]\n"  // 11
+    "  block_list:\n"      // 12
+    "    - 7\n"            // 13
+    "    - 8\n"            // 14
+    "  empty:\n"           // 15
+    "  tilde: ~\n";        // 16
 
 TEST_CASE("OptionReader: happy paths and fallbacks") {
   const ConfigNode root = parse(kOptions);
@@ -163,7 +162,9 @@ TEST_CASE("OptionReader: a value of the wrong type names file:line:col and the k
                     "optimizer.momentum", "expected a string");
   CHECK_MESSAGE_HAS(config_error([&] { r.get_int_list("learning_rate", {}, 0, 9); }),
                     "cfg.yaml:4:18", "optimizer.learning_rate", "expected a list of integers");
-  CHECK_MESSAGE_HAS(config_error([&] { r.get_string("name", "", {"adam", "rmsprop"}); }),
+  CHECK_MESSAGE_HAS(config_error([&] {
+                      r.get_string("name", "", {"adam", "rmsprop"});
+                    }),
                     "cfg.yaml:3:9", "optimizer.name", "unknown value 'sgd'", "adam, rmsprop");
 }
 
@@ -252,8 +253,7 @@ TEST_CASE("OptionReader::finish: an unknown key is reported with the known keys"
 
   // No key read at all: the list says so.
   OptionReader none(parse("o:\n  z: 1\n").child("o"));
-  CHECK_MESSAGE_HAS(config_error([&] { none.finish(); }), "cfg.yaml:2:", "o.z",
-                    "known keys: none");
+  CHECK_MESSAGE_HAS(config_error([&] { none.finish(); }), "cfg.yaml:2:", "o.z", "known keys: none");
 }
 
 TEST_CASE("OptionReader::finish: an unknown key with an empty value is reported at its line") {
@@ -280,40 +280,38 @@ TEST_CASE("OptionReader: a missing required key names the map and the key") {
   // Explicit fail() at a present key points at it, at an absent one at the map.
   CHECK_MESSAGE_HAS(config_error([&] { r.fail("name", "bad"); }), "cfg.yaml:3:9",
                     "optimizer.name: bad");
-  CHECK_MESSAGE_HAS(config_error([&] { r.fail("nope", "bad"); }), "cfg.yaml:3:3",
-                    "optimizer: bad");
+  CHECK_MESSAGE_HAS(config_error([&] { r.fail("nope", "bad"); }), "cfg.yaml:3:3", "optimizer: bad");
   // A whole missing section still names the file and the section.
   OptionReader absent(root.child("train"));
-  CHECK_MESSAGE_HAS(config_error([&] { absent.require_int("epochs", 1, 9); }), "cfg.yaml",
-                    "train", "'epochs'");
+  CHECK_MESSAGE_HAS(config_error([&] { absent.require_int("epochs", 1, 9); }), "cfg.yaml", "train",
+                    "'epochs'");
 }
 
 TEST_CASE("ConfigNode::parse: YAML syntax errors report the line") {
   CHECK_MESSAGE_HAS(config_error([] { parse("name: x\ndata:\n  dataset: a\n   bad: indent\n"); }),
                     "cfg.yaml:4:", "YAML syntax error");
-  CHECK_MESSAGE_HAS(config_error([] { parse("a: 1\nb: {x: 1\n"); }), "cfg.yaml:3:",
-                    "YAML syntax error");
+  CHECK_MESSAGE_HAS(config_error([] { parse("a: 1\nb: {x: 1\n"); }),
+                    "cfg.yaml:3:", "YAML syntax error");
   CHECK_MESSAGE_HAS(config_error([] { parse("a: 1\n- b\n"); }), "cfg.yaml:2:1",
                     "YAML syntax error");
-  CHECK_MESSAGE_HAS(config_error([] { parse("a: *undefined_anchor\n"); }), "cfg.yaml:1:",
-                    "YAML syntax error");
-  CHECK_MESSAGE_HAS(config_error([] { parse("a:\n\tb: 1\n"); }), "cfg.yaml:2:",
-                    "YAML syntax error");
+  CHECK_MESSAGE_HAS(config_error([] { parse("a: *undefined_anchor\n"); }),
+                    "cfg.yaml:1:", "YAML syntax error");
+  CHECK_MESSAGE_HAS(config_error([] { parse("a:\n\tb: 1\n"); }),
+                    "cfg.yaml:2:", "YAML syntax error");
 }
 
 TEST_CASE("ConfigNode::parse: duplicate keys are rejected") {
   CHECK_MESSAGE_HAS(config_error([] { parse("a: 1\nb: 2\na: 3\n"); }), "cfg.yaml:3:1",
                     "duplicate key 'a'");
-  CHECK_MESSAGE_HAS(config_error([] { parse("optimizer:\n  lr: 1\n  lr: 2\n"); }),
-                    "cfg.yaml:3:3", "duplicate key", "lr");
+  CHECK_MESSAGE_HAS(config_error([] { parse("optimizer:\n  lr: 1\n  lr: 2\n"); }), "cfg.yaml:3:3",
+                    "duplicate key", "lr");
   CHECK_MESSAGE_HAS(config_error([] { parse("regs:\n  - {name: a, name: b}\n"); }),
                     "cfg.yaml:2:", "duplicate key", "name");
   CHECK_NOTHROW(parse("a: {x: 1}\nb: {x: 1}\n"));  // same key in different maps is fine
 }
 
 TEST_CASE("ConfigNode::parse: a nested duplicate key names its key path") {
-  CHECK_MESSAGE_HAS(config_error([] { parse("optimizer:\n  lr: 1\n  lr: 2\n"); }),
-                    "optimizer.lr");
+  CHECK_MESSAGE_HAS(config_error([] { parse("optimizer:\n  lr: 1\n  lr: 2\n"); }), "optimizer.lr");
 }
 
 TEST_CASE("OptionReader: a non-map where a map is expected") {
@@ -322,14 +320,14 @@ TEST_CASE("OptionReader: a non-map where a map is expected") {
       "model: [1, 2]\n"
       "regs:\n"
       "  - dropout\n");
-  CHECK_MESSAGE_HAS(config_error([&] { OptionReader r(root.child("optimizer")); }),
-                    "cfg.yaml:1:12", "optimizer", "expected a map");
+  CHECK_MESSAGE_HAS(config_error([&] { OptionReader r(root.child("optimizer")); }), "cfg.yaml:1:12",
+                    "optimizer", "expected a map");
   CHECK_MESSAGE_HAS(config_error([&] { OptionReader r(root.child("model")); }), "cfg.yaml:2:8",
                     "model", "expected a map");
-  CHECK_MESSAGE_HAS(config_error([&] { OptionReader r(root.child("regs").at(0)); }),
-                    "cfg.yaml:4:5", "regs[0]", "expected a map");
-  CHECK_MESSAGE_HAS(config_error([] { OptionReader r(parse("just a string\n")); }),
-                    "cfg.yaml:1:1", "<root>", "expected a map");
+  CHECK_MESSAGE_HAS(config_error([&] { OptionReader r(root.child("regs").at(0)); }), "cfg.yaml:4:5",
+                    "regs[0]", "expected a map");
+  CHECK_MESSAGE_HAS(config_error([] { OptionReader r(parse("just a string\n")); }), "cfg.yaml:1:1",
+                    "<root>", "expected a map");
 }
 
 TEST_CASE("ConfigNode::set_override: sets nested values, creates maps, indexes lists") {
@@ -345,7 +343,7 @@ TEST_CASE("ConfigNode::set_override: sets nested values, creates maps, indexes l
       "  - {name: l2, lambda: 0.001}\n");
   root.set_override("optimizer.learning_rate", "0.5");
   root.set_override("name", "changed");
-  root.set_override("train.epochs", "3");            // creates the map
+  root.set_override("train.epochs", "3");             // creates the map
   root.set_override("data.synthetic.features", "8");  // creates two levels
   root.set_override("regularizers[0].rate", "0.3");
   root.set_override("regularizers[1]", "{name: l1, lambda: 0.01}");

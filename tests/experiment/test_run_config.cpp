@@ -1,5 +1,3 @@
-#include "framework/experiment/run_config.hpp"
-
 #include <doctest/doctest.h>
 
 #include <cstddef>
@@ -10,33 +8,34 @@
 
 #include "framework/core/error.hpp"
 #include "framework/core/sha256.hpp"
+#include "framework/experiment/run_config.hpp"
 
 namespace reglab::experiment {
 namespace {
 
 /// The example configuration of the issue; line numbers are referenced below.
 const std::string kExample =
-    "name: dropout-maxnorm\n"                             // 1
-    "seed: 7\n"                                           // 2
-    "data:\n"                                             // 3
-    "  dataset: fashion-mnist\n"                          // 4
-    "  train_size: 20000\n"                               // 5
-    "  validation_size: 5000\n"                           // 6
-    "model:\n"                                            // 7
-    "  name: mlp\n"                                       // 8
-    "  hidden: [256, 256]\n"                              // 9
-    "  activation: relu\n"                                // 10
-    "optimizer:\n"                                        // 11
-    "  name: sgd\n"                                       // 12
-    "  learning_rate: 0.02\n"                             // 13
-    "  momentum: 0.9\n"                                   // 14
-    "train:\n"                                            // 15
-    "  epochs: 10\n"                                      // 16
-    "  batch_size: 64\n"                                  // 17
-    "regularizers:\n"                                     // 18
-    "  - {name: dropout, rate: 0.5, input_rate: 0.2}\n"   // 19
-    "  - {name: max_norm, c: 3.0}\n"                      // 20
-    "output: results/dropout-maxnorm.h5\n";               // 21
+    "name: dropout-maxnorm\n"                            // 1
+    "seed: 7\n"                                          // 2
+    "data:\n"                                            // 3
+    "  dataset: fashion-mnist\n"                         // 4
+    "  train_size: 20000\n"                              // 5
+    "  validation_size: 5000\n"                          // 6
+    "model:\n"                                           // 7
+    "  name: mlp\n"                                      // 8
+    "  hidden: [256, 256]\n"                             // 9
+    "  activation: relu\n"                               // 10
+    "optimizer:\n"                                       // 11
+    "  name: sgd\n"                                      // 12
+    "  learning_rate: 0.02\n"                            // 13
+    "  momentum: 0.9\n"                                  // 14
+    "train:\n"                                           // 15
+    "  epochs: 10\n"                                     // 16
+    "  batch_size: 64\n"                                 // 17
+    "regularizers:\n"                                    // 18
+    "  - {name: dropout, rate: 0.5, input_rate: 0.2}\n"  // 19
+    "  - {name: max_norm, c: 3.0}\n"                     // 20
+    "output: results/dropout-maxnorm.h5\n";              // 21
 
 RunPlan plan(const std::string& text) { return plan_run(ConfigNode::parse(text, "cfg.yaml")); }
 
@@ -211,9 +210,9 @@ TEST_CASE("plan_run: a missing required section names the file and the key") {
                       "  validation_size: 5000\n",
                       ""),
               {"cfg.yaml:1:1", "missing required key 'data'"});
-  check_error(replace(kExample, "model:\n  name: mlp\n  hidden: [256, 256]\n  activation: relu\n",
-                      ""),
-              {"cfg.yaml:1:1", "missing required key 'model'"});
+  check_error(
+      replace(kExample, "model:\n  name: mlp\n  hidden: [256, 256]\n  activation: relu\n", ""),
+      {"cfg.yaml:1:1", "missing required key 'model'"});
   check_error(
       replace(kExample, "optimizer:\n  name: sgd\n  learning_rate: 0.02\n  momentum: 0.9\n", ""),
       {"cfg.yaml:1:1", "missing required key 'optimizer'"});
@@ -245,11 +244,12 @@ TEST_CASE("plan_run: unknown keys and names list the known ones") {
   check_error(replace(kExample, "name: sgd", "name: rmsprop"),
               {"cfg.yaml:12:9", "optimizer.name", "unknown optimizer 'rmsprop'", "sgd", "adam"});
   check_error(replace(kExample, "name: max_norm", "name: maxnorm"),
-              {"cfg.yaml:20:12", "regularizers[1].name", "unknown regularizer 'maxnorm'",
-               "dropout", "l2", "l1", "weight_decay", "max_norm", "batch_norm"});
-  check_error(replace(kExample, "  momentum: 0.9\n", "  momentum: 0.9\n  schedule: {name: cosine}\n"),
-              {"cfg.yaml:15:20", "optimizer.schedule.name", "unknown schedule 'cosine'",
-               "constant", "exponential", "step", "inverse_time"});
+              {"cfg.yaml:20:12", "regularizers[1].name", "unknown regularizer 'maxnorm'", "dropout",
+               "l2", "l1", "weight_decay", "max_norm", "batch_norm"});
+  check_error(
+      replace(kExample, "  momentum: 0.9\n", "  momentum: 0.9\n  schedule: {name: cosine}\n"),
+      {"cfg.yaml:15:20", "optimizer.schedule.name", "unknown schedule 'cosine'", "constant",
+       "exponential", "step", "inverse_time"});
   // Unknown option keys inside sections.
   check_error(replace(kExample, "  momentum: 0.9\n", "  momentum: 0.9\n  momentun: 0.5\n"),
               {"cfg.yaml:15:13", "optimizer.momentun", "unknown key 'momentun'", "momentum"});

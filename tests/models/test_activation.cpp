@@ -46,7 +46,8 @@ TEST_CASE("activation gradients match finite differences") {
     auto loss = [&] {
       layer.forward(x, n, Mode::kTrain);
       double s = 0;
-      for (std::size_t i = 0; i < n * w; ++i) s += double(layer.output().data()[i]) * proj.data()[i];
+      for (std::size_t i = 0; i < n * w; ++i)
+        s += double(layer.output().data()[i]) * proj.data()[i];
       return s;
     };
     loss();

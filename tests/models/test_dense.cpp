@@ -34,8 +34,12 @@ TEST_CASE("dense forward computes x W + b on the first n rows") {
   d.bias().value(0) = 0.5f;
   d.bias().value(1) = -1.0f;
   Matrix x = xt::zeros<float>({4, 3});
-  x(0, 0) = 1; x(0, 1) = 0; x(0, 2) = 2;
-  x(1, 0) = -1; x(1, 1) = 1; x(1, 2) = 0;
+  x(0, 0) = 1;
+  x(0, 1) = 0;
+  x(0, 2) = 2;
+  x(1, 0) = -1;
+  x(1, 1) = 1;
+  x(1, 2) = 0;
   d.forward(x, 2, Mode::kTrain);
   CHECK(d.output()(0, 0) == doctest::Approx(1 * 1 + 2 * 5 + 0.5));
   CHECK(d.output()(0, 1) == doctest::Approx(1 * 2 + 2 * 6 - 1.0));

@@ -1,5 +1,3 @@
-#include "framework/optim/adam.hpp"
-
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -9,6 +7,7 @@
 
 #include "framework/core/error.hpp"
 #include "framework/experiment/options.hpp"
+#include "framework/optim/adam.hpp"
 #include "framework/optim/optimizer.hpp"
 
 namespace reglab::optim {

@@ -1,5 +1,3 @@
-#include "framework/optim/schedules.hpp"
-
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -8,6 +6,7 @@
 #include "framework/core/error.hpp"
 #include "framework/experiment/options.hpp"
 #include "framework/optim/optimizer.hpp"
+#include "framework/optim/schedules.hpp"
 
 namespace reglab::optim {
 namespace {

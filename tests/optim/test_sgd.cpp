@@ -1,5 +1,3 @@
-#include "framework/optim/sgd.hpp"
-
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -10,6 +8,7 @@
 #include "framework/core/error.hpp"
 #include "framework/experiment/options.hpp"
 #include "framework/optim/optimizer.hpp"
+#include "framework/optim/sgd.hpp"
 
 namespace reglab::optim {
 namespace {

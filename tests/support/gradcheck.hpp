@@ -6,13 +6,13 @@
 /// and the test passes when |numeric - analytic| <= atol + rtol * max(|numeric|, |analytic|).
 #pragma once
 
+#include <doctest/doctest.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <functional>
 #include <string>
-
-#include <doctest/doctest.h>
 
 namespace reglab::testing {
 

@@ -35,7 +35,8 @@ seed: 1
 data: {dataset: synthetic}
 model: {name: mlp, hidden: [32, 32]}
 optimizer: {name: adam, learning_rate: 0.001}
-train: {epochs: )" + std::to_string(epochs) + R"(, batch_size: 16, eval_batch_size: 64}
+train: {epochs: )" + std::to_string(epochs) +
+                           R"(, batch_size: 16, eval_batch_size: 64}
 regularizers:
   - {name: batch_norm}
   - {name: dropout, rate: 0.5, input_rate: 0.2}

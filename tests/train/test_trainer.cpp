@@ -40,8 +40,10 @@ Outcome run(const data::Source& src, const std::string& yaml) {
   o.result = train::train(net, *plan.optimizer, *plan.schedule, plan.regularizers, splits,
                           plan.train, plan.seed, nullptr);
   for (auto* layer : net.layers()) {
-    for (auto* p : layer->params()) o.weights.insert(o.weights.end(), p->value.begin(), p->value.end());
-    for (auto& s : layer->state()) o.weights.insert(o.weights.end(), s.value->begin(), s.value->end());
+    for (auto* p : layer->params())
+      o.weights.insert(o.weights.end(), p->value.begin(), p->value.end());
+    for (auto& s : layer->state())
+      o.weights.insert(o.weights.end(), s.value->begin(), s.value->end());
   }
   return o;
 }
@@ -76,9 +78,9 @@ TEST_CASE("training learns the synthetic task and records every curve") {
   const auto src = synthetic();
   const Outcome o = run(src, kBase);
   CHECK(o.result.status == "complete");
-  for (const char* name : {"epoch", "learning_rate", "train_objective", "train_loss",
-                           "train_accuracy", "validation_loss", "validation_accuracy",
-                           "test_loss", "test_accuracy", "seconds"}) {
+  for (const char* name :
+       {"epoch", "learning_rate", "train_objective", "train_loss", "train_accuracy",
+        "validation_loss", "validation_accuracy", "test_loss", "test_accuracy", "seconds"}) {
     CHECK(curve(o.result, name).size() == 6);
   }
   CHECK(curve(o.result, "epoch").back() == 6.0);

@@ -1,6 +1,6 @@
 /// The reglab command line: Boost.Program_options into typed options, then one call into the
 /// framework. Exit codes: 0 success, 1 internal error, 2 bad input (configuration, data, usage,
-/// results file), 3 a run diverged.
+/// results file), 3 a run diverged, 4 sweep cells failed, 130 interrupted (rerun to resume).
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <iostream>
@@ -12,6 +12,8 @@
 #include "framework/core/error.hpp"
 #include "framework/data/dataset.hpp"
 #include "framework/experiment/runner.hpp"
+#include "framework/experiment/sweep.hpp"
+#include "framework/experiment/sweep_runner.hpp"
 #include "framework/models/models.hpp"
 #include "framework/optim/optimizer.hpp"
 #include "framework/regularizers/regularizer.hpp"
@@ -24,7 +26,11 @@ constexpr const char* kUsage =
     "usage: reglab <command> [options]\n"
     "\n"
     "commands:\n"
-    "  run CONFIG.yaml [key.path=value ...]   train the configured run, write its HDF5 results\n"
+    "  run CONFIG.yaml [key.path=value ...]   train the configured run or sweep, write its HDF5\n"
+    "                                         results (--jobs N cells at once, --cell ID one "
+    "cell)\n"
+    "  status CONFIG.yaml [key.path=value ...]\n"
+    "                                         complete, diverged, failed and missing cells\n"
     "  list                                   registered regularizers, models, optimizers,\n"
     "                                         schedules and datasets\n"
     "  version                                version and build information\n"
@@ -60,7 +66,11 @@ int cmd_run(const std::vector<std::string>& args) {
   desc.add_options()("help,h", "show this help")(
       "overwrite", po::bool_switch(&options.overwrite),
       "replace an existing results file at the output path")(
-      "quiet,q", po::bool_switch(&options.quiet), "print only the final summary line");
+      "quiet,q", po::bool_switch(&options.quiet), "print only the final summary line")(
+      "jobs,j", po::value<std::size_t>(&options.jobs),
+      "sweep cells to run at once (default: the number of cores)")(
+      "cell", po::value<std::string>(&options.cell),
+      "run only the sweep cell with this id (as a cluster array task does)");
   po::options_description hidden;
   hidden.add_options()("config", po::value<std::string>(&options.config_path))(
       "override", po::value<std::vector<std::string>>(&options.overrides));
@@ -83,6 +93,30 @@ int cmd_run(const std::vector<std::string>& args) {
 
 }  // namespace
 
+int cmd_status(const std::vector<std::string>& args) {
+  po::options_description desc("reglab status CONFIG.yaml [key.path=value ...]");
+  desc.add_options()("help,h", "show this help");
+  std::string config;
+  std::vector<std::string> overrides;
+  po::options_description hidden;
+  hidden.add_options()("config", po::value<std::string>(&config))(
+      "override", po::value<std::vector<std::string>>(&overrides));
+  po::options_description all;
+  all.add(desc).add(hidden);
+  po::positional_options_description pos;
+  pos.add("config", 1).add("override", -1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+  po::notify(vm);
+  if (vm.count("help") != 0U) {
+    std::cout << desc << "\n";
+    return 0;
+  }
+  if (config.empty()) throw reglab::UsageError("status: missing CONFIG.yaml");
+  return reglab::experiment::print_sweep_status(
+      reglab::experiment::expand_sweep(config, overrides));
+}
+
 int main(int argc, char** argv) {
   reglab::pin_blas_core(argv);
   try {
@@ -93,6 +127,7 @@ int main(int argc, char** argv) {
     const std::string command = argv[1];
     const std::vector<std::string> args(argv + 2, argv + argc);
     if (command == "run") return cmd_run(args);
+    if (command == "status") return cmd_status(args);
     if (command == "list") return cmd_list();
     if (command == "version" || command == "--version") return cmd_version();
     if (command == "help" || command == "--help" || command == "-h") {

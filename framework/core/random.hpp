@@ -7,8 +7,9 @@
 ///   "data_order" the per-epoch shuffle of training samples
 ///   "init"       parameter initialisation, index = dense layer number
 ///   "synthetic"  the synthetic dataset (seeded by its own `seed` option, not the run seed)
-///   "dropout"    dropout masks, index = (position in the regularizers list << 32) + slot,
-///                slot 0 = the input, slot i + 1 = hidden layer i
+///   "dropout"    dropout masks, seeded by derive_seed(seed, "dropout_arm", arm) (the arm hash
+///                of experiment::RunPlan), index = (position in the regularizers list << 32) +
+///                slot, slot 0 = the input, slot i + 1 = hidden layer i
 /// Changing how one stream is consumed leaves every other stream unchanged.
 ///
 /// The generator is xoshiro256** (Blackman and Vigna 2018); uniform and normal variates are

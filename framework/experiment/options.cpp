@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <utility>
 
@@ -15,10 +17,28 @@ namespace reglab::experiment {
 
 namespace {
 
+bool path_under(const std::string& path, const std::string& prefix);
+
 /// What every node of one document shares: its file and the command-line overrides applied.
 struct Context {
   std::string file;
-  std::vector<std::pair<std::string, std::string>> overrides;  // path, value text
+  /// Values set after parsing: key path and the location to report for it (a command-line
+  /// override, or the grid entry that set it).
+  std::vector<std::pair<std::string, std::string>> overrides;
+  /// For composed configurations: the file each key path came from (longest prefix wins).
+  std::vector<std::pair<std::string, std::string>> origins;
+
+  const std::string& file_of(const std::string& path) const {
+    const std::string* best = &file;
+    std::size_t best_len = 0;
+    for (const auto& [p, f] : origins) {
+      if ((p.empty() || path_under(path, p)) && p.size() >= best_len) {
+        best = &f;
+        best_len = p.size();
+      }
+    }
+    return *best;
+  }
 };
 
 std::string number_text(double v) {
@@ -28,6 +48,7 @@ std::string number_text(double v) {
 }
 
 bool path_under(const std::string& path, const std::string& prefix) {
+  if (prefix.empty()) return true;
   if (path.compare(0, prefix.size(), prefix) != 0) return false;
   return path.size() == prefix.size() || path[prefix.size()] == '.' || path[prefix.size()] == '[';
 }
@@ -92,6 +113,103 @@ ConfigNode ConfigNode::load_file(const std::string& path) {
   return parse(s.str(), path);
 }
 
+namespace {
+
+using OriginFn = std::function<std::string(const std::string&)>;
+
+std::string child_path(const std::string& parent, const std::string& key) {
+  return parent.empty() ? key : parent + "." + key;
+}
+
+/// Records the origin file of `node` and of everything under it.
+void record_origins(const YAML::Node& node, const std::string& path, const OriginFn& origin,
+                    Context& ctx) {
+  ctx.origins.emplace_back(path, origin(path));
+  if (node.IsMap()) {
+    for (const auto& kv : node) {
+      record_origins(kv.second, child_path(path, kv.first.Scalar()), origin, ctx);
+    }
+  } else if (node.IsSequence()) {
+    std::size_t i = 0;
+    for (const auto& item : node) {
+      record_origins(item, path + "[" + std::to_string(i++) + "]", origin, ctx);
+    }
+  }
+}
+
+/// Merges map `src` into map `acc`: maps recursively, everything else replaced.
+void merge_maps(YAML::Node acc, const YAML::Node& src, const std::string& path,
+                const OriginFn& origin, Context& ctx) {
+  for (const auto& kv : src) {
+    const std::string key = kv.first.Scalar();
+    if (path.empty() && key == "include") continue;
+    const std::string p = child_path(path, key);
+    YAML::Node existing = acc[key];
+    if (existing.IsDefined() && existing.IsMap() && kv.second.IsMap()) {
+      ctx.origins.emplace_back(p, origin(p));
+      merge_maps(existing, kv.second, p, origin, ctx);
+    } else {
+      acc[key] = kv.second;
+      record_origins(kv.second, p, origin, ctx);
+    }
+  }
+}
+
+std::string resolve_include(const std::string& name, const std::string& from_file) {
+  namespace fs = std::filesystem;
+  const fs::path p(name);
+  if (p.is_absolute()) return name;
+  const fs::path beside = fs::path(from_file).parent_path() / p;
+  if (fs::exists(beside) || !fs::exists(p)) return beside.lexically_normal().string();
+  return name;
+}
+
+}  // namespace
+
+ConfigNode ConfigNode::load_composed(const std::string& path) {
+  static thread_local std::vector<std::string> stack;
+  ConfigNode own = load_file(path);
+  const ConfigNode inc = own.child("include");
+  if (!own.is_map() || inc.is_null()) return own;
+  std::vector<ConfigNode> names;
+  if (inc.is_scalar()) {
+    names.push_back(inc);
+  } else if (inc.is_sequence()) {
+    for (std::size_t i = 0; i < inc.size(); ++i) names.push_back(inc.at(i));
+  } else {
+    inc.fail("expected a file name or a list of file names");
+  }
+  ConfigNode out;
+  out.impl_->ctx->file = path;
+  out.impl_->node = YAML::Node(YAML::NodeType::Map);
+  for (const ConfigNode& n : names) {
+    if (!n.is_scalar()) n.fail("expected a file name");
+    const std::string file = resolve_include(n.scalar(), path);
+    if (!std::filesystem::exists(file)) n.fail("included file '" + n.scalar() + "' not found");
+    if (std::find(stack.begin(), stack.end(), file) != stack.end() || file == path) {
+      n.fail("include cycle: '" + file + "' includes itself");
+    }
+    stack.push_back(path);
+    ConfigNode sub;
+    try {
+      sub = load_composed(file);
+    } catch (...) {
+      stack.pop_back();
+      throw;
+    }
+    stack.pop_back();
+    if (!sub.is_map()) n.fail("included file '" + file + "' is not a YAML map");
+    const Context& sub_ctx = *sub.impl_->ctx;
+    merge_maps(
+        out.impl_->node, sub.impl_->node, "",
+        [&sub_ctx](const std::string& p) { return sub_ctx.file_of(p); }, *out.impl_->ctx);
+  }
+  merge_maps(
+      out.impl_->node, own.impl_->node, "", [&path](const std::string&) { return path; },
+      *out.impl_->ctx);
+  return out;
+}
+
 bool ConfigNode::defined() const { return impl_->node.IsDefined(); }
 bool ConfigNode::is_map() const { return defined() && impl_->node.IsMap(); }
 bool ConfigNode::is_sequence() const { return defined() && impl_->node.IsSequence(); }
@@ -138,22 +256,20 @@ const std::string& ConfigNode::path() const {
 }
 
 std::string ConfigNode::location() const {
-  for (const auto& [p, v] : impl_->ctx->overrides) {
-    if (path_under(impl_->path, p)) return "command-line override '" + p + "=" + v + "'";
+  for (auto it = impl_->ctx->overrides.rbegin(); it != impl_->ctx->overrides.rend(); ++it) {
+    if (path_under(impl_->path, it->first)) return it->second;
   }
   // A null value's own mark points at the next token, so report its key instead.
   auto mark = is_null() || impl_->node.Mark().is_null() ? impl_->key_mark : impl_->node.Mark();
   if (mark.is_null() && defined()) mark = impl_->node.Mark();
   if (mark.is_null()) {
     // A map created by an override has no place in the file: name the override.
-    for (const auto& [p, v] : impl_->ctx->overrides) {
-      if (impl_->path.empty() || path_under(p, impl_->path)) {
-        return "command-line override '" + p + "=" + v + "'";
-      }
+    for (const auto& [p, where] : impl_->ctx->overrides) {
+      if (impl_->path.empty() || path_under(p, impl_->path)) return where;
     }
-    return impl_->ctx->file;
+    return impl_->ctx->file_of(impl_->path);
   }
-  return impl_->ctx->file + ":" + std::to_string(mark.line + 1) + ":" +
+  return impl_->ctx->file_of(impl_->path) + ":" + std::to_string(mark.line + 1) + ":" +
          std::to_string(mark.column + 1);
 }
 
@@ -170,6 +286,45 @@ void ConfigNode::set_override(const std::string& dotted_path, const std::string&
   } catch (const YAML::ParserException& e) {
     throw ConfigError(where + ": YAML syntax error in the value: " + e.msg);
   }
+  set_node(dotted_path, value, where);
+}
+
+void ConfigNode::set_override_entry(const std::string& map_key, const std::string& key,
+                                    const std::string& value_text) {
+  const std::string where =
+      "command-line override '" + map_key + "." + key + "=" + value_text + "'";
+  YAML::Node value;
+  try {
+    value = YAML::Load(value_text);
+  } catch (const YAML::ParserException& e) {
+    throw ConfigError(where + ": YAML syntax error in the value: " + e.msg);
+  }
+  if (!impl_->node.IsDefined() || impl_->node.IsNull()) {
+    impl_->node = YAML::Node(YAML::NodeType::Map);
+  }
+  if (!impl_->node.IsMap()) throw ConfigError(where + ": the configuration is not a map");
+  YAML::Node map = impl_->node[map_key];
+  if (!map.IsDefined() || map.IsNull()) {
+    impl_->node[map_key] = YAML::Node(YAML::NodeType::Map);
+    map = impl_->node[map_key];
+  }
+  if (!map.IsMap()) throw ConfigError(where + ": '" + map_key + "' is not a map");
+  map[key] = value;
+  impl_->ctx->overrides.emplace_back(map_key + "." + key, where);
+}
+
+void ConfigNode::set_value(const std::string& dotted_path, const ConfigNode& value,
+                           const std::string& where) {
+  if (dotted_path.empty()) throw ConfigError(where + ": empty key path");
+  set_node(dotted_path, value.impl_->node, where);
+}
+
+void ConfigNode::remove_key(const std::string& key) {
+  if (is_map()) impl_->node.remove(key);
+}
+
+void ConfigNode::set_node(const std::string& dotted_path, const YAML::Node& value,
+                          const std::string& where) {
   if (!impl_->node.IsDefined() || impl_->node.IsNull())
     impl_->node = YAML::Node(YAML::NodeType::Map);
   YAML::Node cur;
@@ -219,8 +374,7 @@ void ConfigNode::set_override(const std::string& dotted_path, const std::string&
     }
     start = dot + 1;
   }
-  std::string key_path = dotted_path;
-  impl_->ctx->overrides.emplace_back(key_path, value_text);
+  impl_->ctx->overrides.emplace_back(dotted_path, where);
 }
 
 std::string ConfigNode::to_yaml(const std::vector<std::string>& skip) const {
@@ -237,6 +391,14 @@ std::string ConfigNode::to_yaml(const std::vector<std::string>& skip) const {
     out << YAML::EndMap;
   }
   return std::string(out.c_str()) + "\n";
+}
+
+std::string ConfigNode::to_flow_yaml() const {
+  YAML::Emitter out;
+  out.SetMapFormat(YAML::Flow);
+  out.SetSeqFormat(YAML::Flow);
+  out << impl_->node;
+  return out.c_str();
 }
 
 bool Range::contains(double v) const {

@@ -14,6 +14,10 @@
 #include <string>
 #include <vector>
 
+namespace YAML {
+class Node;
+}
+
 namespace reglab::experiment {
 
 struct NodeImpl;
@@ -53,14 +57,33 @@ class ConfigNode {
   /// Throws ConfigError "LOCATION: key PATH: MESSAGE".
   [[noreturn]] void fail(const std::string& message) const;
 
+  /// Reads `path` and composes it with the files in its top-level `include:` key (a path or a
+  /// list of paths, each relative to the including file's folder, else to the working folder;
+  /// included files may include others). Maps merge key by key, later files overriding earlier
+  /// ones and the including file overriding all; other values (lists too) are replaced whole.
+  /// Errors name the file each key came from. Throws ConfigError on a missing file or a cycle.
+  static ConfigNode load_composed(const std::string& path);
+
   /// Sets `dotted.path` to the YAML value `value_text`, creating maps on the way. Later errors
   /// on that path name the override. Throws ConfigError on a malformed override.
   void set_override(const std::string& dotted_path, const std::string& value_text);
+  /// Sets entry `key` (taken literally, dots included) of the top-level map `map_key` to the YAML
+  /// value `value_text`, creating the map if needed: `grid.optimizer.learning_rate=[...]`.
+  void set_override_entry(const std::string& map_key, const std::string& key,
+                          const std::string& value_text);
+  /// Sets `dotted.path` to `value` (a node of this tree or another); later errors on that path
+  /// report `where` as their location.
+  void set_value(const std::string& dotted_path, const ConfigNode& value, const std::string& where);
+  /// Removes a key of this map (no-op if absent or not a map).
+  void remove_key(const std::string& key);
   /// The whole tree as YAML text (keys in document order, flow style kept), leaving out the
   /// top-level keys in `skip`.
   std::string to_yaml(const std::vector<std::string>& skip = {}) const;
+  /// The node as one line of flow-style YAML, e.g. "[256, 256]" or "{name: l2, lambda: 0.001}".
+  std::string to_flow_yaml() const;
 
  private:
+  void set_node(const std::string& dotted_path, const YAML::Node& value, const std::string& where);
   std::shared_ptr<NodeImpl> impl_;
 };
 

@@ -109,6 +109,8 @@ RunPlan plan_run(const ConfigNode& root) {
   // The id covers everything that can change a number, and not where the result is written.
   const std::string identity = root.to_yaml({"output"});
   plan.run_id = sha256_hex(identity.data(), identity.size()).substr(0, 12);
+  const std::string arm = root.to_yaml({"output", "seed"});
+  plan.arm_key = std::stoull(sha256_hex(arm.data(), arm.size()).substr(0, 16), nullptr, 16);
   return plan;
 }
 

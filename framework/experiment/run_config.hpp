@@ -62,6 +62,10 @@ struct RunPlan {
   /// Stable identifier: the first 12 hex digits of SHA-256 of the configuration without its
   /// `output` key (where a result is written does not change it).
   std::string run_id;
+  /// Identifies the arm: a hash of the configuration without `seed` and `output`. Dropout masks
+  /// derive from it, so arms sharing a replicate seed share initialisation and data order but
+  /// not masks.
+  std::uint64_t arm_key = 0;
 };
 
 /// Validates `root` and builds the plan. Throws ConfigError naming file, line, column and key.

@@ -14,6 +14,8 @@
 #include "framework/core/error.hpp"
 #include "framework/data/dataset.hpp"
 #include "framework/experiment/run_config.hpp"
+#include "framework/experiment/sweep.hpp"
+#include "framework/experiment/sweep_runner.hpp"
 #include "framework/storage/results.hpp"
 #include "framework/storage/version.hpp"
 #include "framework/train/progress.hpp"
@@ -53,18 +55,6 @@ std::string host_name() {
   char buf[256] = {};
   if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
   return buf;
-}
-
-ConfigNode load_with_overrides(const RunOptions& options) {
-  ConfigNode root = ConfigNode::load_file(options.config_path);
-  for (const auto& o : options.overrides) {
-    const auto eq = o.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      throw ConfigError("command-line override '" + o + "': expected KEY.PATH=VALUE");
-    }
-    root.set_override(o.substr(0, eq), o.substr(eq + 1));
-  }
-  return root;
 }
 
 data::Source load_data(const RunPlan& plan) {
@@ -144,10 +134,9 @@ std::vector<std::pair<std::string, std::string>> environment_provenance() {
   };
 }
 
-int run_config(const RunOptions& options) {
-  const ConfigNode root = load_with_overrides(options);
+int run_one(const ConfigNode& root, bool overwrite, bool quiet) {
   RunPlan plan = plan_run(root);
-  check_output(plan, options.overwrite);
+  check_output(plan, overwrite);
   const std::string start = utc_now();
 
   data::Source source = load_data(plan);
@@ -158,13 +147,13 @@ int run_config(const RunOptions& options) {
   models::Network net(plan.network, plan.seed);
   std::string reg_desc;
   for (std::size_t i = 0; i < plan.regularizers.size(); ++i) {
-    plan.regularizers[i]->attach(net, {plan.seed, i});
+    plan.regularizers[i]->attach(net, {plan.seed, i, plan.arm_key});
     reg_desc += (reg_desc.empty() ? "" : "; ") + plan.regularizers[i]->describe();
   }
   net.finalize(std::max(plan.train.batch_size, plan.train.eval_batch_size));
   set_blas_threads(plan.threads);
 
-  if (!options.quiet) {
+  if (!quiet) {
     std::fprintf(stderr, "reglab: run '%s' (id %s), %s; train %zu, validation %zu, test %zu\n",
                  plan.name.c_str(), plan.run_id.c_str(), source.description.c_str(),
                  splits.train.size(), splits.validation.size(), splits.test.size());
@@ -177,7 +166,7 @@ int run_config(const RunOptions& options) {
                                   train::ConsoleProgress::is_terminal(stderr));
   train::TrainResult result =
       train::train(net, *plan.optimizer, *plan.schedule, plan.regularizers, splits, plan.train,
-                   plan.seed, options.quiet ? nullptr : &progress);
+                   plan.seed, quiet ? nullptr : &progress);
 
   storage::RunRecord run;
   run.run_id = plan.run_id;
@@ -211,7 +200,7 @@ int run_config(const RunOptions& options) {
   file.config_yaml = plan.config_yaml;
   file.runs.push_back(std::move(run));
   create_output_directory(plan.output);
-  storage::write_results(plan.output, file, options.overwrite);
+  storage::write_results(plan.output, file, overwrite);
 
   const auto& curves = file.runs.front().curves;
   double test_acc = 0.0, seconds = 0.0;
@@ -229,6 +218,33 @@ int run_config(const RunOptions& options) {
     return 3;
   }
   return 0;
+}
+
+int run_config(const RunOptions& options) {
+  const Sweep sweep = expand_sweep(options.config_path, options.overrides);
+  if (!options.cell.empty()) {
+    const Cell* cell = nullptr;
+    for (const auto& c : sweep.cells) {
+      if (c.id == options.cell) cell = &c;
+    }
+    if (cell == nullptr) {
+      throw UsageError("--cell " + options.cell + ": no such cell in " + options.config_path +
+                       " (" + std::to_string(sweep.cells.size()) + " cells; 'reglab status " +
+                       options.config_path + "' lists them)");
+    }
+    if (std::filesystem::exists(cell->output)) {
+      std::printf("%s: cell %s (%s) is already complete: %s\n", sweep.name.c_str(),
+                  cell->id.c_str(), cell->name.c_str(), cell->output.c_str());
+      return 0;
+    }
+    return run_one(cell_config(options.config_path, options.overrides, *cell), false,
+                   options.quiet);
+  }
+  if (!sweep.is_grid) {
+    return run_one(cell_config(options.config_path, options.overrides, sweep.cells.front()),
+                   options.overwrite, options.quiet);
+  }
+  return run_sweep(sweep, options);
 }
 
 }  // namespace reglab::experiment

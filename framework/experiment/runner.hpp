@@ -6,9 +6,12 @@
 /// atomically (storage/results.hpp).
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "framework/experiment/options.hpp"
 
 namespace reglab::experiment {
 
@@ -17,11 +20,18 @@ struct RunOptions {
   std::vector<std::string> overrides;  ///< "key.path=value"
   bool overwrite = false;
   bool quiet = false;
+  std::string cell;      ///< run only this cell of a sweep (its file in the sweep's cell folder)
+  std::size_t jobs = 0;  ///< cells at once for a sweep; 0 = the number of cores
 };
 
-/// Runs one configuration. Returns 0 if the run completed, 3 if it diverged (the results file is
-/// still written, with status "diverged"). Throws reglab::Error on bad input.
+/// `reglab run`: a configuration without grid, zip or seeds is one run written to `output`; a
+/// sweep runs its missing cells and merges them (experiment/sweep_runner.hpp); with `cell` set,
+/// runs that one cell. Returns 0 on success, 3 if a run diverged (its file is still written, with
+/// status "diverged"), 4 if sweep cells failed. Throws reglab::Error on bad input.
 int run_config(const RunOptions& options);
+
+/// Runs one validated configuration tree and writes its results file.
+int run_one(const ConfigNode& root, bool overwrite, bool quiet);
 
 /// Provenance of this process: build, libraries, BLAS, host and CPU, as name/value pairs.
 std::vector<std::pair<std::string, std::string>> environment_provenance();

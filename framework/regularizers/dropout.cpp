@@ -101,15 +101,16 @@ void Dropout::attach(models::Network& net, const AttachContext& ctx) {
   // i + 1 = hidden layer i) in the low bits.
   const std::uint64_t base = static_cast<std::uint64_t>(ctx.position) << 32;
   if (options_.input_rate > 0.0) {
-    net.add_input_layer(std::make_unique<DropoutLayer>(net.unique_name("dropout_input"),
-                                                       options_.input_rate,
-                                                       Rng::stream(ctx.seed, "dropout", base)));
+    net.add_input_layer(std::make_unique<DropoutLayer>(
+        net.unique_name("dropout_input"), options_.input_rate,
+        Rng::stream(derive_seed(ctx.seed, "dropout_arm", ctx.arm), "dropout", base)));
   }
   if (options_.rate == 0.0) return;
   for (std::size_t i = 0; i < hidden; ++i) {
     net.add_post_activation(i, std::make_unique<DropoutLayer>(
                                    net.unique_name("dropout_" + std::to_string(i)), options_.rate,
-                                   Rng::stream(ctx.seed, "dropout", base + i + 1)));
+                                   Rng::stream(derive_seed(ctx.seed, "dropout_arm", ctx.arm),
+                                               "dropout", base + i + 1)));
   }
 }
 

@@ -29,6 +29,9 @@ struct AttachContext {
   std::uint64_t seed = 0;
   /// Index of this regularizer in the run's list (distinguishes two instances of one plugin).
   std::size_t position = 0;
+  /// The run's arm (experiment::RunPlan::arm_key): stochastic regularizers mix it into their
+  /// streams so that arms sharing a replicate seed draw different noise.
+  std::uint64_t arm = 0;
 };
 
 /// Where training is when after_update() runs.

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <set>
@@ -21,6 +22,17 @@ namespace {
 constexpr const char* kStorageOrder = "row-major (C)";
 /// Attributes of a run group that are not RunRecord::attributes.
 constexpr const char* kRunFixedAttributes[] = {"name", "config", "seed", "status"};
+/// Attributes of the root group that are not ResultsFile::attributes.
+constexpr const char* kRootFixedAttributes[] = {"format",      "format_version", "reglab_version",
+                                                "created_utc", "config",         "kind"};
+constexpr const char* kKindRun = "run";
+constexpr const char* kKindSweep = "sweep";
+constexpr const char* kSummaryPath = "/summary";
+/// Bytes per column in the in-memory rows of the summary table (one double, int64 or char*).
+constexpr std::size_t kSlot = 8;
+static_assert(sizeof(double) == kSlot && sizeof(std::int64_t) == kSlot &&
+                  sizeof(const char*) <= kSlot,
+              "summary rows hold one 8-byte slot per column");
 
 // ---------------------------------------------------------------------------------------------
 // HDF5 plumbing
@@ -181,10 +193,64 @@ void check_text(const Where& where, const std::string& what, const std::string& 
   if (text.find('\0') != std::string::npos) fail(where, what + " contains a NUL character");
 }
 
+const char* type_name(Column::Type type) {
+  switch (type) {
+    case Column::Type::kFloat64:
+      return "float64";
+    case Column::Type::kInt64:
+      return "int64";
+    case Column::Type::kString:
+      return "string";
+  }
+  return "of an unknown type";
+}
+
+void validate_summary(const Where& where, const Table& table) {
+  std::set<std::string> names;
+  for (const Column& column : table.columns) {
+    check_name(where, "summary column", column.name, "");
+    if (!names.insert(column.name).second) {
+      fail(where, "duplicate summary column " + quoted(column.name));
+    }
+    const std::string what = "summary column " + quoted(column.name);
+    const Column::Type type = column.type;
+    if (type != Column::Type::kFloat64 && type != Column::Type::kInt64 &&
+        type != Column::Type::kString) {
+      fail(where, what + " has an unknown type");
+    }
+    if ((type != Column::Type::kFloat64 && !column.f64.empty()) ||
+        (type != Column::Type::kInt64 && !column.i64.empty()) ||
+        (type != Column::Type::kString && !column.str.empty())) {
+      fail(where, what + " is " + type_name(type) +
+                      " but has values in another vector (fill only the one selected by `type`)");
+    }
+    if (column.size() != table.rows()) {
+      fail(where, what + " has " + std::to_string(column.size()) + " values but " +
+                      quoted(table.columns.front().name) + " has " + std::to_string(table.rows()) +
+                      " (all columns need one value per row)");
+    }
+    for (std::size_t row = 0; row < column.str.size(); ++row) {
+      check_text(where, what + " row " + std::to_string(row), column.str[row]);
+    }
+  }
+}
+
 void validate(const Where& where, const ResultsFile& results) {
   check_text(where, "reglab_version", results.reglab_version);
   check_text(where, "created_utc", results.created_utc);
   check_text(where, "the configuration", results.config_yaml);
+  std::set<std::string> root_attributes(std::begin(kRootFixedAttributes),
+                                        std::end(kRootFixedAttributes));
+  for (const auto& [key, value] : results.attributes) {
+    check_name(where, "attribute", key, " of the root group");
+    if (!root_attributes.insert(key).second) {
+      fail(where, "attribute " + quoted(key) +
+                      " of the root group is duplicated or reserved (format, format_version, "
+                      "reglab_version, created_utc, config and kind are set by write_results)");
+    }
+    check_text(where, "attribute " + quoted(key) + " of the root group", value);
+  }
+  validate_summary(where, results.summary);
   std::set<std::string> run_ids;
   for (const RunRecord& run : results.runs) {
     check_name(where, "run id", run.run_id, "");
@@ -268,6 +334,23 @@ Handle ordered_group_properties(const Where& where) {
   return gcpl;
 }
 
+/// File creation properties that record the root group's link and attribute creation order.
+Handle ordered_file_properties(const Where& where) {
+  Handle fcpl = make(H5Pcreate(H5P_FILE_CREATE), H5Pclose, where, "cannot create properties");
+  const unsigned flags = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
+  ok(H5Pset_link_creation_order(fcpl.get(), flags), where, "cannot track link order");
+  ok(H5Pset_attr_creation_order(fcpl.get(), flags), where, "cannot track attribute order");
+  return fcpl;
+}
+
+/// The variable-length UTF-8 string type, used in memory and in the file.
+Handle vlen_string_type(const Where& where, const std::string& what) {
+  Handle type = make(H5Tcopy(H5T_C_S1), H5Tclose, where, what);
+  ok(H5Tset_size(type.get(), H5T_VARIABLE), where, what);
+  ok(H5Tset_cset(type.get(), H5T_CSET_UTF8), where, what);
+  return type;
+}
+
 Handle create_group(hid_t parent, const std::string& name, hid_t gcpl, const Where& where,
                     const std::string& path) {
   return make(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, gcpl, H5P_DEFAULT), H5Gclose, where,
@@ -277,9 +360,7 @@ Handle create_group(hid_t parent, const std::string& name, hid_t gcpl, const Whe
 void write_string_attribute(hid_t object, const std::string& object_path, const std::string& name,
                             const std::string& value, const Where& where) {
   const std::string what = "cannot write attribute " + quoted(name) + " of " + object_path;
-  Handle type = make(H5Tcopy(H5T_C_S1), H5Tclose, where, what);
-  ok(H5Tset_size(type.get(), H5T_VARIABLE), where, what);
-  ok(H5Tset_cset(type.get(), H5T_CSET_UTF8), where, what);
+  Handle type = vlen_string_type(where, what);
   Handle space = make(H5Screate(H5S_SCALAR), H5Sclose, where, what);
   Handle attribute =
       make(H5Acreate2(object, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
@@ -357,6 +438,55 @@ void write_run(hid_t runs, const RunRecord& run, hid_t gcpl, const Where& where)
   }
 }
 
+/// Writes `table` as the 1-D compound dataset /summary: rows are laid out in memory with one
+/// 8-byte slot per column (double, int64 or const char*), and HDF5 converts them to the packed
+/// file type (F64LE, I64LE, variable-length UTF-8 strings).
+void write_summary(hid_t root, const Table& table, const Where& where) {
+  const std::string what = std::string("cannot write dataset ") + kSummaryPath;
+  const std::size_t columns = table.columns.size();
+  const std::size_t rows = table.rows();
+  Handle string_type = vlen_string_type(where, what);
+  Handle memory_type = make(H5Tcreate(H5T_COMPOUND, kSlot * columns), H5Tclose, where, what);
+  Handle file_type = make(H5Tcreate(H5T_COMPOUND, kSlot * columns), H5Tclose, where, what);
+  std::vector<std::uint64_t> buffer(rows * columns);
+  for (std::size_t c = 0; c < columns; ++c) {
+    const Column& column = table.columns[c];
+    hid_t memory_member = string_type.get();
+    hid_t file_member = string_type.get();
+    for (std::size_t r = 0; r < rows; ++r) {
+      std::uint64_t* slot = &buffer[r * columns + c];
+      if (column.type == Column::Type::kFloat64) {
+        std::memcpy(slot, &column.f64[r], sizeof(double));
+      } else if (column.type == Column::Type::kInt64) {
+        std::memcpy(slot, &column.i64[r], sizeof(std::int64_t));
+      } else {
+        const char* text = column.str[r].c_str();
+        std::memcpy(slot, &text, sizeof text);
+      }
+    }
+    if (column.type == Column::Type::kFloat64) {
+      memory_member = H5T_NATIVE_DOUBLE;
+      file_member = H5T_IEEE_F64LE;
+    } else if (column.type == Column::Type::kInt64) {
+      memory_member = H5T_NATIVE_INT64;
+      file_member = H5T_STD_I64LE;
+    }
+    ok(H5Tinsert(memory_type.get(), column.name.c_str(), c * kSlot, memory_member), where, what);
+    ok(H5Tinsert(file_type.get(), column.name.c_str(), c * kSlot, file_member), where, what);
+  }
+  // The file type is packed already; HDF5 resizes the string members to their on-disk form.
+  const hsize_t dims[1] = {static_cast<hsize_t>(rows)};
+  Handle space = make(H5Screate_simple(1, dims, nullptr), H5Sclose, where, what);
+  Handle dataset = make(H5Dcreate2(root, "summary", file_type.get(), space.get(), H5P_DEFAULT,
+                                   H5P_DEFAULT, H5P_DEFAULT),
+                        H5Dclose, where, what);
+  if (rows > 0) {
+    ok(H5Dwrite(dataset.get(), memory_type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()),
+       where, what);
+  }
+  ok(dataset.close(), where, what);
+}
+
 /// Builds the whole file in memory (HDF5 core driver, no backing store) and returns its image.
 ///
 /// HDF5 itself never writes to disk: with HDF5 1.10.8, a write error inside the library (disk
@@ -369,9 +499,10 @@ std::vector<char> build_image(const ResultsFile& results, const Where& where) {
   ok(H5Pset_fapl_core(fapl.get(), kCoreIncrement, false), where, "cannot select the core driver");
   // SEMI: H5Fclose fails (instead of silently deferring the close) if an object is still open.
   ok(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_SEMI), where, "cannot set close degree");
+  Handle fcpl = ordered_file_properties(where);
   // The name only identifies the in-memory file; nothing is created under it.
   Handle file =
-      make(H5Fcreate("reglab-results-in-memory.h5", H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()),
+      make(H5Fcreate("reglab-results-in-memory.h5", H5F_ACC_TRUNC, fcpl.get(), fapl.get()),
            H5Fclose, where, "cannot create the file in memory");
   {
     Handle root =
@@ -382,10 +513,15 @@ std::vector<char> build_image(const ResultsFile& results, const Where& where) {
     write_string_attribute(root.get(), "/", "reglab_version", results.reglab_version, where);
     write_string_attribute(root.get(), "/", "created_utc", results.created_utc, where);
     write_string_attribute(root.get(), "/", "config", results.config_yaml, where);
+    write_string_attribute(root.get(), "/", "kind", results.kind(), where);
+    for (const auto& [key, value] : results.attributes) {
+      write_string_attribute(root.get(), "/", key, value, where);
+    }
 
     Handle gcpl = ordered_group_properties(where);
     Handle runs = create_group(root.get(), "runs", gcpl.get(), where, "/runs");
     for (const RunRecord& run : results.runs) write_run(runs.get(), run, gcpl.get(), where);
+    if (!results.summary.empty()) write_summary(root.get(), results.summary, where);
   }
   ok(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), where, "cannot flush the file in memory");
   const ssize_t size = H5Fget_file_image(file.get(), nullptr, 0);
@@ -636,6 +772,125 @@ std::vector<std::size_t> read_float_dataset(hid_t dataset, const std::string& pa
   return std::vector<std::size_t>(dims.begin(), dims.end());
 }
 
+/// Frees the variable-length strings that H5Dread allocated in the summary rows.
+class SummaryStrings {
+ public:
+  SummaryStrings(std::vector<std::uint64_t>& buffer, std::size_t columns)
+      : buffer_(buffer), columns_(columns) {}
+  SummaryStrings(const SummaryStrings&) = delete;
+  SummaryStrings& operator=(const SummaryStrings&) = delete;
+  ~SummaryStrings() {
+    for (std::size_t c : string_columns_) {
+      for (std::size_t i = c; i < buffer_.size(); i += columns_) H5free_memory(text(i));
+    }
+  }
+
+  /// Marks column `c` as holding strings.
+  void add(std::size_t c) { string_columns_.push_back(c); }
+  /// The string pointer in slot `i` (nullptr if none).
+  char* text(std::size_t i) const {
+    char* pointer = nullptr;
+    std::memcpy(&pointer, &buffer_[i], sizeof pointer);
+    return pointer;
+  }
+
+ private:
+  std::vector<std::uint64_t>& buffer_;
+  std::size_t columns_;
+  std::vector<std::size_t> string_columns_;
+};
+
+/// Reads /summary: a 1-D compound dataset whose members are floating-point (read as float64),
+/// integers that fit in int64, or variable-length strings.
+Table read_summary(hid_t root, const Where& where) {
+  const std::string path = kSummaryPath;
+  const std::string what = "cannot read dataset " + path;
+  Handle dataset = open_object(root, "summary", path, H5I_DATASET, where);
+  Handle file_type = make(H5Dget_type(dataset.get()), H5Tclose, where, what);
+  if (H5Tget_class(file_type.get()) != H5T_COMPOUND) {
+    fail(where, path + " is not a compound dataset (a table)");
+  }
+  Handle space = make(H5Dget_space(dataset.get()), H5Sclose, where, what);
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  if (rank < 0) fail_hdf5(where, what);
+  if (rank != 1) fail(where, path + " is not one-dimensional");
+  hsize_t dims[1] = {0};
+  if (H5Sget_simple_extent_dims(space.get(), dims, nullptr) < 0) fail_hdf5(where, what);
+  const int members = H5Tget_nmembers(file_type.get());
+  if (members < 0) fail_hdf5(where, what);
+  if (members == 0) fail(where, path + " has no columns");
+  const auto columns = static_cast<std::size_t>(members);
+  const auto rows = static_cast<std::size_t>(dims[0]);
+
+  Table table;
+  Handle string_type = vlen_string_type(where, what);
+  Handle memory_type = make(H5Tcreate(H5T_COMPOUND, kSlot * columns), H5Tclose, where, what);
+  for (std::size_t c = 0; c < columns; ++c) {
+    const auto index = static_cast<unsigned>(c);
+    char* raw_name = H5Tget_member_name(file_type.get(), index);
+    if (raw_name == nullptr) fail_hdf5(where, what);
+    Column column;
+    column.name = raw_name;
+    H5free_memory(raw_name);
+    const std::string member = "column " + quoted(column.name) + " of " + path;
+    Handle member_type = make(H5Tget_member_type(file_type.get(), index), H5Tclose, where, what);
+    hid_t memory_member = string_type.get();
+    switch (H5Tget_class(member_type.get())) {
+      case H5T_FLOAT:
+        column.type = Column::Type::kFloat64;
+        memory_member = H5T_NATIVE_DOUBLE;
+        break;
+      case H5T_INTEGER:
+        if (H5Tget_sign(member_type.get()) == H5T_SGN_NONE &&
+            H5Tget_size(member_type.get()) >= sizeof(std::int64_t)) {
+          fail(where, member + " is an unsigned 64-bit integer (int64 is expected)");
+        }
+        column.type = Column::Type::kInt64;
+        memory_member = H5T_NATIVE_INT64;
+        break;
+      case H5T_STRING:
+        if (H5Tis_variable_str(member_type.get()) <= 0) {
+          fail(where, member + " is not a variable-length string");
+        }
+        column.type = Column::Type::kString;
+        break;
+      default:
+        fail(where, member + " is not a float, integer or string");
+    }
+    ok(H5Tinsert(memory_type.get(), column.name.c_str(), c * kSlot, memory_member), where, what);
+    table.columns.push_back(std::move(column));
+  }
+
+  std::vector<std::uint64_t> buffer(rows * columns, 0);
+  SummaryStrings strings(buffer, columns);
+  for (std::size_t c = 0; c < columns; ++c) {
+    if (table.columns[c].type == Column::Type::kString) strings.add(c);
+  }
+  if (rows > 0) {
+    ok(H5Dread(dataset.get(), memory_type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()),
+       where, what);
+  }
+  for (std::size_t c = 0; c < columns; ++c) {
+    Column& column = table.columns[c];
+    for (std::size_t r = 0; r < rows; ++r) {
+      const std::size_t i = r * columns + c;
+      if (column.type == Column::Type::kFloat64) {
+        double value = 0;
+        std::memcpy(&value, &buffer[i], sizeof value);
+        column.f64.push_back(value);
+      } else if (column.type == Column::Type::kInt64) {
+        std::int64_t value = 0;
+        std::memcpy(&value, &buffer[i], sizeof value);
+        column.i64.push_back(value);
+      } else {
+        const char* text = strings.text(i);
+        column.str.emplace_back(text != nullptr ? text : "");
+      }
+    }
+  }
+  return table;
+}
+
 RunRecord read_run(hid_t runs, const std::string& run_id, const Where& where) {
   RunRecord run;
   run.run_id = run_id;
@@ -691,6 +946,24 @@ RunRecord read_run(hid_t runs, const std::string& run_id, const Where& where) {
 }
 
 }  // namespace
+
+std::size_t Column::size() const {
+  switch (type) {
+    case Type::kFloat64:
+      return f64.size();
+    case Type::kInt64:
+      return i64.size();
+    case Type::kString:
+      return str.size();
+  }
+  return 0;
+}
+
+std::size_t Table::rows() const { return columns.empty() ? 0 : columns.front().size(); }
+
+bool Table::empty() const { return columns.empty(); }
+
+std::string ResultsFile::kind() const { return summary.empty() ? kKindRun : kKindSweep; }
 
 void write_results(const std::string& path, const ResultsFile& results, bool overwrite) {
   const Where where{path, "cannot write results"};
@@ -754,10 +1027,32 @@ ResultsFile read_results(const std::string& path) {
   results.reglab_version = read_string_attribute(root.get(), "/", "reglab_version", where);
   results.created_utc = read_string_attribute(root.get(), "/", "created_utc", where);
   results.config_yaml = read_string_attribute(root.get(), "/", "config", where);
+  // Files written before `kind` existed are run files.
+  std::string kind = kKindRun;
+  const htri_t has_kind = H5Aexists(root.get(), "kind");
+  if (has_kind < 0) fail_hdf5(where, "cannot look up attribute 'kind'");
+  if (has_kind > 0) kind = read_string_attribute(root.get(), "/", "kind", where);
+  if (kind != kKindRun && kind != kKindSweep) {
+    fail(where, "attribute 'kind' of / is " + quoted(kind) + ", expected 'run' or 'sweep'");
+  }
+  const std::set<std::string> fixed(std::begin(kRootFixedAttributes),
+                                    std::end(kRootFixedAttributes));
+  for (const std::string& key : attribute_names(root.get(), "/", where)) {
+    if (fixed.count(key) != 0) continue;
+    results.attributes.emplace_back(key, read_string_attribute(root.get(), "/", key, where));
+  }
   Handle runs = open_object(root.get(), "runs", "/runs", H5I_GROUP, where);
   for (const std::string& run_id : link_names(runs.get(), "/runs", where)) {
     results.runs.push_back(read_run(runs.get(), run_id, where));
   }
+  const bool has_summary = link_exists(root.get(), "summary");
+  if (kind == kKindSweep && !has_summary) {
+    fail(where, std::string("missing dataset ") + kSummaryPath + " (the file's kind is 'sweep')");
+  }
+  if (kind == kKindRun && has_summary) {
+    fail(where, std::string("unexpected ") + kSummaryPath + " in a file of kind 'run'");
+  }
+  if (has_summary) results.summary = read_summary(root.get(), where);
   return results;
 }
 

@@ -9,6 +9,10 @@
 ///       reglab_version  e.g. "0.1.0"
 ///       created_utc     ISO 8601, e.g. "2026-11-27T17:30:00Z"
 ///       config          the configuration as given (YAML text, after overrides)
+///       kind            "run" (no /summary) or "sweep" (with /summary); ResultsFile::kind().
+///                       Files written before it existed have no `kind` and are read as "run".
+///       ...             further string attributes, e.g. sweep_id, sweep_name:
+///                       ResultsFile::attributes, in order
 ///   /runs/<run_id>/                     one group per run; attributes:
 ///       name, config (resolved YAML text), seed (uint64), status ("complete" | "diverged"),
 ///       and provenance strings (git_commit, compiler, cxx_flags, xtensor_version, hdf5_version,
@@ -21,15 +25,26 @@
 ///                                       (kernel {inputs, units}, bias/gamma/beta/running_mean/
 ///                                       running_var {units}); attribute storage_order =
 ///                                       "row-major (C)"
+///   /summary                            only in a sweep file: 1-D compound dataset, one row per
+///                                       grid cell, one member per Table column in order:
+///                                       float64 -> H5T_IEEE_F64LE, int64 -> H5T_STD_I64LE,
+///                                       string -> variable-length UTF-8. A string column
+///                                       `cell_id` names each row's run (/runs/<cell_id>; checked
+///                                       by tests/storage/check_schema.py, not by write_results).
+///                                       A table with columns but no rows is a dataset of shape
+///                                       (0,). pandas: `df = pd.DataFrame(f["summary"][:])`; h5py
+///                                       returns the strings of a compound as `bytes`, so decode
+///                                       them with `df[c] = df[c].str.decode("utf-8")`.
 ///
 /// Writing is atomic: the file is written to "<path>.tmp.<pid>", closed, fsync'ed and renamed over
 /// `path`, and the directory is fsync'ed, so a killed writer never leaves a torn file at `path`.
 /// An existing `path` is never replaced unless `overwrite` is set.
 ///
 /// Implementation notes (results.cpp, HDF5 C API):
-/// - Order: /runs, every run group, curves/, weights/ and each layer group track link and
-///   attribute creation order (H5P_CRT_ORDER_TRACKED | INDEXED), so h5py and read_results list
-///   runs, run attributes, curves, layers and parameters in the written order. Tools that ignore
+/// - Order: the root group, /runs, every run group, curves/, weights/ and each layer group track
+///   link and attribute creation order (H5P_CRT_ORDER_TRACKED | INDEXED), so h5py and
+///   read_results list root and run attributes, runs, curves, layers and parameters in the
+///   written order. Tools that ignore
 ///   creation order show them alphabetically. read_results falls back to name order for groups
 ///   written without tracking (e.g. by other tools).
 /// - Long text: strings are variable-length, so an attribute only holds a reference to the text
@@ -45,10 +60,13 @@
 ///   file systems without hard links). A "<path>.tmp.<pid>" remains only if the writer is killed.
 /// - write_results validates before creating anything: run ids, metric, layer, parameter and
 ///   attribute names non-empty, without '/', not "." and unique; attributes not named like the
-///   fixed ones (name, config, seed, status); all curves of a run of equal length, with "epoch";
+///   fixed ones (name, config, seed, status; at the root format, format_version, reglab_version,
+///   created_utc, config, kind); all curves of a run of equal length, with "epoch";
 ///   data.size() == product(shape); each layer's parameters contiguous in `weights` (so reading
-///   returns them in the written order); no NUL character in any string. Values such as status
-///   are not checked (tests/storage/check_schema.py checks them in produced files).
+///   returns them in the written order); summary column names likewise valid and unique, all
+///   columns of equal length, only the vector selected by `type` non-empty; no NUL character in
+///   any string. Values such as status and the summary's cell_id are not checked
+///   (tests/storage/check_schema.py checks them in produced files).
 /// - Every error is a StorageError whose message starts with the path. The one failure that
 ///   leaves the new file at `path` is an fsync of the directory after the rename; its message
 ///   says so. Not thread-safe (the
@@ -85,11 +103,38 @@ struct RunRecord {
   std::vector<WeightTensor> weights;
 };
 
+/// A column of the summary table: exactly one of the three vectors is used, by `type`.
+struct Column {
+  enum class Type { kFloat64, kInt64, kString };
+  std::string name;
+  Type type = Type::kFloat64;
+  std::vector<double> f64;
+  std::vector<std::int64_t> i64;
+  std::vector<std::string> str;
+  /// Number of values in the vector selected by `type`.
+  std::size_t size() const;
+};
+
+/// A table written as a 1-D compound dataset (one member per column, in order).
+struct Table {
+  std::vector<Column> columns;
+  /// Number of rows: the size of the first column (0 without columns).
+  std::size_t rows() const;
+  /// True without columns (such a table is not written).
+  bool empty() const;
+};
+
 struct ResultsFile {
   std::string reglab_version;
   std::string created_utc;
   std::string config_yaml;
+  /// Further string attributes of the root group (e.g. sweep_id, sweep_name), in order.
+  std::vector<std::pair<std::string, std::string>> attributes;
   std::vector<RunRecord> runs;
+  /// One row per grid cell of a sweep, written as /summary unless empty.
+  Table summary;
+  /// The root attribute `kind`: "run" if `summary` is empty, else "sweep".
+  std::string kind() const;
 };
 
 /// Writes `results` to `path` atomically. Throws StorageError (naming the path) if `path` exists
@@ -98,7 +143,8 @@ struct ResultsFile {
 void write_results(const std::string& path, const ResultsFile& results, bool overwrite);
 
 /// Reads a file written by write_results. Throws StorageError if it is not a reglab file, has a
-/// newer format_version, or is malformed.
+/// newer format_version, or is malformed (including a `kind` that does not match the presence of
+/// /summary; a file without `kind` is a "run" file).
 ResultsFile read_results(const std::string& path);
 
 }  // namespace reglab::storage

@@ -6,8 +6,12 @@ Usage: /usr/bin/python3 tests/storage/check_schema.py RESULTS.h5
 Reads the file the way users do (h5py 3, numpy, pandas) and checks every documented property:
 string attributes come back as `str`, numbers have the documented types, curves are 1-D float64
 of equal length with a 1-based "epoch", a pandas DataFrame builds from them, and weights are
-float32 with a storage_order attribute. Prints every violation to stderr and exits 1, or prints a
-one-line summary and exits 0. Exits 2 if the file cannot be opened.
+float32 with a storage_order attribute. The root attribute `kind` is "run" (no /summary) or
+"sweep"; files without it are run files. A sweep's /summary is a 1-D compound dataset (float64,
+int64 and variable-length UTF-8 string members) with a string column `cell_id` naming every run
+group once, and `pandas.DataFrame(f["summary"][:])` has one row per run (h5py returns compound
+strings as bytes: `df[c] = df[c].str.decode("utf-8")`). Prints every violation to stderr and
+exits 1, or prints a one-line summary and exits 0. Exits 2 if the file cannot be opened.
 """
 
 import re
@@ -20,6 +24,8 @@ import pandas as pd
 FORMAT_VERSION = 1
 STATUSES = ("complete", "diverged")
 RUN_ATTRIBUTES = ("name", "config", "seed", "status")
+ROOT_ATTRIBUTES = ("format", "format_version", "reglab_version", "created_utc", "config", "kind")
+KINDS = ("run", "sweep")
 STORAGE_ORDER = "row-major (C)"
 VECTOR_PARAMS = ("bias", "gamma", "beta", "running_mean", "running_var")
 ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|\+00:00)$")
@@ -125,6 +131,64 @@ def check_weights(c, run, where):
     return count
 
 
+def summary_dtype_problem(dtype):
+    """Why a member dtype of /summary is not float64, int64 or a vlen UTF-8 string, or None."""
+    if dtype == np.dtype("<f8") or dtype == np.dtype("<i8"):
+        return None
+    info = h5py.check_string_dtype(dtype)
+    if info is None or info.length is not None:
+        return f"dtype {dtype}, expected float64, int64 or a variable-length string"
+    if info.encoding != "utf-8":
+        return f"string encoding {info.encoding}, expected utf-8"
+    return None
+
+
+def check_summary(c, f, run_ids):
+    """Checks /summary of a sweep file; returns its number of rows."""
+    ds = f.get("summary")
+    if not isinstance(ds, h5py.Dataset):
+        c.fail("/", "kind is 'sweep' but there is no dataset 'summary'")
+        return 0
+    if ds.dtype.names is None or ds.ndim != 1:
+        c.fail("/summary", f"has dtype {ds.dtype} and shape {ds.shape}, expected a 1-D "
+                           "compound dataset")
+        return 0
+    for name in ds.dtype.names:
+        problem = summary_dtype_problem(ds.dtype[name])
+        if problem is not None:
+            c.fail("/summary", f"column '{name}' has {problem}")
+    try:
+        frame = pd.DataFrame(ds[:])
+    except Exception as e:  # noqa: BLE001 - any failure is a schema violation
+        c.fail("/summary", f"pandas.DataFrame(f['summary'][:]) failed: {e}")
+        return 0
+    if list(frame.columns) != list(ds.dtype.names):
+        c.fail("/summary", f"DataFrame columns {list(frame.columns)} are not the table's")
+    if len(frame) != len(run_ids):
+        c.fail("/summary", f"DataFrame has {len(frame)} rows for {len(run_ids)} runs")
+    if "cell_id" not in frame.columns:
+        c.fail("/summary", "missing the 'cell_id' column")
+        return len(frame)
+    if h5py.check_string_dtype(ds.dtype["cell_id"]) is None:
+        c.fail("/summary", "column 'cell_id' is not a string column")
+        return len(frame)
+    try:
+        cells = frame["cell_id"].str.decode("utf-8")
+    except Exception as e:  # noqa: BLE001
+        c.fail("/summary", f"cell_id does not decode as UTF-8: {e}")
+        return len(frame)
+    duplicated = sorted(set(cells[cells.duplicated()]))
+    if duplicated:
+        c.fail("/summary", f"cell_id values appear more than once: {duplicated}")
+    missing = sorted(set(run_ids) - set(cells))
+    extra = sorted(set(cells) - set(run_ids))
+    if missing:
+        c.fail("/summary", f"no row for runs {missing}")
+    if extra:
+        c.fail("/summary", f"cell_id values without a run group: {extra}")
+    return len(frame)
+
+
 def check(path):
     c = Checker()
     try:
@@ -145,7 +209,16 @@ def check(path):
         if created is not None and not ISO_UTC.match(created):
             c.fail("/", f"created_utc {created!r} is not ISO 8601 UTC (YYYY-MM-DDTHH:MM:SSZ)")
         c.string_attr(f, "config", "/")
+        kind = "run"  # files written before `kind` existed are run files
+        if "kind" in f.attrs:
+            kind = c.string_attr(f, "kind", "/")
+            if kind is not None and kind not in KINDS:
+                c.fail("/", f"kind is {kind!r}, expected one of {KINDS}")
+        for name in f.attrs:
+            if name not in ROOT_ATTRIBUTES:
+                c.string_attr(f, name, "/")  # e.g. sweep_id, sweep_name: all strings
 
+        run_ids = []
         group = f.get("runs")
         if not isinstance(group, h5py.Group):
             c.fail("/", "missing group 'runs'")
@@ -156,6 +229,7 @@ def check(path):
                     c.fail(where, "is not a group")
                     continue
                 runs += 1
+                run_ids.append(run_id)
                 for name in ("name", "config", "status"):
                     c.string_attr(run, name, where)
                 c.int_attr(run, "seed", "uint64", where)
@@ -168,13 +242,20 @@ def check(path):
                 curves += check_curves(c, run, where)
                 weights += check_weights(c, run, where)
 
+        summary = ""
+        if kind == "sweep":
+            rows = check_summary(c, f, run_ids)
+            summary = f", {rows} summary rows"
+        elif kind == "run" and "summary" in f:
+            c.fail("/", "kind is 'run' but there is a 'summary'")
+
     if c.errors:
         for error in c.errors:
             print(f"check_schema: {path}: {error}", file=sys.stderr)
         print(f"check_schema: {path}: {len(c.errors)} schema violation(s)", file=sys.stderr)
         sys.exit(1)
-    print(f"OK {path}: reglab format_version {version}, {runs} runs, {curves} curves, "
-          f"{weights} weight arrays")
+    print(f"OK {path}: reglab format_version {version}, kind {kind}, {runs} runs, {curves} curves, "
+          f"{weights} weight arrays{summary}")
 
 
 def main(argv):

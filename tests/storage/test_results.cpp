@@ -3,11 +3,13 @@
 #include <hdf5.h>
 #include <stdlib.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmath>
 #include <csignal>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -22,9 +24,11 @@
 
 namespace fs = std::filesystem;
 using reglab::StorageError;
+using reglab::storage::Column;
 using reglab::storage::read_results;
 using reglab::storage::ResultsFile;
 using reglab::storage::RunRecord;
+using reglab::storage::Table;
 using reglab::storage::WeightTensor;
 using reglab::storage::write_results;
 
@@ -140,10 +144,27 @@ bool same_bits(const std::vector<T>& x, const std::vector<T>& y) {
          (x.empty() || std::memcmp(x.data(), y.data(), x.size() * sizeof(T)) == 0);
 }
 
+void check_equal(const Table& got, const Table& want) {
+  REQUIRE(got.columns.size() == want.columns.size());
+  for (std::size_t c = 0; c < want.columns.size(); ++c) {
+    const Column& g = got.columns[c];
+    const Column& w = want.columns[c];
+    INFO("summary column " << w.name);
+    CHECK(g.name == w.name);
+    CHECK(g.type == w.type);
+    CHECK(same_bits(g.f64, w.f64));
+    CHECK(g.i64 == w.i64);
+    CHECK(g.str == w.str);
+  }
+}
+
 void check_equal(const ResultsFile& got, const ResultsFile& want) {
   CHECK(got.reglab_version == want.reglab_version);
   CHECK(got.created_utc == want.created_utc);
   CHECK(got.config_yaml == want.config_yaml);
+  CHECK(got.attributes == want.attributes);
+  CHECK(got.kind() == want.kind());
+  check_equal(got.summary, want.summary);
   REQUIRE(got.runs.size() == want.runs.size());
   for (std::size_t r = 0; r < want.runs.size(); ++r) {
     const RunRecord& g = got.runs[r];
@@ -170,6 +191,56 @@ void check_equal(const ResultsFile& got, const ResultsFile& want) {
       CHECK(same_bits(g.weights[i].data, w.weights[i].data));
     }
   }
+}
+
+Column f64_column(const std::string& name, std::vector<double> values) {
+  Column column;
+  column.name = name;
+  column.type = Column::Type::kFloat64;
+  column.f64 = std::move(values);
+  return column;
+}
+
+Column i64_column(const std::string& name, std::vector<std::int64_t> values) {
+  Column column;
+  column.name = name;
+  column.type = Column::Type::kInt64;
+  column.i64 = std::move(values);
+  return column;
+}
+
+Column str_column(const std::string& name, std::vector<std::string> values) {
+  Column column;
+  column.name = name;
+  column.type = Column::Type::kString;
+  column.str = std::move(values);
+  return column;
+}
+
+/// A NaN with a payload and the sign bit set, to check that the bits survive, not just NaN-ness.
+double payload_nan() {
+  const std::uint64_t bits = 0xfff8'0000'dead'beefULL;
+  double value = 0;
+  std::memcpy(&value, &bits, sizeof value);
+  return value;
+}
+
+/// sample_results() as a sweep: its two runs are the cells, with one summary row each.
+ResultsFile sample_sweep() {
+  ResultsFile results = sample_results();
+  results.attributes = {{"sweep_name", "dropout \xc3\x97 max-norm"},
+                        {"sweep_id", "2026-11-27-a"},
+                        {"aaa_sorts_first", ""}};
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  results.summary.columns = {str_column("cell_id", {"dropout_p0.5_seed1", "baseline_seed2"}),
+                             str_column("regularizer", {"dropout \xce\xbb=0.5 \xe2\x9c\x93", ""}),
+                             i64_column("seed", {std::numeric_limits<std::int64_t>::min(), 2}),
+                             f64_column("final_val_accuracy", {0.875, nan}),
+                             f64_column("best_loss", {payload_nan(), -0.0}),
+                             i64_column("epochs", {3, std::numeric_limits<std::int64_t>::max()}),
+                             f64_column("lr", {1e-310, -std::numeric_limits<double>::infinity()}),
+                             str_column("status", {"complete", "diverged"})};
+  return results;
 }
 
 /// Message of the StorageError thrown by `f`, or "" if none was thrown.
@@ -223,6 +294,41 @@ void make_hdf5_file(const std::string& path, bool with_format, std::int64_t vers
   write_root_string(file.id, "reglab_version", "9.0.0");
   write_root_string(file.id, "created_utc", "2030-01-01T00:00:00Z");
   write_root_string(file.id, "config", "");
+}
+
+/// The root attribute `name` of the file at `path` as a string, read with the HDF5 C API.
+std::string root_attribute(const std::string& path, const char* name) {
+  H5Id file{H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose};
+  REQUIRE(file.id >= 0);
+  if (H5Aexists(file.id, name) <= 0) return "<missing>";
+  H5Id attr{H5Aopen(file.id, name, H5P_DEFAULT), H5Aclose};
+  H5Id type{H5Aget_type(attr.id), H5Tclose};
+  REQUIRE(H5Tis_variable_str(type.id) > 0);
+  char* text = nullptr;
+  REQUIRE(H5Aread(attr.id, type.id, &text) >= 0);
+  std::string value = text;
+  H5free_memory(text);
+  return value;
+}
+
+bool has_summary(const std::string& path) {
+  H5Id file{H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose};
+  REQUIRE(file.id >= 0);
+  return H5Lexists(file.id, "summary", H5P_DEFAULT) > 0;
+}
+
+/// Runs tests/storage/check_schema.py on `path` with /usr/bin/python3 (h5py, numpy, pandas),
+/// puts its output into `output` and returns its exit code.
+int run_check_schema(const std::string& path, const TempDir& dir, std::string& output) {
+  const std::string script = (fs::path(__FILE__).parent_path() / "check_schema.py").string();
+  const std::string log = dir.file("check_schema.log");
+  const std::string command =
+      "/usr/bin/python3 '" + script + "' '" + path + "' > '" + log + "' 2>&1";
+  const int status = std::system(command.c_str());
+  output = read_bytes(log);
+  REQUIRE(status != -1);
+  REQUIRE(WIFEXITED(status));
+  return WEXITSTATUS(status);
 }
 
 }  // namespace
@@ -490,9 +596,224 @@ TEST_CASE("invalid records are refused before anything is created") {
 }
 
 TEST_CASE("a sample file for tests/storage/check_schema.py") {
-  // Checked by hand: /usr/bin/python3 tests/storage/check_schema.py <the path printed here>
+  // Also for checking by hand: /usr/bin/python3 tests/storage/check_schema.py <the path printed>
   const std::string path = (fs::temp_directory_path() / "reglab_schema_sample.h5").string();
   write_results(path, sample_results(), true);
   MESSAGE("schema sample written to " << path);
   CHECK(read_results(path).runs.size() == 2);
+  TempDir dir;
+  std::string output;
+  CHECK_MESSAGE(run_check_schema(path, dir, output) == 0, output);
+  CHECK(contains(output, "kind run, 2 runs"));
+}
+
+TEST_CASE("a sweep's summary table and root attributes round-trip bit for bit") {
+  TempDir dir;
+  const std::string path = dir.file("sweep.h5");
+  const ResultsFile written = sample_sweep();
+  REQUIRE(written.summary.rows() == 2);
+  CHECK(written.kind() == "sweep");
+  write_results(path, written, false);
+  CHECK(temp_files(dir.path()).empty());
+  const ResultsFile read = read_results(path);
+  check_equal(read, written);
+  CHECK(read.kind() == "sweep");
+  CHECK(root_attribute(path, "kind") == "sweep");
+  // Written order, not alphabetical; NaN payload and sign, -0.0 and subnormals kept.
+  REQUIRE(read.attributes.size() == 3);
+  CHECK(read.attributes[0].first == "sweep_name");
+  CHECK(read.attributes[2].first == "aaa_sorts_first");
+  REQUIRE(read.summary.columns.size() == 8);
+  CHECK(read.summary.columns[0].name == "cell_id");
+  CHECK(read.summary.columns[1].str[0] == "dropout \xce\xbb=0.5 \xe2\x9c\x93");
+  CHECK(read.summary.columns[2].i64[0] == std::numeric_limits<std::int64_t>::min());
+  const std::vector<double>& best = read.summary.columns[4].f64;
+  REQUIRE(best.size() == 2);
+  std::uint64_t bits = 0;
+  std::memcpy(&bits, &best[0], sizeof bits);
+  CHECK(bits == 0xfff8'0000'dead'beefULL);
+  CHECK(std::signbit(best[1]));
+  CHECK(read.summary.columns[6].f64[0] == 1e-310);
+}
+
+TEST_CASE("a run file has kind 'run' and no /summary; a file without kind is a run file") {
+  TempDir dir;
+  const std::string path = dir.file("run.h5");
+  ResultsFile written = sample_results();
+  written.attributes = {{"note", "single run"}};
+  CHECK(written.kind() == "run");
+  write_results(path, written, false);
+  CHECK(root_attribute(path, "kind") == "run");
+  CHECK(!has_summary(path));
+  const ResultsFile read = read_results(path);
+  check_equal(read, written);
+  CHECK(read.summary.empty());
+  CHECK(read.summary.rows() == 0);
+
+  // Files written before `kind` existed.
+  const std::string old_path = dir.file("old.h5");
+  make_hdf5_file(old_path, true, 1);
+  const ResultsFile old = read_results(old_path);
+  CHECK(old.kind() == "run");
+  CHECK(old.attributes.empty());
+  CHECK(old.runs.empty());
+}
+
+TEST_CASE("a table with columns but no rows is a zero-length /summary") {
+  TempDir dir;
+  const std::string path = dir.file("no_cells.h5");
+  ResultsFile written;
+  written.created_utc = "2026-11-27T17:30:00Z";
+  written.summary.columns = {str_column("cell_id", {}), f64_column("loss", {}),
+                             i64_column("epochs", {})};
+  CHECK(written.summary.rows() == 0);
+  CHECK(!written.summary.empty());
+  CHECK(written.kind() == "sweep");
+  write_results(path, written, false);
+  CHECK(root_attribute(path, "kind") == "sweep");
+  {
+    H5Id file{H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose};
+    H5Id dataset{H5Dopen2(file.id, "summary", H5P_DEFAULT), H5Dclose};
+    REQUIRE(dataset.id >= 0);
+    H5Id space{H5Dget_space(dataset.id), H5Sclose};
+    hsize_t dims[1] = {99};
+    CHECK(H5Sget_simple_extent_ndims(space.id) == 1);
+    REQUIRE(H5Sget_simple_extent_dims(space.id, dims, nullptr) == 1);
+    CHECK(dims[0] == 0);
+  }
+  const ResultsFile read = read_results(path);
+  check_equal(read, written);
+  CHECK(read.kind() == "sweep");
+  std::string output;
+  CHECK_MESSAGE(run_check_schema(path, dir, output) == 0, output);
+}
+
+TEST_CASE("invalid summary tables and root attributes are refused before anything is created") {
+  TempDir dir;
+  const std::string path = dir.file("bad.h5");
+  auto refused = [&](const ResultsFile& results, const std::string& part) {
+    const std::string message = storage_error([&] { write_results(path, results, false); });
+    INFO(message);
+    CHECK(contains(message, path + ": cannot write results: "));
+    CHECK(contains(message, part));
+    CHECK(fs::is_empty(dir.path()));
+  };
+  const ResultsFile base = sample_sweep();
+
+  ResultsFile r = base;
+  r.summary.columns[3].name = "seed";
+  refused(r, "duplicate summary column 'seed'");
+  r = base;
+  r.summary.columns[1].name = "";
+  refused(r, "summary column '' is empty");
+  r = base;
+  r.summary.columns[1].name = "a/b";
+  refused(r, "summary column 'a/b' contains '/'");
+  r = base;
+  r.summary.columns[3].f64.push_back(1.0);
+  refused(r, "summary column 'final_val_accuracy' has 3 values but 'cell_id' has 2");
+  r = base;
+  r.summary.columns[0].str.pop_back();
+  refused(r, "'regularizer' has 2 values but 'cell_id' has 1");
+  r = base;
+  r.summary.columns[2].f64 = {1.0, 2.0};  // int64 column with float values too
+  refused(r, "summary column 'seed' is int64 but has values in another vector");
+  r = base;
+  r.summary.columns[3].type = Column::Type::kString;  // values left in f64
+  refused(r, "summary column 'final_val_accuracy' is string but has values in another vector");
+  r = base;
+  r.summary.columns[7].str[1] = std::string("a\0b", 3);
+  refused(r, "summary column 'status' row 1 contains a NUL character");
+  r = base;
+  r.attributes.push_back({"kind", "grid"});
+  refused(r, "attribute 'kind' of the root group is duplicated or reserved");
+  r = base;
+  r.attributes.push_back({"format_version", "2"});
+  refused(r, "attribute 'format_version' of the root group is duplicated or reserved");
+  r = base;
+  r.attributes.push_back({"sweep_id", "again"});
+  refused(r, "attribute 'sweep_id' of the root group is duplicated or reserved");
+  r = base;
+  r.attributes.push_back({"a/b", "x"});
+  refused(r, "attribute 'a/b' of the root group contains '/'");
+  r = base;
+  r.attributes[0].second = std::string("x\0y", 3);
+  refused(r, "attribute 'sweep_name' of the root group contains a NUL character");
+}
+
+TEST_CASE("a kind that does not match /summary is refused when reading") {
+  TempDir dir;
+  const std::string run_path = dir.file("run.h5");
+  const std::string sweep_path = dir.file("sweep.h5");
+  write_results(run_path, sample_results(), false);
+  write_results(sweep_path, sample_sweep(), false);
+  auto set_kind = [](const std::string& path, const char* kind) {
+    H5Id file{H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose};
+    REQUIRE(file.id >= 0);
+    REQUIRE(H5Adelete(file.id, "kind") >= 0);
+    if (kind != nullptr) write_root_string(file.id, "kind", kind);
+  };
+
+  SUBCASE("sweep without /summary") {
+    set_kind(run_path, "sweep");
+    CHECK(contains(storage_error([&] { read_results(run_path); }),
+                   run_path + ": cannot read results: missing dataset /summary"));
+  }
+  SUBCASE("run with /summary") {
+    set_kind(sweep_path, "run");
+    CHECK(contains(storage_error([&] { read_results(sweep_path); }),
+                   "unexpected /summary in a file of kind 'run'"));
+  }
+  SUBCASE("no kind (a run file) with /summary") {
+    set_kind(sweep_path, nullptr);
+    CHECK(contains(storage_error([&] { read_results(sweep_path); }),
+                   "unexpected /summary in a file of kind 'run'"));
+  }
+  SUBCASE("unknown kind") {
+    set_kind(run_path, "grid");
+    CHECK(contains(storage_error([&] { read_results(run_path); }),
+                   "attribute 'kind' of / is 'grid', expected 'run' or 'sweep'"));
+  }
+  SUBCASE("a /summary that is not a table") {
+    {
+      H5Id file{H5Fopen(sweep_path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose};
+      REQUIRE(H5Ldelete(file.id, "summary", H5P_DEFAULT) >= 0);
+      const hsize_t dims[1] = {2};
+      H5Id space{H5Screate_simple(1, dims, nullptr), H5Sclose};
+      H5Id dataset{H5Dcreate2(file.id, "summary", H5T_IEEE_F64LE, space.id, H5P_DEFAULT,
+                              H5P_DEFAULT, H5P_DEFAULT),
+                   H5Dclose};
+      REQUIRE(dataset.id >= 0);
+    }
+    CHECK(contains(storage_error([&] { read_results(sweep_path); }),
+                   "/summary is not a compound dataset"));
+  }
+}
+
+TEST_CASE("a sweep file reads in h5py and pandas (tests/storage/check_schema.py)") {
+  // Kept at a fixed path for checking by hand too.
+  const std::string path = (fs::temp_directory_path() / "reglab_sweep_sample.h5").string();
+  write_results(path, sample_sweep(), true);
+  MESSAGE("sweep sample written to " << path);
+  TempDir dir;
+  std::string output;
+  CHECK_MESSAGE(run_check_schema(path, dir, output) == 0, output);
+  CHECK(contains(output, "kind sweep, 2 runs"));
+  CHECK(contains(output, "2 summary rows"));
+
+  // The check really compares cell_id with the runs.
+  const std::string wrong = dir.file("wrong_cells.h5");
+  ResultsFile mismatched = sample_sweep();
+  mismatched.summary.columns[0].str[1] = "baseline_seed3";
+  write_results(wrong, mismatched, false);
+  CHECK(run_check_schema(wrong, dir, output) == 1);
+  CHECK(contains(output, "no row for runs ['baseline_seed2']"));
+  CHECK(contains(output, "cell_id values without a run group: ['baseline_seed3']"));
+
+  const std::string no_cell_id = dir.file("no_cell_id.h5");
+  ResultsFile unnamed = sample_sweep();
+  unnamed.summary.columns[0].name = "cell";
+  write_results(no_cell_id, unnamed, false);
+  CHECK(run_check_schema(no_cell_id, dir, output) == 1);
+  CHECK(contains(output, "missing the 'cell_id' column"));
 }

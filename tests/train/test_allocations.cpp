@@ -52,7 +52,7 @@ output: unused.h5
   plan.network.classes = src.train.classes;
   models::Network net(plan.network, plan.seed);
   for (std::size_t i = 0; i < plan.regularizers.size(); ++i) {
-    plan.regularizers[i]->attach(net, {plan.seed, i});
+    plan.regularizers[i]->attach(net, {plan.seed, i, plan.arm_key});
   }
   net.finalize(64);
   const long before = g_allocations.load();

@@ -33,7 +33,7 @@ Outcome run(const data::Source& src, const std::string& yaml) {
   plan.network.classes = src.train.classes;
   models::Network net(plan.network, plan.seed);
   for (std::size_t i = 0; i < plan.regularizers.size(); ++i) {
-    plan.regularizers[i]->attach(net, {plan.seed, i});
+    plan.regularizers[i]->attach(net, {plan.seed, i, plan.arm_key});
   }
   net.finalize(std::max(plan.train.batch_size, plan.train.eval_batch_size));
   Outcome o;

@@ -1,0 +1,267 @@
+#include "framework/experiment/sweep.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <map>
+#include <set>
+
+#include "framework/core/error.hpp"
+#include "framework/core/sha256.hpp"
+#include "framework/experiment/run_config.hpp"
+
+namespace reglab::experiment {
+namespace {
+
+/// One axis: the key paths it sets and, for each choice, one value per path.
+struct Axis {
+  std::vector<std::string> paths;
+  std::vector<std::vector<ConfigNode>> choices;
+};
+
+ConfigNode load_base(const std::string& config_path, const std::vector<std::string>& overrides) {
+  ConfigNode root = ConfigNode::load_composed(config_path);
+  for (const auto& o : overrides) {
+    const auto eq = o.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw ConfigError("command-line override '" + o + "': expected KEY.PATH=VALUE");
+    }
+    const std::string key = o.substr(0, eq);
+    // Grid and zip keys are whole key paths: "grid.optimizer.learning_rate=[0.1, 0.01]" adds the
+    // axis "optimizer.learning_rate".
+    if (key.rfind("grid.", 0) == 0 && key.size() > 5) {
+      root.set_override_entry("grid", key.substr(5), o.substr(eq + 1));
+    } else {
+      root.set_override(key, o.substr(eq + 1));
+    }
+  }
+  return root;
+}
+
+/// Splits "grid.optimizer.learning_rate"-style keys: a grid map's keys are whole key paths.
+void read_grid(const ConfigNode& grid, std::vector<Axis>& axes) {
+  if (grid.is_null()) return;
+  if (!grid.is_map()) grid.fail("expected a map from key paths to lists of values");
+  for (const auto& key : grid.keys()) {
+    const ConfigNode values = grid.child(key);
+    if (!values.is_sequence()) values.fail("expected a list of values for '" + key + "'");
+    if (values.size() == 0) values.fail("an empty list gives zero cells");
+    Axis axis;
+    axis.paths.push_back(key);
+    for (std::size_t i = 0; i < values.size(); ++i) axis.choices.push_back({values.at(i)});
+    axes.push_back(std::move(axis));
+  }
+}
+
+void read_zip_group(const ConfigNode& group, std::vector<Axis>& axes) {
+  if (!group.is_map() || group.size() == 0) {
+    group.fail("expected a map from key paths to lists of equal length");
+  }
+  Axis axis;
+  std::size_t length = 0;
+  for (const auto& key : group.keys()) {
+    const ConfigNode values = group.child(key);
+    if (!values.is_sequence()) values.fail("expected a list of values for '" + key + "'");
+    if (values.size() == 0) values.fail("an empty list gives zero cells");
+    if (axis.paths.empty()) {
+      length = values.size();
+      axis.choices.resize(length);
+    } else if (values.size() != length) {
+      values.fail("zip lists must have equal lengths: '" + key + "' has " +
+                  std::to_string(values.size()) + " values, '" + axis.paths.front() + "' has " +
+                  std::to_string(length));
+    }
+    axis.paths.push_back(key);
+    for (std::size_t i = 0; i < length; ++i) axis.choices[i].push_back(values.at(i));
+  }
+  axes.push_back(std::move(axis));
+}
+
+void read_zip(const ConfigNode& zip, std::vector<Axis>& axes) {
+  if (zip.is_null()) return;
+  if (zip.is_sequence()) {
+    for (std::size_t i = 0; i < zip.size(); ++i) read_zip_group(zip.at(i), axes);
+  } else {
+    read_zip_group(zip, axes);
+  }
+}
+
+void read_seeds(const ConfigNode& seeds, std::vector<Axis>& axes) {
+  if (seeds.is_null()) return;
+  Axis axis;
+  axis.paths.push_back("seed");
+  if (seeds.is_scalar()) {
+    char* end = nullptr;
+    const std::string text = seeds.scalar();
+    const long long count = std::strtoll(text.c_str(), &end, 10);
+    if (end == text.c_str() || *end != '\0' || count < 1 || count > 100000) {
+      seeds.fail("expected a count >= 1 or a list of seeds, got '" + text + "'");
+    }
+    // A count N means seeds 1..N. Values are built as YAML text so they print like written ones.
+    for (long long s = 1; s <= count; ++s) {
+      axis.choices.push_back({ConfigNode::parse(std::to_string(s), seeds.location())});
+    }
+  } else if (seeds.is_sequence()) {
+    if (seeds.size() == 0) seeds.fail("an empty list gives zero cells");
+    std::set<std::string> seen;
+    for (std::size_t i = 0; i < seeds.size(); ++i) {
+      const ConfigNode s = seeds.at(i);
+      if (!s.is_scalar() || s.scalar().find_first_not_of("0123456789") != std::string::npos ||
+          s.scalar().empty()) {
+        s.fail("expected a non-negative integer seed");
+      }
+      if (!seen.insert(s.scalar()).second) s.fail("seed " + s.scalar() + " appears twice");
+      axis.choices.push_back({s});
+    }
+  } else {
+    seeds.fail("expected a count or a list of seeds");
+  }
+  axes.push_back(std::move(axis));
+}
+
+std::vector<Axis> read_axes(const ConfigNode& root) {
+  std::vector<Axis> axes;
+  read_grid(root.child("grid"), axes);
+  read_zip(root.child("zip"), axes);
+  read_seeds(root.child("seeds"), axes);
+  std::set<std::string> paths;
+  for (const auto& a : axes) {
+    for (const auto& p : a.paths) {
+      if (!paths.insert(p).second) {
+        root.fail("key path '" + p + "' is varied by two axes (grid, zip or seeds)");
+      }
+    }
+  }
+  return axes;
+}
+
+std::string cell_dir_of(const std::string& output) {
+  std::string base = output;
+  if (base.size() > 3 && base.compare(base.size() - 3, 3, ".h5") == 0) {
+    base.resize(base.size() - 3);
+  }
+  return base + ".cells";
+}
+
+/// Builds the configuration of the cell with the given choices from a fresh base tree.
+ConfigNode build_cell(ConfigNode root, const std::vector<Axis>& axes,
+                      const std::vector<std::size_t>& choice, const std::string& cell_output) {
+  for (const char* key : {"grid", "zip", "seeds"}) root.remove_key(key);
+  for (std::size_t a = 0; a < axes.size(); ++a) {
+    for (std::size_t k = 0; k < axes[a].paths.size(); ++k) {
+      const ConfigNode& value = axes[a].choices[choice[a]][k];
+      root.set_value(axes[a].paths[k], value,
+                     value.location() + " (grid value of '" + axes[a].paths[k] + "')");
+    }
+  }
+  std::string quoted;
+  for (char c : cell_output) quoted += c == '\'' ? std::string("''") : std::string(1, c);
+  root.set_value("output", ConfigNode::parse("'" + quoted + "'", "<sweep>"),
+                 "the cell's output path");
+  return root;
+}
+
+}  // namespace
+
+std::string factor_text(const std::string& path, const ConfigNode& value) {
+  if (value.is_scalar()) return value.scalar();
+  if (path == "regularizers" && value.is_sequence()) {
+    std::string out;
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      const ConfigNode name = value.at(i).child("name");
+      out += (out.empty() ? "" : "+") + (name.is_scalar() ? name.scalar() : std::string("?"));
+    }
+    return out.empty() ? "none" : out;
+  }
+  if (value.is_null()) return "none";
+  return value.to_flow_yaml();
+}
+
+Sweep expand_sweep(const std::string& config_path, const std::vector<std::string>& overrides) {
+  const ConfigNode base = load_base(config_path, overrides);
+  if (!base.is_map()) base.fail("the configuration must be a YAML map");
+  const std::vector<Axis> axes = read_axes(base);
+  Sweep sweep;
+  sweep.is_grid = !axes.empty();
+  sweep.config_yaml = base.to_yaml();
+  {
+    OptionReader top(base);
+    sweep.name = top.get_string("name", "");
+    if (!top.has("output")) top.fail("output", "missing required key 'output' (the .h5 path)");
+    sweep.output = top.get_string("output", "");
+  }
+  sweep.cell_dir = cell_dir_of(sweep.output);
+  for (const auto& a : axes) {
+    for (const auto& p : a.paths) sweep.factor_paths.push_back(p);
+  }
+
+  std::size_t total = 1;
+  for (const auto& a : axes) {
+    if (total > kMaxCells / a.choices.size())
+      total = kMaxCells + 1;
+    else
+      total *= a.choices.size();
+  }
+  if (total > kMaxCells) {
+    base.fail("the grid expands to more than " + std::to_string(kMaxCells) +
+              " cells; split it into several sweeps");
+  }
+
+  std::map<std::string, std::size_t> ids;
+  std::vector<std::size_t> choice(axes.size(), 0);
+  for (std::size_t index = 0; index < total; ++index) {
+    // Mixed-radix counter: the last axis varies fastest.
+    std::size_t rest = index;
+    for (std::size_t a = axes.size(); a-- > 0;) {
+      choice[a] = rest % axes[a].choices.size();
+      rest /= axes[a].choices.size();
+    }
+    Cell cell;
+    cell.index = index;
+    cell.choice = choice;
+    const ConfigNode root = build_cell(load_base(config_path, overrides), axes, choice, "");
+    const RunPlan plan = plan_run(root);
+    cell.id = plan.run_id;
+    cell.seed = plan.seed;
+    cell.output = sweep.is_grid ? sweep.cell_dir + "/" + cell.id + ".h5" : sweep.output;
+    for (std::size_t a = 0; a < axes.size(); ++a) {
+      for (std::size_t k = 0; k < axes[a].paths.size(); ++k) {
+        const ConfigNode& v = axes[a].choices[choice[a]][k];
+        Factor f;
+        f.path = axes[a].paths[k];
+        f.text = factor_text(f.path, v);
+        char* end = nullptr;
+        f.number = std::strtod(f.text.c_str(), &end);
+        f.numeric = v.is_scalar() && end != f.text.c_str() && *end == '\0';
+        cell.name += (cell.name.empty() ? "" : ", ") + f.path + "=" + f.text;
+        cell.factors.push_back(std::move(f));
+      }
+    }
+    if (cell.name.empty()) cell.name = sweep.name;
+    const auto [it, fresh] = ids.emplace(cell.id, index);
+    if (!fresh) {
+      base.fail("cells " + std::to_string(it->second + 1) + " (" + sweep.cells[it->second].name +
+                ") and " + std::to_string(index + 1) + " (" + cell.name +
+                ") are the same run; remove the duplicate value");
+    }
+    sweep.cells.push_back(std::move(cell));
+  }
+  for (auto& cell : sweep.cells) {
+    cell.config_yaml = cell_config(config_path, overrides, cell).to_yaml();
+  }
+  std::vector<std::string> sorted;
+  for (const auto& c : sweep.cells) sorted.push_back(c.id);
+  std::sort(sorted.begin(), sorted.end());
+  std::string joined;
+  for (const auto& id : sorted) joined += id + "\n";
+  sweep.sweep_id = sha256_hex(joined.data(), joined.size()).substr(0, 12);
+  return sweep;
+}
+
+ConfigNode cell_config(const std::string& config_path, const std::vector<std::string>& overrides,
+                       const Cell& cell) {
+  ConfigNode base = load_base(config_path, overrides);
+  const std::vector<Axis> axes = read_axes(base);
+  return build_cell(base, axes, cell.choice, cell.output);
+}
+
+}  // namespace reglab::experiment

@@ -1,0 +1,87 @@
+/// Experiment grids: one YAML file describes many runs ("cells").
+///
+/// A sweep file is a run configuration (experiment/run_config.hpp) plus any of:
+///   include:  file or list of files composed first (ConfigNode::load_composed)
+///   grid:     map from a dotted key path ("optimizer.learning_rate", "regularizers",
+///             "model.hidden", "data.train_size", "seed") to a non-empty list of values; each key
+///             is an axis
+///   zip:      a map (or a list of maps) of key paths to lists of equal length, varied together;
+///             each map is one axis
+///   seeds:    the replicate axis: a list of seeds, or a count N meaning seeds 1..N; sets `seed`
+/// Cells are the cartesian product of the axes, in the order the axes are written (grid keys,
+/// then zip groups, then seeds, the last varying fastest). Command-line overrides apply after
+/// includes; `grid.PATH=[...]`, `zip...` and `seeds=...` overrides add or replace axes.
+///
+/// Each cell's configuration is the sweep's with the cell's values set and the sweep keys
+/// removed; it is validated like a single run, and an error caused by a grid value names the grid
+/// entry. The cell id is the run id of that configuration (SHA-256 of everything but `output`),
+/// so it depends on what the cell computes, not on its position or the clock. Cell names list
+/// the varying factors: "regularizers=dropout+max_norm, seed=2".
+///
+/// Seed tree and common random numbers: a cell's `seed` is its replicate seed, and the streams
+/// for the data split, the data order and the initialisation derive from it alone, so two arms
+/// with the same replicate seed start from the same weights and see the same batches (paired
+/// comparisons across arms are valid). Dropout masks derive from the seed and the arm (the cell
+/// configuration without `seed`), so they differ between arms.
+///
+/// Files: the sweep's `output` (e.g. results/quickstart.h5) is the merged file; each cell is
+/// written to `<output without .h5>.cells/<cell_id>.h5`, with its log next to it and a
+/// `sweep.yaml` manifest that pins the sweep configuration the folder belongs to.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "framework/experiment/options.hpp"
+
+namespace reglab::experiment {
+
+/// One varying factor of a cell.
+struct Factor {
+  std::string path;  ///< e.g. "optimizer.learning_rate"
+  std::string text;  ///< e.g. "0.01", "dropout+max_norm", "[256, 256]"
+  bool numeric = false;
+  double number = 0.0;
+};
+
+struct Cell {
+  std::size_t index = 0;  ///< position in expansion order
+  std::string id;         ///< 12 hex digits
+  std::string name;       ///< "regularizers=dropout, seed=2"
+  std::uint64_t seed = 0;
+  std::vector<Factor> factors;
+  std::string config_yaml;          ///< resolved cell configuration (output = the cell file)
+  std::string output;               ///< the cell file
+  std::vector<std::size_t> choice;  ///< the value index on each axis
+};
+
+struct Sweep {
+  std::string name;
+  std::string output;                     ///< merged sweep file
+  std::string cell_dir;                   ///< folder of the cell files
+  std::vector<std::string> factor_paths;  ///< the varying key paths, in axis order
+  std::vector<Cell> cells;
+  std::string config_yaml;  ///< the sweep configuration after includes and overrides
+  std::string sweep_id;     ///< SHA-256 (12 hex digits) of the sorted cell ids
+  bool is_grid = false;     ///< the file had grid, zip or seeds
+};
+
+/// Upper bound on the number of cells; a larger grid is an error before any work.
+constexpr std::size_t kMaxCells = 100000;
+
+/// Reads, composes, overrides and expands a sweep. Throws ConfigError (file, line, column, key
+/// path) for every invalid input: bad axes, zero cells, more than kMaxCells cells, an invalid
+/// cell configuration, two identical cells.
+Sweep expand_sweep(const std::string& config_path, const std::vector<std::string>& overrides);
+
+/// The configuration of one cell, ready for plan_run (with its locations for error messages).
+ConfigNode cell_config(const std::string& config_path, const std::vector<std::string>& overrides,
+                       const Cell& cell);
+
+/// The text of a factor value: scalars as written, a regularizer list as its names joined by "+"
+/// ("none" if empty), anything else as flow YAML.
+std::string factor_text(const std::string& path, const ConfigNode& value);
+
+}  // namespace reglab::experiment

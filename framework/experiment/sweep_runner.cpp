@@ -1,0 +1,459 @@
+#include "framework/experiment/sweep_runner.hpp"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "framework/core/build_info.hpp"
+#include "framework/core/error.hpp"
+#include "framework/experiment/executor.hpp"
+#include "framework/storage/results.hpp"
+
+namespace reglab::experiment {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+std::string failed_path(const Sweep& s, const Cell& c) {
+  return s.cell_dir + "/" + c.id + ".failed";
+}
+std::string log_path(const Sweep& s, const Cell& c) { return s.cell_dir + "/" + c.id + ".log"; }
+std::string manifest_path(const Sweep& s) { return s.cell_dir + "/sweep.yaml"; }
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+/// Writes `text` to `path` through a temporary file and rename.
+void write_text_atomic(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp." + std::to_string(getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out) throw StorageError(path + ": cannot write");
+  }
+  fs::rename(tmp, path);
+}
+
+std::string manifest_text(const Sweep& s) {
+  std::string text =
+      "# reglab sweep manifest: the configuration the cells in this folder belong to\n";
+  text += "sweep_id: " + s.sweep_id + "\n";
+  text += "cells:\n";
+  for (const auto& c : s.cells) text += "  - " + c.id + "  # " + c.name + "\n";
+  text += "config: |\n";
+  std::istringstream lines(s.config_yaml);
+  for (std::string line; std::getline(lines, line);) text += "  " + line + "\n";
+  return text;
+}
+
+/// Lines of the manifest's `config: |` block and its cell ids.
+void parse_manifest(const std::string& text, std::string& sweep_id, std::set<std::string>& cells,
+                    std::vector<std::string>& config_lines) {
+  std::istringstream in(text);
+  std::string line;
+  bool in_config = false;
+  while (std::getline(in, line)) {
+    if (in_config) {
+      config_lines.push_back(line.size() >= 2 ? line.substr(2) : "");
+    } else if (line.rfind("sweep_id: ", 0) == 0) {
+      sweep_id = line.substr(10);
+    } else if (line.rfind("  - ", 0) == 0) {
+      cells.insert(line.substr(4, 12));
+    } else if (line == "config: |") {
+      in_config = true;
+    }
+  }
+}
+
+void create_manifest(const Sweep& s) {
+  std::error_code ec;
+  fs::create_directories(s.cell_dir, ec);
+  if (ec) throw StorageError(s.cell_dir + ": cannot create the cell folder: " + ec.message());
+  if (!fs::exists(manifest_path(s))) write_text_atomic(manifest_path(s), manifest_text(s));
+}
+
+/// Refuses a cell folder made by a different configuration, saying what differs.
+void check_manifest(const Sweep& s) {
+  const std::string path = manifest_path(s);
+  if (!fs::exists(path)) return;
+  std::string old_id;
+  std::set<std::string> old_cells;
+  std::vector<std::string> old_lines;
+  parse_manifest(read_text(path), old_id, old_cells, old_lines);
+  if (old_id == s.sweep_id) return;
+  std::set<std::string> new_cells;
+  for (const auto& c : s.cells) new_cells.insert(c.id);
+  std::size_t gone = 0, added = 0;
+  for (const auto& id : old_cells) gone += new_cells.count(id) == 0 ? 1 : 0;
+  for (const auto& id : new_cells) added += old_cells.count(id) == 0 ? 1 : 0;
+  std::vector<std::string> new_lines;
+  std::istringstream in(s.config_yaml);
+  for (std::string line; std::getline(in, line);) new_lines.push_back(line);
+  const std::multiset<std::string> old_set(old_lines.begin(), old_lines.end());
+  const std::multiset<std::string> new_set(new_lines.begin(), new_lines.end());
+  std::string diff;
+  int shown = 0;
+  for (const auto& l : old_lines) {
+    if (new_set.count(l) == 0 && shown++ < 8) diff += "\n  - " + l;
+  }
+  for (const auto& l : new_lines) {
+    if (old_set.count(l) == 0 && shown++ < 16) diff += "\n  + " + l;
+  }
+  throw ConfigError(s.output + ": the cell folder " + s.cell_dir +
+                    " belongs to a different configuration of this sweep (" + std::to_string(gone) +
+                    " of its cells are not in the new one, " + std::to_string(added) +
+                    " new cells). What differs:" + diff +
+                    "\nGive the changed sweep another output path (output=...), or delete " +
+                    s.cell_dir + " and " + s.output + " to start over.");
+}
+
+void check_output_file(const Sweep& s, bool overwrite) {
+  if (!fs::exists(s.output) || overwrite) return;
+  std::string why;
+  try {
+    const storage::ResultsFile f = storage::read_results(s.output);
+    std::string id;
+    for (const auto& [k, v] : f.attributes) {
+      if (k == "sweep_id") id = v;
+    }
+    if (f.kind() == "sweep" && id == s.sweep_id) return;
+    why = f.kind() != "sweep" ? "it is a single-run file" : "it belongs to sweep " + id;
+  } catch (const Error& e) {
+    why = e.what();
+  }
+  throw StorageError(s.output + " exists and is not this sweep's merged file (" + why +
+                     "); refusing to replace it (pass --overwrite, or change 'output')");
+}
+
+const std::vector<double>* curve(const storage::RunRecord& r, const std::string& name) {
+  for (const auto& c : r.curves) {
+    if (c.first == name) return &c.second;
+  }
+  return nullptr;
+}
+
+double at(const std::vector<double>* c, std::size_t i) {
+  return c != nullptr && i < c->size() ? (*c)[i] : kNaN;
+}
+
+/// Summary values of one cell, in the order of kMetricColumns.
+constexpr const char* kSplits[] = {"train", "validation", "test"};
+
+struct Row {
+  std::string status, message;
+  std::int64_t epochs = 0, best_epoch = 0;
+  std::vector<double> final_values, best_values;  // split x {loss, accuracy}
+  double gap_final = kNaN, gap_best = kNaN, seconds = kNaN;
+};
+
+Row summarize(const storage::RunRecord& r) {
+  Row row;
+  row.status = r.status;
+  for (const auto& [k, v] : r.attributes) {
+    if (k == "status_message") row.message = v;
+  }
+  const auto* epoch = curve(r, "epoch");
+  const std::size_t n = epoch != nullptr ? epoch->size() : 0;
+  row.epochs = static_cast<std::int64_t>(n);
+  std::size_t best = n == 0 ? 0 : n - 1;
+  if (const auto* val = curve(r, "validation_accuracy"); val != nullptr && n > 0) {
+    best = 0;
+    for (std::size_t i = 1; i < n; ++i) {
+      if ((*val)[i] > (*val)[best]) best = i;
+    }
+  }
+  row.best_epoch = n == 0 ? 0 : static_cast<std::int64_t>(best + 1);
+  for (const char* split : kSplits) {
+    for (const char* m : {"loss", "accuracy"}) {
+      const auto* c = curve(r, std::string(split) + "_" + m);
+      row.final_values.push_back(n == 0 ? kNaN : at(c, n - 1));
+      row.best_values.push_back(n == 0 ? kNaN : at(c, best));
+    }
+  }
+  row.gap_final = row.final_values[1] - row.final_values[5];
+  row.gap_best = row.best_values[1] - row.best_values[5];
+  if (const auto* sec = curve(r, "seconds")) {
+    row.seconds = 0.0;
+    for (double v : *sec) row.seconds += v;
+  }
+  return row;
+}
+
+storage::Column text_column(const std::string& name) {
+  storage::Column c;
+  c.name = name;
+  c.type = storage::Column::Type::kString;
+  return c;
+}
+
+storage::Column number_column(const std::string& name) {
+  storage::Column c;
+  c.name = name;
+  c.type = storage::Column::Type::kFloat64;
+  return c;
+}
+
+storage::Column int_column(const std::string& name) {
+  storage::Column c;
+  c.name = name;
+  c.type = storage::Column::Type::kInt64;
+  return c;
+}
+
+storage::Table summary_table(const Sweep& s, const std::vector<Row>& rows) {
+  storage::Table t;
+  t.columns.push_back(text_column("cell_id"));
+  t.columns.push_back(text_column("name"));
+  std::vector<std::size_t> factor_index;  // index into Cell::factors, by column
+  for (std::size_t k = 0; k < s.factor_paths.size(); ++k) {
+    if (s.factor_paths[k] == "seed") continue;
+    bool numeric = true;
+    for (const auto& c : s.cells) numeric = numeric && c.factors[k].numeric;
+    t.columns.push_back(numeric ? number_column(s.factor_paths[k])
+                                : text_column(s.factor_paths[k]));
+    factor_index.push_back(k);
+  }
+  t.columns.push_back(int_column("seed"));
+  for (const char* name : {"status", "message"}) t.columns.push_back(text_column(name));
+  t.columns.push_back(int_column("epochs"));
+  for (const char* split : kSplits) {
+    for (const char* m : {"loss", "accuracy"}) {
+      t.columns.push_back(number_column(std::string("final_") + split + "_" + m));
+    }
+  }
+  t.columns.push_back(int_column("best_epoch"));
+  for (const char* split : kSplits) {
+    for (const char* m : {"loss", "accuracy"}) {
+      t.columns.push_back(number_column(std::string("best_") + split + "_" + m));
+    }
+  }
+  for (const char* name : {"gap_final", "gap_best", "seconds"}) {
+    t.columns.push_back(number_column(name));
+  }
+  for (std::size_t i = 0; i < s.cells.size(); ++i) {
+    const Cell& cell = s.cells[i];
+    const Row& row = rows[i];
+    std::size_t col = 0;
+    t.columns[col++].str.push_back(cell.id);
+    t.columns[col++].str.push_back(cell.name);
+    for (std::size_t k : factor_index) {
+      auto& c = t.columns[col++];
+      if (c.type == storage::Column::Type::kFloat64)
+        c.f64.push_back(cell.factors[k].number);
+      else
+        c.str.push_back(cell.factors[k].text);
+    }
+    t.columns[col++].i64.push_back(static_cast<std::int64_t>(cell.seed));
+    t.columns[col++].str.push_back(row.status);
+    t.columns[col++].str.push_back(row.message);
+    t.columns[col++].i64.push_back(row.epochs);
+    for (double v : row.final_values) t.columns[col++].f64.push_back(v);
+    t.columns[col++].i64.push_back(row.best_epoch);
+    for (double v : row.best_values) t.columns[col++].f64.push_back(v);
+    for (double v : {row.gap_final, row.gap_best, row.seconds}) t.columns[col++].f64.push_back(v);
+  }
+  return t;
+}
+
+Row placeholder_row(const std::string& status, const std::string& message) {
+  Row row;
+  row.status = status;
+  row.message = message;
+  row.final_values.assign(6, kNaN);
+  row.best_values.assign(6, kNaN);
+  return row;
+}
+
+}  // namespace
+
+std::size_t merge_sweep(const Sweep& sweep, bool quiet) {
+  storage::ResultsFile file;
+  file.reglab_version = reglab_version();
+  file.created_utc = utc_now();
+  file.config_yaml = sweep.config_yaml;
+  file.attributes = {
+      {"sweep_id", sweep.sweep_id}, {"sweep_name", sweep.name}, {"cell_folder", sweep.cell_dir}};
+  std::vector<Row> rows;
+  std::size_t not_complete = 0;
+  for (const Cell& cell : sweep.cells) {
+    if (fs::exists(cell.output)) {
+      storage::ResultsFile cf = storage::read_results(cell.output);
+      if (cf.runs.size() != 1 || cf.runs.front().run_id != cell.id) {
+        throw StorageError(cell.output + ": does not hold cell " + cell.id);
+      }
+      rows.push_back(summarize(cf.runs.front()));
+      if (rows.back().status != "complete") ++not_complete;
+      file.runs.push_back(std::move(cf.runs.front()));
+    } else if (fs::exists(failed_path(sweep, cell))) {
+      rows.push_back(placeholder_row("failed", read_text(failed_path(sweep, cell))));
+      ++not_complete;
+    } else {
+      rows.push_back(placeholder_row("missing", ""));
+      ++not_complete;
+    }
+  }
+  file.summary = summary_table(sweep, rows);
+  storage::write_results(sweep.output, file, true);
+  if (!quiet) {
+    std::printf("%s: merged %zu of %zu cells into %s\n", sweep.name.c_str(), file.runs.size(),
+                sweep.cells.size(), sweep.output.c_str());
+  }
+  return not_complete;
+}
+
+int run_sweep(const Sweep& sweep, const RunOptions& options) {
+  check_manifest(sweep);
+  check_output_file(sweep, options.overwrite);
+  create_manifest(sweep);
+  std::vector<CellTask> tasks;
+  for (const Cell& cell : sweep.cells) {
+    if (!fs::exists(cell.output)) tasks.push_back({cell.id, cell.name, log_path(sweep, cell)});
+  }
+  std::size_t jobs = options.jobs != 0 ? options.jobs : std::thread::hardware_concurrency();
+  jobs = std::max<std::size_t>(1, std::min(jobs, std::max<std::size_t>(1, tasks.size())));
+  std::fprintf(stderr, "%s: %zu cells (%zu complete, %zu to run, %zu at a time); cells in %s\n",
+               sweep.name.c_str(), sweep.cells.size(), sweep.cells.size() - tasks.size(),
+               tasks.size(), jobs, sweep.cell_dir.c_str());
+  if (!tasks.empty()) {
+    ExecutorOptions ex;
+    ex.self = "/proc/self/exe";
+    ex.args = {"run", options.config_path};
+    ex.args.insert(ex.args.end(), options.overrides.begin(), options.overrides.end());
+    ex.jobs = jobs;
+    ex.interactive = isatty(fileno(stderr)) != 0;
+    const std::vector<CellOutcome> outcomes = run_cells(tasks, ex);
+    for (std::size_t i = 0; i < outcomes.size(); ++i) {
+      const CellOutcome& o = outcomes[i];
+      const Cell* cell = nullptr;
+      for (const auto& c : sweep.cells) {
+        if (c.id == o.id) cell = &c;
+      }
+      if (cell == nullptr) continue;
+      if (fs::exists(cell->output)) {
+        fs::remove(failed_path(sweep, *cell));
+      } else if (!(interrupted() && o.signal != 0)) {
+        write_text_atomic(
+            failed_path(sweep, *cell),
+            o.message.empty() ? "exit code " + std::to_string(o.exit_code) : o.message);
+      }
+    }
+    if (interrupted()) {
+      std::size_t done = 0;
+      for (const auto& c : sweep.cells) done += fs::exists(c.output) ? 1 : 0;
+      std::fprintf(stderr,
+                   "%s: interrupted with %zu of %zu cells complete; rerun the same command to "
+                   "resume\n",
+                   sweep.name.c_str(), done, sweep.cells.size());
+      return 130;
+    }
+  }
+  merge_sweep(sweep, options.quiet);
+  std::size_t failed = 0, diverged = 0;
+  for (const Cell& cell : sweep.cells) {
+    if (fs::exists(failed_path(sweep, cell)) && !fs::exists(cell.output)) ++failed;
+  }
+  const storage::ResultsFile merged = storage::read_results(sweep.output);
+  for (const auto& run : merged.runs) diverged += run.status == "diverged" ? 1 : 0;
+  print_arm_table(sweep.output);
+  if (failed > 0) {
+    std::fprintf(stderr, "%s: %zu cells failed (see %s/<cell_id>.log); rerun to retry them\n",
+                 sweep.name.c_str(), failed, sweep.cell_dir.c_str());
+    return 4;
+  }
+  return diverged > 0 ? 3 : 0;
+}
+
+int print_sweep_status(const Sweep& sweep) {
+  std::size_t counts[4] = {0, 0, 0, 0};
+  const char* names[4] = {"complete", "diverged", "failed", "missing"};
+  std::printf("%-12s  %-9s  %s\n", "cell", "state", "name");
+  for (const Cell& cell : sweep.cells) {
+    int state = 3;
+    if (fs::exists(cell.output)) {
+      state = storage::read_results(cell.output).runs.front().status == "complete" ? 0 : 1;
+    } else if (fs::exists(failed_path(sweep, cell))) {
+      state = 2;
+    }
+    ++counts[state];
+    std::printf("%-12s  %-9s  %s\n", cell.id.c_str(), names[state], cell.name.c_str());
+  }
+  std::printf("%s: %zu cells: %zu complete, %zu diverged, %zu failed, %zu missing\n",
+              sweep.name.c_str(), sweep.cells.size(), counts[0], counts[1], counts[2], counts[3]);
+  return 0;
+}
+
+void print_arm_table(const std::string& sweep_file) {
+  const storage::ResultsFile f = storage::read_results(sweep_file);
+  const storage::Table& t = f.summary;
+  auto column = [&t](const std::string& name) -> const storage::Column* {
+    for (const auto& c : t.columns) {
+      if (c.name == name) return &c;
+    }
+    return nullptr;
+  };
+  const auto* name = column("name");
+  const auto* acc = column("final_test_accuracy");
+  const auto* gap = column("gap_final");
+  const auto* status = column("status");
+  if (name == nullptr || acc == nullptr || gap == nullptr || status == nullptr) return;
+  // The arm is the cell name without its seed factor.
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<std::size_t>> arms;
+  for (std::size_t i = 0; i < t.rows(); ++i) {
+    std::string arm;
+    std::istringstream parts(name->str[i]);
+    for (std::string part; std::getline(parts, part, ',');) {
+      const auto start = part.find_first_not_of(' ');
+      part = start == std::string::npos ? "" : part.substr(start);
+      if (part.rfind("seed=", 0) == 0) continue;
+      arm += (arm.empty() ? "" : ", ") + part;
+    }
+    if (arm.empty()) arm = "(all)";
+    if (arms.count(arm) == 0) order.push_back(arm);
+    if (status->str[i] == "complete")
+      arms[arm].push_back(i);
+    else
+      arms[arm];
+  }
+  auto mean_sd = [](const std::vector<double>& v, double& mean, double& sd) {
+    mean = 0.0;
+    for (double x : v) mean += x;
+    mean /= static_cast<double>(v.size());
+    sd = 0.0;
+    for (double x : v) sd += (x - mean) * (x - mean);
+    sd = v.size() > 1 ? std::sqrt(sd / static_cast<double>(v.size() - 1)) : kNaN;
+  };
+  std::printf("\n%-44s %5s  %-17s  %-17s\n", "arm", "seeds", "test acc (sd)", "gap (sd)");
+  for (const auto& arm : order) {
+    const auto& idx = arms[arm];
+    if (idx.empty()) {
+      std::printf("%-44s %5d  no complete cells\n", arm.c_str(), 0);
+      continue;
+    }
+    std::vector<double> a, g;
+    for (std::size_t i : idx) {
+      a.push_back(acc->f64[i]);
+      g.push_back(gap->f64[i]);
+    }
+    double am, as, gm, gs;
+    mean_sd(a, am, as);
+    mean_sd(g, gm, gs);
+    std::printf("%-44s %5zu  %.4f (%.4f)    %+.4f (%.4f)\n", arm.c_str(), idx.size(), am, as, gm,
+                gs);
+  }
+}
+
+}  // namespace reglab::experiment

@@ -1,6 +1,7 @@
 /// The reglab command line: Boost.Program_options into typed options, then one call into the
 /// framework. Exit codes: 0 success, 1 internal error, 2 bad input (configuration, data, usage,
-/// results file), 3 a run diverged, 4 sweep cells failed, 130 interrupted (rerun to resume).
+/// results file), 3 a run diverged, 4 sweep cells failed, 5 verify found a mismatch, 130
+/// interrupted (rerun to resume).
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <iostream>
@@ -14,6 +15,7 @@
 #include "framework/experiment/runner.hpp"
 #include "framework/experiment/sweep.hpp"
 #include "framework/experiment/sweep_runner.hpp"
+#include "framework/experiment/verify.hpp"
 #include "framework/models/models.hpp"
 #include "framework/optim/optimizer.hpp"
 #include "framework/regularizers/regularizer.hpp"
@@ -31,6 +33,7 @@ constexpr const char* kUsage =
     "cell)\n"
     "  status CONFIG.yaml [key.path=value ...]\n"
     "                                         complete, diverged, failed and missing cells\n"
+    "  verify RESULTS.h5 [--cell ID]          rerun stored runs, check curves and weights bitwise\n"
     "  list                                   registered regularizers, models, optimizers,\n"
     "                                         schedules and datasets\n"
     "  version                                version and build information\n"
@@ -117,6 +120,30 @@ int cmd_status(const std::vector<std::string>& args) {
       reglab::experiment::expand_sweep(config, overrides));
 }
 
+int cmd_verify(const std::vector<std::string>& args) {
+  po::options_description desc("reglab verify RESULTS.h5 [--cell ID]");
+  std::string results, cell;
+  desc.add_options()("help,h", "show this help")("cell", po::value<std::string>(&cell),
+                                                 "verify only this run / cell id");
+  po::options_description hidden;
+  hidden.add_options()("results", po::value<std::string>(&results));
+  po::options_description all;
+  all.add(desc).add(hidden);
+  po::positional_options_description pos;
+  pos.add("results", 1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+  po::notify(vm);
+  if (vm.count("help") != 0U) {
+    std::cout << desc
+              << "\nReruns each run from its stored configuration and compares curves "
+                 "(except seconds) and weights bitwise. Exit 0 identical, 5 mismatch.\n";
+    return 0;
+  }
+  if (results.empty()) throw reglab::UsageError("verify: missing RESULTS.h5");
+  return reglab::experiment::verify_results(results, cell);
+}
+
 int main(int argc, char** argv) {
   reglab::pin_blas_core(argv);
   try {
@@ -128,6 +155,7 @@ int main(int argc, char** argv) {
     const std::vector<std::string> args(argv + 2, argv + argc);
     if (command == "run") return cmd_run(args);
     if (command == "status") return cmd_status(args);
+    if (command == "verify") return cmd_verify(args);
     if (command == "list") return cmd_list();
     if (command == "version" || command == "--version") return cmd_version();
     if (command == "help" || command == "--help" || command == "-h") {

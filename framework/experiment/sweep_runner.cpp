@@ -294,6 +294,7 @@ std::size_t merge_sweep(const Sweep& sweep, bool quiet) {
       if (cf.runs.size() != 1 || cf.runs.front().run_id != cell.id) {
         throw StorageError(cell.output + ": does not hold cell " + cell.id);
       }
+      cf.runs.front().attributes.emplace_back("cell_name", cell.name);
       rows.push_back(summarize(cf.runs.front()));
       if (rows.back().status != "complete") ++not_complete;
       file.runs.push_back(std::move(cf.runs.front()));

@@ -56,3 +56,21 @@ _, _, wc = load(f"{d}/c.h5")
 assert not same(w1["dense_0/kernel"], wc["dense_0/kernel"]), "seed 12 gave the same weights"
 print("a different seed gives different weights")
 PY
+
+# reglab verify reruns the stored configuration and compares bitwise; a tampered file is caught.
+"$reglab" verify "$tmp/a1.h5" > "$tmp/verify.txt"
+grep -q "1 of 1 runs identical" "$tmp/verify.txt"
+/usr/bin/python3 - "$tmp/a1.h5" <<'PY'
+import sys, h5py
+with h5py.File(sys.argv[1], "r+") as f:
+    (rid,) = list(f["runs"])
+    k = f["runs"][rid]["weights/dense_1/kernel"]
+    k[3, 5] = k[3, 5] + 1e-3
+PY
+set +e
+"$reglab" verify "$tmp/a1.h5" > "$tmp/verify2.txt"
+code=$?
+set -e
+[ "$code" -eq 5 ] || { echo "verify exit $code, expected 5"; exit 1; }
+grep -q "MISMATCH: weights dense_1/kernel differ at flat index 197" "$tmp/verify2.txt"
+echo "verify: identical rerun accepted, tampered weight found"

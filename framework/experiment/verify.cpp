@@ -1,0 +1,113 @@
+#include "framework/experiment/verify.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+
+#include "framework/core/error.hpp"
+#include "framework/experiment/options.hpp"
+#include "framework/experiment/runner.hpp"
+#include "framework/storage/results.hpp"
+
+namespace reglab::experiment {
+namespace {
+
+namespace fs = std::filesystem;
+
+/// The first difference between two runs' curves and weights, or "".
+std::string first_mismatch(const storage::RunRecord& a, const storage::RunRecord& b) {
+  for (const auto& [name, values] : a.curves) {
+    if (name == "seconds") continue;
+    const std::vector<double>* other = nullptr;
+    for (const auto& c : b.curves) {
+      if (c.first == name) other = &c.second;
+    }
+    if (other == nullptr) return "curve " + name + " is missing from the rerun";
+    if (other->size() != values.size()) {
+      return "curve " + name + " has " + std::to_string(other->size()) + " values, stored " +
+             std::to_string(values.size());
+    }
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      if (std::memcmp(&values[i], &(*other)[i], sizeof(double)) != 0) {
+        char buf[160];
+        std::snprintf(buf, sizeof buf, "curve %s differs at epoch %zu: stored %.17g, rerun %.17g",
+                      name.c_str(), i + 1, values[i], (*other)[i]);
+        return buf;
+      }
+    }
+  }
+  if (a.weights.size() != b.weights.size()) return "the rerun has a different set of weights";
+  for (std::size_t w = 0; w < a.weights.size(); ++w) {
+    const auto& x = a.weights[w];
+    const auto& y = b.weights[w];
+    const std::string name = x.layer + "/" + x.param;
+    if (x.layer != y.layer || x.param != y.param || x.shape != y.shape) {
+      return "weights " + name + " have a different name or shape in the rerun";
+    }
+    for (std::size_t i = 0; i < x.data.size(); ++i) {
+      if (std::memcmp(&x.data[i], &y.data[i], sizeof(float)) != 0) {
+        char buf[160];
+        std::snprintf(buf, sizeof buf,
+                      "weights %s differ at flat index %zu: stored %.9g, rerun %.9g", name.c_str(),
+                      i, static_cast<double>(x.data[i]), static_cast<double>(y.data[i]));
+        return buf;
+      }
+    }
+  }
+  return "";
+}
+
+std::string attribute(const storage::RunRecord& r, const std::string& key) {
+  for (const auto& [k, v] : r.attributes) {
+    if (k == key) return v;
+  }
+  return "";
+}
+
+}  // namespace
+
+int verify_results(const std::string& results_path, const std::string& cell) {
+  const storage::ResultsFile stored = storage::read_results(results_path);
+  std::vector<const storage::RunRecord*> runs;
+  for (const auto& r : stored.runs) {
+    if (cell.empty() || r.run_id == cell) runs.push_back(&r);
+  }
+  if (runs.empty()) {
+    throw UsageError(results_path + (cell.empty() ? ": holds no runs" : ": has no run " + cell));
+  }
+  char dir_template[] = "/tmp/reglab-verify-XXXXXX";
+  if (mkdtemp(dir_template) == nullptr) throw StorageError("cannot create a temporary folder");
+  const std::string dir = dir_template;
+  std::size_t mismatches = 0;
+  for (const storage::RunRecord* run : runs) {
+    ConfigNode root =
+        ConfigNode::parse(run->config_yaml, results_path + ":/runs/" + run->run_id + "/config");
+    const std::string out = dir + "/" + run->run_id + ".h5";
+    root.set_override("output", "'" + out + "'");
+    std::fprintf(stderr, "verify: rerunning %s (%s)\n", run->run_id.c_str(), run->name.c_str());
+    run_one(root, false, true);
+    const storage::ResultsFile again = storage::read_results(out);
+    fs::remove(out);
+    const std::string diff = first_mismatch(*run, again.runs.front());
+    if (diff.empty()) {
+      std::printf("%s %s: identical (curves and weights bitwise)\n", run->run_id.c_str(),
+                  run->name.c_str());
+      continue;
+    }
+    ++mismatches;
+    std::printf("%s %s: MISMATCH: %s\n", run->run_id.c_str(), run->name.c_str(), diff.c_str());
+    for (const char* key :
+         {"blas_threads", "openblas_config", "openblas_coretype", "git_commit", "compiler",
+          "cxx_flags", "library_versions", "data_sha256", "cpu_model"}) {
+      const std::string a = attribute(*run, key), b = attribute(again.runs.front(), key);
+      if (a != b) std::printf("  %s differs: stored '%s', rerun '%s'\n", key, a.c_str(), b.c_str());
+    }
+  }
+  fs::remove_all(dir);
+  std::printf("verify: %zu of %zu runs identical\n", runs.size() - mismatches, runs.size());
+  return mismatches == 0 ? 0 : 5;
+}
+
+}  // namespace reglab::experiment

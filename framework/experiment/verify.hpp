@@ -1,0 +1,16 @@
+/// `reglab verify`: reruns runs from the configurations stored in a results file and checks that
+/// the new curves (all but the wall-clock `seconds`) and weights are bitwise identical to the
+/// stored ones. The first mismatch of each run is printed, with the provenance entries that
+/// differ between the two runs (thread count, OpenBLAS kernels, commit, compiler flags, data
+/// hashes), which usually explain it.
+#pragma once
+
+#include <string>
+
+namespace reglab::experiment {
+
+/// Verifies every run of `results_path`, or only run `cell` if not empty. Returns 0 if all
+/// match, 5 if any differs. Throws reglab::Error on a bad file or an unknown cell.
+int verify_results(const std::string& results_path, const std::string& cell);
+
+}  // namespace reglab::experiment

@@ -31,7 +31,7 @@ constexpr const char* kUsage =
     "  run CONFIG.yaml [key.path=value ...]   train the configured run or sweep, write its HDF5\n"
     "                                         results (--jobs N cells at once, --cell ID one "
     "cell)\n"
-    "  status CONFIG.yaml [key.path=value ...]\n"
+    "  status CONFIG.yaml [key.path=value ...] | RESULTS.h5\n"
     "                                         complete, diverged, failed and missing cells\n"
     "  verify RESULTS.h5 [--cell ID]          rerun stored runs, check curves and weights bitwise\n"
     "  list                                   registered regularizers, models, optimizers,\n"
@@ -97,7 +97,7 @@ int cmd_run(const std::vector<std::string>& args) {
 }  // namespace
 
 int cmd_status(const std::vector<std::string>& args) {
-  po::options_description desc("reglab status CONFIG.yaml [key.path=value ...]");
+  po::options_description desc("reglab status CONFIG.yaml [key.path=value ...] | RESULTS.h5");
   desc.add_options()("help,h", "show this help");
   std::string config;
   std::vector<std::string> overrides;
@@ -115,7 +115,10 @@ int cmd_status(const std::vector<std::string>& args) {
     std::cout << desc << "\n";
     return 0;
   }
-  if (config.empty()) throw reglab::UsageError("status: missing CONFIG.yaml");
+  if (config.empty()) throw reglab::UsageError("status: missing CONFIG.yaml or RESULTS.h5");
+  if (config.size() > 3 && config.compare(config.size() - 3, 3, ".h5") == 0) {
+    return reglab::experiment::print_file_status(config);
+  }
   return reglab::experiment::print_sweep_status(
       reglab::experiment::expand_sweep(config, overrides));
 }

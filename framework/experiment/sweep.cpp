@@ -102,14 +102,16 @@ void read_seeds(const ConfigNode& seeds, std::vector<Axis>& axes) {
     }
   } else if (seeds.is_sequence()) {
     if (seeds.size() == 0) seeds.fail("an empty list gives zero cells");
-    std::set<std::string> seen;
+    std::set<unsigned long long> seen;
     for (std::size_t i = 0; i < seeds.size(); ++i) {
       const ConfigNode s = seeds.at(i);
       if (!s.is_scalar() || s.scalar().find_first_not_of("0123456789") != std::string::npos ||
-          s.scalar().empty()) {
+          s.scalar().empty() || s.scalar().size() > 19) {
         s.fail("expected a non-negative integer seed");
       }
-      if (!seen.insert(s.scalar()).second) s.fail("seed " + s.scalar() + " appears twice");
+      if (!seen.insert(std::stoull(s.scalar())).second) {
+        s.fail("seed " + s.scalar() + " appears twice");
+      }
       axis.choices.push_back({s});
     }
   } else {
@@ -148,8 +150,10 @@ ConfigNode build_cell(ConfigNode root, const std::vector<Axis>& axes,
   for (const char* key : {"grid", "zip", "seeds"}) root.remove_key(key);
   for (std::size_t a = 0; a < axes.size(); ++a) {
     for (std::size_t k = 0; k < axes[a].paths.size(); ++k) {
+      // The value is copied as text into this cell's own tree: sharing nodes between trees
+      // would tie every cell's memory to the base document.
       const ConfigNode& value = axes[a].choices[choice[a]][k];
-      root.set_value(axes[a].paths[k], value,
+      root.set_value(axes[a].paths[k], ConfigNode::parse(value.to_flow_yaml(), "<grid>"),
                      value.location() + " (grid value of '" + axes[a].paths[k] + "')");
     }
   }

@@ -10,7 +10,8 @@
 ///   seeds:    the replicate axis: a list of seeds, or a count N meaning seeds 1..N; sets `seed`
 /// Cells are the cartesian product of the axes, in the order the axes are written (grid keys,
 /// then zip groups, then seeds, the last varying fastest). Command-line overrides apply after
-/// includes; `grid.PATH=[...]`, `zip...` and `seeds=...` overrides add or replace axes.
+/// includes; `grid.PATH=[...]` adds or replaces one grid axis, `zip={...}` and `seeds=...`
+/// replace those keys.
 ///
 /// Each cell's configuration is the sweep's with the cell's values set and the sweep keys
 /// removed; it is validated like a single run, and an error caused by a grid value names the grid

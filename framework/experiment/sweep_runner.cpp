@@ -149,8 +149,9 @@ double at(const std::vector<double>* c, std::size_t i) {
   return c != nullptr && i < c->size() ? (*c)[i] : kNaN;
 }
 
-/// Summary values of one cell, in the order of kMetricColumns.
 constexpr const char* kSplits[] = {"train", "validation", "test"};
+/// Summary columns that are not factors (the metric columns all contain '_').
+constexpr const char* kFixedColumns[] = {"cell_id", "name", "seed", "status", "message", "epochs"};
 
 struct Row {
   std::string status, message;
@@ -222,8 +223,12 @@ storage::Table summary_table(const Sweep& s, const std::vector<Row>& rows) {
     if (s.factor_paths[k] == "seed") continue;
     bool numeric = true;
     for (const auto& c : s.cells) numeric = numeric && c.factors[k].numeric;
-    t.columns.push_back(numeric ? number_column(s.factor_paths[k])
-                                : text_column(s.factor_paths[k]));
+    // A factor named like a fixed column (a grid over `name`, say) is prefixed with "grid.".
+    std::string column = s.factor_paths[k];
+    for (const char* fixed : kFixedColumns) {
+      if (column == fixed) column = "grid." + column;
+    }
+    t.columns.push_back(numeric ? number_column(column) : text_column(column));
     factor_index.push_back(k);
   }
   t.columns.push_back(int_column("seed"));
@@ -393,6 +398,41 @@ int print_sweep_status(const Sweep& sweep) {
   }
   std::printf("%s: %zu cells: %zu complete, %zu diverged, %zu failed, %zu missing\n",
               sweep.name.c_str(), sweep.cells.size(), counts[0], counts[1], counts[2], counts[3]);
+  return 0;
+}
+
+int print_file_status(const std::string& results_file) {
+  const storage::ResultsFile f = storage::read_results(results_file);
+  std::size_t complete = 0;
+  std::printf("%-12s  %-9s  %s\n", "cell", "state", "name");
+  if (f.kind() == "run") {
+    for (const auto& run : f.runs) {
+      std::printf("%-12s  %-9s  %s\n", run.run_id.c_str(), run.status.c_str(), run.name.c_str());
+      complete += run.status == "complete" ? 1 : 0;
+    }
+    std::printf("%s: %zu runs, %zu complete\n", results_file.c_str(), f.runs.size(), complete);
+    return 0;
+  }
+  const storage::Column* ids = nullptr;
+  const storage::Column* names = nullptr;
+  const storage::Column* states = nullptr;
+  for (const auto& c : f.summary.columns) {
+    if (c.name == "cell_id") ids = &c;
+    if (c.name == "name") names = &c;
+    if (c.name == "status") states = &c;
+  }
+  if (ids == nullptr || names == nullptr || states == nullptr) {
+    throw StorageError(results_file + ": /summary lacks cell_id, name or status");
+  }
+  std::map<std::string, std::size_t> counts;
+  for (std::size_t i = 0; i < f.summary.rows(); ++i) {
+    std::printf("%-12s  %-9s  %s\n", ids->str[i].c_str(), states->str[i].c_str(),
+                names->str[i].c_str());
+    ++counts[states->str[i]];
+  }
+  std::string line;
+  for (const auto& [state, n] : counts) line += ", " + std::to_string(n) + " " + state;
+  std::printf("%s: %zu cells%s\n", results_file.c_str(), f.summary.rows(), line.c_str());
   return 0;
 }
 

@@ -37,6 +37,10 @@ std::size_t merge_sweep(const Sweep& sweep, bool quiet);
 /// Prints each cell's state (complete, diverged, failed, missing) and the counts. Returns 0.
 int print_sweep_status(const Sweep& sweep);
 
+/// Prints the state of every run or cell recorded in a results file (from its /summary for a
+/// sweep file). Returns 0.
+int print_file_status(const std::string& results_file);
+
 /// Prints per arm (cells that differ only in seed) the number of seeds and the mean and
 /// standard deviation of final test accuracy and of the generalisation gap, from a sweep file.
 void print_arm_table(const std::string& sweep_file);

@@ -308,12 +308,8 @@ TEST_CASE("expand_sweep: seeds") {
   }
 }
 
-// BUG (framework/experiment/sweep.cpp, read_seeds, line 112): duplicate seeds are detected by
-// their text, so "1" and "01" both pass, although both are seed 1 (get_int parses "01" as 1).
-// The two cells have different ids (the id hashes the text) but compute the same run, so the
-// sweep silently holds a duplicated replicate and the arm table counts seed 1 twice. Fix:
-// compare the parsed values (std::stoull(s.scalar())) in `seen`, e.g. std::set<std::uint64_t>.
-TEST_CASE("expand_sweep: seeds 1 and 01 are the same seed" * doctest::may_fail()) {
+// Seeds are compared as numbers: "1" and "01" are the same replicate.
+TEST_CASE("expand_sweep: seeds 1 and 01 are the same seed") {
   TempDir dir;
   const std::string path = write_sweep(dir, "seeds: [1, 01]\n");
   std::string msg;
@@ -736,14 +732,8 @@ TEST_CASE("merge_sweep: cells not run are rows with status missing") {
   CHECK(f.summary.columns[5].str == std::vector<std::string>(4, "missing"));
 }
 
-// BUG (framework/experiment/sweep_runner.cpp, summary_table, lines 221-228): each varying key
-// path becomes a summary column named after the path, so a grid over the top-level `name` key
-// (valid: cells get different names and ids) adds a second column "name" next to the fixed
-// "name" column. write_results rejects the duplicate column, so `reglab run` trains every cell
-// and then fails at the merge ("duplicate summary column 'name'", exit 2), on every rerun too.
-// Fix: reject factor paths that collide with a fixed summary column in expand_sweep (before any
-// work), or give factor columns a distinct name when they collide (e.g. "factor.name").
-TEST_CASE("merge_sweep: a grid over `name`" * doctest::may_fail()) {
+// A factor named like a fixed summary column gets the column "grid.<path>".
+TEST_CASE("merge_sweep: a grid over `name`") {
   TempDir dir;
   const std::string path = write_sweep(dir, "grid:\n  name: [a, b]\n");
   bool ok = false;

@@ -72,6 +72,31 @@ void read_train(OptionReader& top, RunPlan& plan) {
   opts.finish();
 }
 
+void read_diagnostics(OptionReader& top, RunPlan& plan) {
+  OptionReader opts(top.child("diagnostics"));
+  auto& d = plan.train.diagnostics;
+  d.weight_norms = opts.get_bool("weight_norms", false);
+  d.activations = opts.get_bool("activations", false);
+  d.percentiles_layer = static_cast<long>(opts.get_int("percentiles_layer", -1, -1, 1 << 20));
+  d.percentiles_unit = static_cast<std::size_t>(opts.get_int("percentiles_unit", 0, 0, 1 << 20));
+  d.variance_shift = opts.get_bool("variance_shift", false);
+  d.every_steps = static_cast<std::size_t>(opts.get_int("every_steps", 0, 0, 1 << 30));
+  d.probe_size = static_cast<std::size_t>(opts.get_int("probe_size", 1000, 2, 1 << 20));
+  opts.finish();
+  if (d.percentiles_layer >= static_cast<long>(plan.network.hidden.size())) {
+    opts.fail("percentiles_layer", "the model has " + std::to_string(plan.network.hidden.size()) +
+                                       " hidden layers (0-based index)");
+  }
+  if (d.percentiles_layer >= 0 &&
+      d.percentiles_unit >= plan.network.hidden[static_cast<std::size_t>(d.percentiles_layer)]) {
+    opts.fail("percentiles_unit", "larger than the layer's width");
+  }
+  if (opts.has("probe_size") &&
+      d.probe_size > std::max(plan.train.batch_size, plan.train.eval_batch_size)) {
+    opts.fail("probe_size", "must be at most max(batch_size, eval_batch_size)");
+  }
+}
+
 void read_regularizers(OptionReader& top, RunPlan& plan) {
   const ConfigNode list = top.child("regularizers");
   if (list.is_null()) return;
@@ -104,12 +129,14 @@ RunPlan plan_run(const ConfigNode& root) {
   read_optimizer(top, plan);
   read_train(top, plan);
   read_regularizers(top, plan);
+  read_diagnostics(top, plan);
   top.finish();
   plan.config_yaml = root.to_yaml();
   // The id covers everything that can change a number, and not where the result is written.
   const std::string identity = root.to_yaml({"output"});
   plan.run_id = sha256_hex(identity.data(), identity.size()).substr(0, 12);
-  const std::string arm = root.to_yaml({"output", "seed"});
+  // Measurements change no number, so they are not part of the arm.
+  const std::string arm = root.to_yaml({"output", "seed", "diagnostics"});
   plan.arm_key = std::stoull(sha256_hex(arm.data(), arm.size()).substr(0, 16), nullptr, 16);
   return plan;
 }

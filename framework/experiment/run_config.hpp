@@ -11,6 +11,8 @@
 ///                  default constant), and the optimizer's keys (optim/optimizer.hpp)
 ///   train          epochs (required, >= 1), batch_size (default 64), eval_batch_size (1000)
 ///   regularizers   list of maps, each with `name` and the regularizer's keys; applied in order
+///   diagnostics    optional map of measurements recorded during training
+///                  (train/diagnostics.hpp)
 ///   output         path of the HDF5 results file (required)
 ///
 /// Parsing builds every plugin, so a bad key or value anywhere is reported before any data is
@@ -26,6 +28,7 @@
 #include "framework/models/network.hpp"
 #include "framework/optim/optimizer.hpp"
 #include "framework/regularizers/regularizer.hpp"
+#include "framework/train/diagnostics.hpp"
 
 namespace reglab::experiment {
 
@@ -33,6 +36,7 @@ struct TrainSettings {
   std::size_t epochs = 0;
   std::size_t batch_size = 64;
   std::size_t eval_batch_size = 1000;
+  train::DiagnosticsOptions diagnostics;  ///< the top-level `diagnostics:` map
 };
 
 struct RunPlan {
@@ -62,7 +66,8 @@ struct RunPlan {
   /// Stable identifier: the first 12 hex digits of SHA-256 of the configuration without its
   /// `output` key (where a result is written does not change it).
   std::string run_id;
-  /// Identifies the arm: a hash of the configuration without `seed` and `output`. Dropout masks
+  /// Identifies the arm: a hash of the configuration without `seed`, `output` and `diagnostics`
+  /// (measurements change no number). Dropout masks
   /// derive from it, so arms sharing a replicate seed share initialisation and data order but
   /// not masks.
   std::uint64_t arm_key = 0;

@@ -192,6 +192,7 @@ int run_one(const ConfigNode& root, bool overwrite, bool quiet) {
        {"start_utc", start},
        {"end_utc", utc_now()}});
   run.curves = std::move(result.curves);
+  run.step_curves = std::move(result.step_curves);
   run.weights = collect_weights(net);
 
   storage::ResultsFile file;

@@ -286,6 +286,22 @@ void validate(const Where& where, const ResultsFile& results) {
       }
     }
     if (!has_epoch) fail(where, "run " + quoted(run.run_id) + " has no 'epoch' curve");
+    std::set<std::string> step_metrics;
+    bool has_step = run.step_curves.empty();
+    for (const auto& [metric, values] : run.step_curves) {
+      check_name(where, "step curve", metric, in_run);
+      if (!step_metrics.insert(metric).second) {
+        fail(where, "duplicate step curve " + quoted(metric) + in_run);
+      }
+      if (metric == "step") has_step = true;
+      if (values.size() != run.step_curves.front().second.size()) {
+        fail(where, "step curve " + quoted(metric) + in_run + " has " +
+                        std::to_string(values.size()) + " values but " +
+                        quoted(run.step_curves.front().first) + " has " +
+                        std::to_string(run.step_curves.front().second.size()));
+      }
+    }
+    if (!has_step) fail(where, "run " + quoted(run.run_id) + " has step curves but no 'step'");
 
     std::set<std::string> finished_layers;  // layers whose weights are complete
     std::set<std::string> params;
@@ -418,6 +434,16 @@ void write_run(hid_t runs, const RunRecord& run, hid_t gcpl, const Where& where)
     write_dataset(curves.get(), metric, join(curves_path, metric),
                   {static_cast<hsize_t>(values.size())}, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
                   values.data(), values.size(), where);
+  }
+
+  if (!run.step_curves.empty()) {
+    const std::string steps_path = run_path + "/step_curves";
+    Handle steps = create_group(group.get(), "step_curves", gcpl, where, steps_path);
+    for (const auto& [metric, values] : run.step_curves) {
+      write_dataset(steps.get(), metric, join(steps_path, metric),
+                    {static_cast<hsize_t>(values.size())}, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+                    values.data(), values.size(), where);
+    }
   }
 
   const std::string weights_path = run_path + "/weights";
@@ -926,6 +952,20 @@ RunRecord read_run(hid_t runs, const std::string& run_id, const Where& where) {
   bool has_epoch = false;
   for (const auto& curve : run.curves) has_epoch = has_epoch || curve.first == "epoch";
   if (!has_epoch) fail(where, "missing dataset " + curves_path + "/epoch");
+
+  if (H5Lexists(group.get(), "step_curves", H5P_DEFAULT) > 0) {
+    const std::string steps_path = run_path + "/step_curves";
+    Handle steps = open_object(group.get(), "step_curves", steps_path, H5I_GROUP, where);
+    for (const std::string& metric : link_names(steps.get(), steps_path, where)) {
+      const std::string path = join(steps_path, metric);
+      Handle dataset = open_object(steps.get(), metric, path, H5I_DATASET, where);
+      std::vector<double> values;
+      if (read_float_dataset(dataset.get(), path, H5T_NATIVE_DOUBLE, values, where).size() != 1) {
+        fail(where, path + " is not one-dimensional");
+      }
+      run.step_curves.emplace_back(metric, std::move(values));
+    }
+  }
 
   const std::string weights_path = run_path + "/weights";
   Handle weights = open_object(group.get(), "weights", weights_path, H5I_GROUP, where);

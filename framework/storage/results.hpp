@@ -20,6 +20,9 @@
 ///       cpu_model, start_utc, end_utc, data_sha256, ...): see RunRecord::attributes
 ///   /runs/<run_id>/curves/<metric>      1-D float64, one value per epoch, all of equal length;
 ///                                       "epoch" (1-based) is always present
+///   /runs/<run_id>/step_curves/<metric>
+///                                       optional: 1-D float64 diagnostics recorded every N
+///                                       optimizer steps, "step" among them (train.diagnostics)
 ///   /runs/<run_id>/weights/<layer>/<param>
 ///                                       float32 arrays in the parameter's logical shape
 ///                                       (kernel {inputs, units}, bias/gamma/beta/running_mean/
@@ -100,6 +103,9 @@ struct RunRecord {
   std::vector<std::pair<std::string, std::string>> attributes;
   /// Curves in order; "epoch" first. Equal lengths.
   std::vector<std::pair<std::string, std::vector<double>>> curves;
+  /// Optional step-level diagnostics, written under step_curves/ when not empty; "step" (the
+  /// optimizer step after which the values were measured) first. Equal lengths.
+  std::vector<std::pair<std::string, std::vector<double>>> step_curves;
   std::vector<WeightTensor> weights;
 };
 

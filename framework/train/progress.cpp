@@ -52,7 +52,8 @@ void ConsoleProgress::epoch_done(
   if (interactive_) std::fprintf(out_, "\r\033[K");
   std::string line = name_ + " epoch " + std::to_string(epoch + 1) + "/" + std::to_string(epochs_);
   for (const auto& [metric, values] : curves) {
-    if (metric == "epoch" || values.empty()) continue;
+    // Diagnostics ("weight_norm.dense_0", ...) stay in the file, out of the log line.
+    if (metric == "epoch" || values.empty() || metric.find('.') != std::string::npos) continue;
     char buf[64];
     std::snprintf(buf, sizeof buf, "  %s %.4g", metric.c_str(), values.back());
     line += buf;

@@ -2,10 +2,12 @@
 
 #include <chrono>
 #include <cmath>
+#include <memory>
 
 #include "framework/core/blas.hpp"
 #include "framework/core/random.hpp"
 #include "framework/models/loss.hpp"
+#include "framework/train/diagnostics.hpp"
 
 namespace reglab::train {
 
@@ -34,6 +36,7 @@ namespace {
 /// Curves in a fixed order, appended once per epoch.
 class CurveSet {
  public:
+  CurveSet() = default;
   explicit CurveSet(bool has_validation) {
     for (const char* name :
          {"epoch", "learning_rate", "train_objective", "train_loss", "train_accuracy"}) {
@@ -46,6 +49,7 @@ class CurveSet {
     for (const char* name : {"test_loss", "test_accuracy", "seconds"})
       curves_.push_back({name, {}});
   }
+  /// Appends to curve `name`, creating it (diagnostics are known only once measured).
   void add(const std::string& name, double v) {
     for (auto& c : curves_) {
       if (c.first == name) {
@@ -53,6 +57,7 @@ class CurveSet {
         return;
       }
     }
+    curves_.push_back({name, {v}});
   }
   std::vector<std::pair<std::string, std::vector<double>>>& all() { return curves_; }
 
@@ -81,6 +86,14 @@ TrainResult train(models::Network& net, optim::Optimizer& optimizer,
   TrainResult result;
   result.status = "complete";
   std::size_t step = 0;
+  const DiagnosticsOptions& diag_options = settings.diagnostics;
+  std::unique_ptr<Diagnostics> diagnostics;
+  std::vector<std::pair<std::string, double>> measured;
+  if (diag_options.enabled()) {
+    diagnostics = std::make_unique<Diagnostics>(
+        diag_options, net, splits.validation.size() > 0 ? splits.validation : splits.test);
+  }
+  CurveSet step_curves;
   // A final mini-batch of a single sample is skipped: batch statistics need two samples.
   std::size_t batches = (order.size() + settings.batch_size - 1) / settings.batch_size;
   if (batches > 1 && order.size() % settings.batch_size == 1) --batches;
@@ -106,6 +119,7 @@ TrainResult train(models::Network& net, optim::Optimizer& optimizer,
                          ", batch " + std::to_string(b + 1) + " (step " + std::to_string(step + 1) +
                          ")";
         result.curves = std::move(curves.all());
+        result.step_curves = std::move(step_curves.all());
         return result;
       }
       objective_sum += objective * static_cast<double>(n);
@@ -115,6 +129,12 @@ TrainResult train(models::Network& net, optim::Optimizer& optimizer,
       ++step;
       const regularizers::StepContext ctx{lr, epoch, step};
       for (const auto& r : regs) r->after_update(net, ctx);
+      if (diagnostics && diag_options.every_steps > 0 && step % diag_options.every_steps == 0) {
+        measured.clear();
+        diagnostics->measure(net, measured);
+        step_curves.add("step", static_cast<double>(step));
+        for (const auto& [name, value] : measured) step_curves.add(name, value);
+      }
       if (progress != nullptr) progress->batch_done(epoch, b + 1, batches);
     }
     const Evaluation tr = evaluate(net, splits.train, x, labels);
@@ -133,9 +153,15 @@ TrainResult train(models::Network& net, optim::Optimizer& optimizer,
     curves.add("test_accuracy", te.accuracy);
     const std::chrono::duration<double> dt = std::chrono::steady_clock::now() - t0;
     curves.add("seconds", dt.count());
+    if (diagnostics) {
+      measured.clear();
+      diagnostics->measure(net, measured);
+      for (const auto& [name, value] : measured) curves.add(name, value);
+    }
     if (progress != nullptr) progress->epoch_done(epoch, curves.all());
   }
   result.curves = std::move(curves.all());
+  result.step_curves = std::move(step_curves.all());
   return result;
 }
 

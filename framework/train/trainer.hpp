@@ -11,7 +11,7 @@
 /// Curves (one value per completed epoch): epoch (1-based), learning_rate, train_objective (mean
 /// mini-batch loss plus penalty, train mode), train_loss, train_accuracy, validation_loss and
 /// validation_accuracy (when a validation split exists), test_loss, test_accuracy, seconds (wall
-/// time of the epoch, including evaluation).
+/// time of the epoch, including evaluation), then the enabled diagnostics (train/diagnostics.hpp).
 ///
 /// Training runs with denormals flushed to zero on the calling thread (core/blas.hpp).
 ///
@@ -53,6 +53,8 @@ struct TrainResult {
   std::string status;   ///< "complete" or "diverged"
   std::string message;  ///< empty, or where and why training diverged
   std::vector<std::pair<std::string, std::vector<double>>> curves;
+  /// Diagnostics every `diagnostics.every_steps` steps ("step" first); empty if not asked for.
+  std::vector<std::pair<std::string, std::vector<double>>> step_curves;
 };
 
 /// Evaluates `net` in eval mode on `split` with batches of up to net.capacity() rows.

@@ -371,7 +371,8 @@ TEST_CASE("export_keras_weights: overwrite refusal, replacement and errors namin
   export_keras_weights(run, path, false);
   const std::string first = slurp(path);
   CHECK_THROWS_WITH_AS(export_keras_weights(run, path, false),
-                       doctest::Contains(path + " exists; refusing to overwrite"), StorageError);
+                       doctest::Contains((path + " exists; refusing to overwrite").c_str()),
+                       StorageError);
   CHECK(slurp(path) == first);
   run.weights[0].data[0] = 42.0f;
   export_keras_weights(run, path, true);
@@ -382,7 +383,8 @@ TEST_CASE("export_keras_weights: overwrite refusal, replacement and errors namin
   RunRecord wrong_size = sample_run();
   wrong_size.weights[1].data.pop_back();
   CHECK_THROWS_WITH_AS(export_keras_weights(wrong_size, bad, false),
-                       doctest::Contains(bad + ": cannot export Keras weights"), StorageError);
+                       doctest::Contains((bad + ": cannot export Keras weights").c_str()),
+                       StorageError);
   RunRecord slash = sample_run();
   slash.weights[0].layer = "a/b";
   CHECK_THROWS_WITH_AS(export_keras_weights(slash, bad, false), doctest::Contains("contains '/'"),
@@ -401,7 +403,7 @@ TEST_CASE("export_keras_weights: overwrite refusal, replacement and errors namin
                        StorageError);
   const std::string missing_dir = dir.file("no/such/dir/w.h5");
   CHECK_THROWS_WITH_AS(export_keras_weights(sample_run(), missing_dir, false),
-                       doctest::Contains(missing_dir), StorageError);
+                       doctest::Contains(missing_dir.c_str()), StorageError);
   CHECK(dir.entries() == std::vector<std::string>{"w.h5"});
 }
 

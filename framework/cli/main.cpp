@@ -12,6 +12,7 @@
 #include "framework/core/build_info.hpp"
 #include "framework/core/error.hpp"
 #include "framework/data/dataset.hpp"
+#include "framework/experiment/report.hpp"
 #include "framework/experiment/runner.hpp"
 #include "framework/experiment/sweep.hpp"
 #include "framework/experiment/sweep_runner.hpp"
@@ -34,6 +35,8 @@ constexpr const char* kUsage =
     "  status CONFIG.yaml [key.path=value ...] | RESULTS.h5\n"
     "                                         complete, diverged, failed and missing cells\n"
     "  verify RESULTS.h5 [--cell ID]          rerun stored runs, check curves and weights bitwise\n"
+    "  report RESULTS.h5 [--baseline ARM] [--by F,..] [--metric M] [--format table|markdown|csv]\n"
+    "                                         per-arm statistics and paired tests across seeds\n"
     "  list                                   registered regularizers, models, optimizers,\n"
     "                                         schedules and datasets\n"
     "  version                                version and build information\n"
@@ -159,6 +162,7 @@ int main(int argc, char** argv) {
     if (command == "run") return cmd_run(args);
     if (command == "status") return cmd_status(args);
     if (command == "verify") return cmd_verify(args);
+    if (command == "report") return reglab::experiment::report_command(args);
     if (command == "list") return cmd_list();
     if (command == "version" || command == "--version") return cmd_version();
     if (command == "help" || command == "--help" || command == "-h") {

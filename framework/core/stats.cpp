@@ -168,7 +168,8 @@ Interval mean_ci(const std::vector<double>& x, double level) {
   if (x.size() < 2) return {kNaN, kNaN};
   const double n = static_cast<double>(x.size());
   const double m = mean(x);
-  const double half = student_t_quantile(0.5 * (1.0 + level), n - 1.0) * sample_sd(x) / std::sqrt(n);
+  const double half =
+      student_t_quantile(0.5 * (1.0 + level), n - 1.0) * sample_sd(x) / std::sqrt(n);
   return {m - half, m + half};
 }
 

@@ -80,9 +80,9 @@ Interval mean_ci(const std::vector<double>& x, double level = 0.95);
 
 /// The result of a t-test.
 struct TTest {
-  double statistic;  ///< t
-  double df;         ///< degrees of freedom
-  double pvalue;     ///< two-sided
+  double statistic;        ///< t
+  double df;               ///< degrees of freedom
+  double pvalue;           ///< two-sided
   double mean_difference;  ///< mean(x - y) (paired) or mean(x) - mean(y) (Welch)
   Interval ci;             ///< 95% confidence interval of mean_difference
 };

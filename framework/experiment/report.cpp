@@ -80,11 +80,11 @@ std::string metric_title(const std::string& metric) {
   return metric;
 }
 
-/// A value of `metric` for tables: points with 2 decimals, else 4 significant digits.
+/// A value of `metric` for tables: points with 2 decimals, else 4 decimals.
 std::string show(const std::string& metric, double v, bool sign = false) {
   if (std::isnan(v)) return "n/a";
   if (in_points(metric)) return format(sign ? "%+.2f" : "%.2f", 100.0 * v);
-  return format(sign ? "%+.4g" : "%.4g", v);
+  return format(sign ? "%+.4f" : "%.4f", v);
 }
 
 std::string show_ci(const std::string& metric, const stats::Interval& ci) {
@@ -243,15 +243,15 @@ std::string interpretation(const Report& report, const ReportComparison& c) {
   const ReportArm& base = report.arms[report.baseline];
   std::string s = display_label(report, arm) + " vs " + display_label(report, base) + ": ";
   if (c.method == "none") {
-    return s + "not compared (" + std::to_string(c.n_arm) + " vs " +
-           std::to_string(c.n_baseline) + " values; at least 2 each are needed)";
+    return s + "not compared (" + std::to_string(c.n_arm) + " vs " + std::to_string(c.n_baseline) +
+           " values; at least 2 each are needed)";
   }
   const std::string unit = in_points(report.metric) ? " points" : "";
   s += show(report.metric, c.difference, true) + unit + " [95% CI " +
        show(report.metric, c.ci.low) + ", " + show(report.metric, c.ci.high) + "], ";
   if (c.method == "paired") {
-    s += "paired t p=" + show_p(c.p_t) + " (Holm " + show_p(c.p_t_holm) + "), Wilcoxon p=" +
-         show_p(c.p_wilcoxon) + " (Holm " + show_p(c.p_wilcoxon_holm) + "), " +
+    s += "paired t p=" + show_p(c.p_t) + " (Holm " + show_p(c.p_t_holm) +
+         "), Wilcoxon p=" + show_p(c.p_wilcoxon) + " (Holm " + show_p(c.p_wilcoxon_holm) + "), " +
          std::to_string(c.pairs) + " pairs";
   } else {
     s += "Welch t p=" + show_p(c.p_t) + " (Holm " + show_p(c.p_t_holm) + "), unpaired " +
@@ -281,8 +281,14 @@ void write_text(std::ostream& out, const Report& report, bool markdown) {
 
   // Per-arm table.
   const std::vector<std::string> metrics = report_metrics(report.metric);
-  std::vector<std::string> header = {"arm", "n", "excluded"};
-  std::vector<bool> right = {false, true, true};
+  // The excluded column only when something was excluded.
+  const bool show_excluded = report.excluded > 0;
+  std::vector<std::string> header = {"arm", "n"};
+  std::vector<bool> right = {false, true};
+  if (show_excluded) {
+    header.push_back("excluded");
+    right.push_back(true);
+  }
   for (const auto& m : metrics) {
     header.push_back(metric_title(m));
     header.push_back("95% CI");
@@ -291,8 +297,8 @@ void write_text(std::ostream& out, const Report& report, bool markdown) {
   }
   std::vector<std::vector<std::string>> rows;
   for (const auto& arm : report.arms) {
-    std::vector<std::string> row = {arm.label, std::to_string(arm.rows.size()),
-                                    std::to_string(arm.excluded)};
+    std::vector<std::string> row = {arm.label, std::to_string(arm.rows.size())};
+    if (show_excluded) row.push_back(std::to_string(arm.excluded));
     for (const auto& s : arm.metrics) {
       row.push_back(s.n == 0 ? "n/a" : show(s.metric, s.mean) + " (" + show(s.metric, s.sd) + ")");
       row.push_back(show_ci(s.metric, s.ci));
@@ -316,8 +322,8 @@ void write_text(std::ostream& out, const Report& report, bool markdown) {
       << "; two-sided p, Holm-adjusted across " << report.comparisons.size() << " arm"
       << (report.comparisons.size() == 1 ? "" : "s") << ")\n"
       << (markdown ? "\n" : "");
-  header = {"arm", "method", "n", "difference", "95% CI", "t p", "t p Holm", "Wilcoxon p",
-            "Wilcoxon p Holm"};
+  header = {"arm", "method",   "n",          "difference",     "95% CI",
+            "t p", "t p Holm", "Wilcoxon p", "Wilcoxon p Holm"};
   right = {false, false, true, true, true, true, true, true, true};
   rows.clear();
   bool few_pairs = false;
@@ -353,8 +359,8 @@ void write_csv(std::ostream& out, const Report& report) {
     for (const char* s : {"_n", "_mean", "_sd", "_ci_low", "_ci_high"}) header.push_back(m + s);
   }
   for (const char* h : {"metric", "method", "pairs", "n_arm", "n_baseline", "difference",
-                        "difference_ci_low", "difference_ci_high", "p_t", "p_t_holm",
-                        "p_wilcoxon", "p_wilcoxon_holm", "wilcoxon_exact"}) {
+                        "difference_ci_low", "difference_ci_high", "p_t", "p_t_holm", "p_wilcoxon",
+                        "p_wilcoxon_holm", "wilcoxon_exact"}) {
     header.push_back(h);
   }
   std::vector<std::string> fields;
@@ -411,7 +417,8 @@ std::string report_help() {
        "complete cells): n, mean, sd and 95% CI of final and best-validation test accuracy,\n"
        "final test loss and the generalisation gap. Then every arm against the baseline on\n"
        "--metric, matched on seed: mean difference with 95% CI, paired t-test and Wilcoxon\n"
-       "signed-rank p, Holm-adjusted across arms (Welch's t-test when fewer than 2 seeds match).\n\n"
+       "signed-rank p, Holm-adjusted across arms (Welch's t-test when fewer than 2 seeds "
+       "match).\n\n"
        "options:\n"
        "  --baseline ARM   arm label, label without factor names, or a unique substring of one\n"
        "                   (default: regularizers=none if present, else the first arm)\n"
@@ -431,8 +438,8 @@ ReportOptions parse_report_args(const std::vector<std::string>& args) {
   desc.add_options()("help,h", po::bool_switch(&options.help))(
       "baseline", po::value<std::string>(&options.baseline))(
       "by", po::value<std::vector<std::string>>(&by)->composing())(
-      "metric", po::value<std::string>(&options.metric))(
-      "format", po::value<std::string>(&format_name))(
+      "metric", po::value<std::string>(&options.metric))("format",
+                                                         po::value<std::string>(&format_name))(
       "results", po::value<std::vector<std::string>>(&positional));
   po::positional_options_description pos;
   pos.add("results", -1);
@@ -454,7 +461,8 @@ ReportOptions parse_report_args(const std::vector<std::string>& args) {
     for (std::string part; std::getline(parts, part, ',');) {
       const auto first = part.find_first_not_of(' ');
       const auto last = part.find_last_not_of(' ');
-      if (first == std::string::npos) throw UsageError("report: empty factor in --by '" + list + "'");
+      if (first == std::string::npos)
+        throw UsageError("report: empty factor in --by '" + list + "'");
       options.by.push_back(part.substr(first, last - first + 1));
     }
   }
@@ -473,8 +481,9 @@ Report build_report(const storage::ResultsFile& file, const ReportOptions& optio
   const std::string& path = options.results_path;
   const storage::Table& t = file.summary;
   if (t.empty()) {
-    throw StorageError(path + ": not a sweep file (no /summary); report needs the merged file of "
-                              "a sweep");
+    throw StorageError(path +
+                       ": not a sweep file (no /summary); report needs the merged file of "
+                       "a sweep");
   }
   std::size_t name_index = t.columns.size(), seed_index = t.columns.size();
   for (std::size_t k = 0; k < t.columns.size(); ++k) {
@@ -518,8 +527,8 @@ Report build_report(const storage::ResultsFile& file, const ReportOptions& optio
     if (t.columns[k].type == Column::Type::kFloat64) allowed.push_back(t.columns[k].name);
   }
   if (std::find(allowed.begin(), allowed.end(), options.metric) == allowed.end()) {
-    throw UsageError("report: --metric '" + options.metric + "' is not a float column of " +
-                     path + "'s /summary; choose one of: " + join(allowed, ", "));
+    throw UsageError("report: --metric '" + options.metric + "' is not a float column of " + path +
+                     "'s /summary; choose one of: " + join(allowed, ", "));
   }
   const std::vector<std::string> metrics = report_metrics(options.metric);
   std::vector<const Column*> metric_columns;

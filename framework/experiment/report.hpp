@@ -66,18 +66,18 @@ struct MetricSummary {
 
 /// One arm: the cells that share the values of the grouping factors.
 struct ReportArm {
-  std::string label;  ///< "regularizers=dropout, optimizer.learning_rate=0.02"
-  std::string short_label;  ///< the values only: "dropout, 0.02"
-  std::vector<std::string> values;  ///< one per grouping factor, as in the label
-  std::vector<std::size_t> rows;    ///< summary rows of its complete cells
-  std::size_t excluded = 0;         ///< cells not complete
+  std::string label;                   ///< "regularizers=dropout, optimizer.learning_rate=0.02"
+  std::string short_label;             ///< the values only: "dropout, 0.02"
+  std::vector<std::string> values;     ///< one per grouping factor, as in the label
+  std::vector<std::size_t> rows;       ///< summary rows of its complete cells
+  std::size_t excluded = 0;            ///< cells not complete
   std::vector<MetricSummary> metrics;  ///< report_metrics(options.metric) order
 };
 
 /// One arm compared with the baseline on the comparison metric.
 struct ReportComparison {
-  std::size_t arm = 0;  ///< index into Report::arms
-  std::string method;   ///< "paired", "welch" or "none" (too few values for either)
+  std::size_t arm = 0;    ///< index into Report::arms
+  std::string method;     ///< "paired", "welch" or "none" (too few values for either)
   std::size_t pairs = 0;  ///< matched pairs (paired) ; 0 for welch
   std::size_t n_arm = 0, n_baseline = 0;  ///< values used from each arm
   double difference = 0.0;                ///< mean of arm - baseline
@@ -90,14 +90,14 @@ struct ReportComparison {
 /// Everything `reglab report` prints.
 struct Report {
   std::string results_path;
-  std::string metric;                 ///< comparison metric
-  std::vector<std::string> factors;   ///< grouping factor columns
+  std::string metric;                   ///< comparison metric
+  std::vector<std::string> factors;     ///< grouping factor columns
   std::vector<std::string> matched_on;  ///< "seed" and the factors not grouped by
-  std::size_t cells = 0;              ///< rows of /summary
-  std::size_t excluded = 0;           ///< rows whose status is not "complete"
+  std::size_t cells = 0;                ///< rows of /summary
+  std::size_t excluded = 0;             ///< rows whose status is not "complete"
   std::vector<std::pair<std::string, std::size_t>> excluded_by_status;  ///< in first-seen order
   std::vector<ReportArm> arms;
-  std::size_t baseline = 0;  ///< index into arms
+  std::size_t baseline = 0;                   ///< index into arms
   std::vector<ReportComparison> comparisons;  ///< every arm but the baseline, in arm order
 };
 

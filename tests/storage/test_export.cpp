@@ -486,6 +486,7 @@ TEST_CASE("export_csv: summary and wide curves with RFC 4180 quoting and exact d
   CHECK(std::isnan(parse_double(summary[1][4])));
   CHECK(same_double(parse_double(summary[2][4]), 1.0 / 3.0));
 
+  quoted.clear();
   const auto curves = parse_csv(slurp(out + "/curves.csv"), &quoted);
   REQUIRE(curves.size() == 1 + 3 + 2);  // header + runs x epochs
   CHECK(curves[0] == std::vector<std::string>{"run_id", "name", "epoch", "train_loss",

@@ -45,3 +45,4 @@ echo
 # The answer: per-arm statistics and paired comparisons with the no-regularizer arm, on the
 # generalisation gap (does the regularizer reduce overfitting?) and on test accuracy.
 "$build/reglab" report results/quickstart.h5 --metric gap_final
+/usr/bin/python3 tools/plot.py results/quickstart.h5 --out results/quickstart-plots

@@ -20,6 +20,7 @@
 #include "framework/models/models.hpp"
 #include "framework/optim/optimizer.hpp"
 #include "framework/regularizers/regularizer.hpp"
+#include "framework/storage/export.hpp"
 
 namespace po = boost::program_options;
 
@@ -37,6 +38,8 @@ constexpr const char* kUsage =
     "  verify RESULTS.h5 [--cell ID]          rerun stored runs, check curves and weights bitwise\n"
     "  report RESULTS.h5 [--baseline ARM] [--by F,..] [--metric M] [--format table|markdown|csv]\n"
     "                                         per-arm statistics and paired tests across seeds\n"
+    "  export RESULTS.h5 --keras OUT.h5 [--cell ID] | --csv DIR [--overwrite]\n"
+    "                                         Keras weights of one run; summary/curves as CSV\n"
     "  list                                   registered regularizers, models, optimizers,\n"
     "                                         schedules and datasets\n"
     "  version                                version and build information\n"
@@ -163,6 +166,7 @@ int main(int argc, char** argv) {
     if (command == "status") return cmd_status(args);
     if (command == "verify") return cmd_verify(args);
     if (command == "report") return reglab::experiment::report_command(args);
+    if (command == "export") return reglab::storage::export_command(args);
     if (command == "list") return cmd_list();
     if (command == "version" || command == "--version") return cmd_version();
     if (command == "help" || command == "--help" || command == "-h") {

@@ -14,6 +14,7 @@
 #include "framework/data/dataset.hpp"
 #include "framework/experiment/report.hpp"
 #include "framework/experiment/runner.hpp"
+#include "framework/experiment/slurm.hpp"
 #include "framework/experiment/sweep.hpp"
 #include "framework/experiment/sweep_runner.hpp"
 #include "framework/experiment/verify.hpp"
@@ -35,6 +36,11 @@ constexpr const char* kUsage =
     "cell)\n"
     "  status CONFIG.yaml [key.path=value ...] | RESULTS.h5\n"
     "                                         complete, diverged, failed and missing cells\n"
+    "  merge CONFIG.yaml [key.path=value ...] merge finished cells into the sweep file\n"
+    "  slurm submit SWEEP.yaml [key.path=value ...] [--partition P] [--account A] [--time T]\n"
+    "        [--mem M] [--cpus-per-task C] [--max-parallel K] [--dry-run]\n"
+    "                                         run the missing cells as a Slurm job array, then a\n"
+    "                                         merge job (docs/cluster.md)\n"
     "  verify RESULTS.h5 [--cell ID]          rerun stored runs, check curves and weights bitwise\n"
     "  report RESULTS.h5 [--baseline ARM] [--by F,..] [--metric M] [--format table|markdown|csv]\n"
     "                                         per-arm statistics and paired tests across seeds\n"
@@ -102,14 +108,20 @@ int cmd_run(const std::vector<std::string>& args) {
 
 }  // namespace
 
-int cmd_status(const std::vector<std::string>& args) {
-  po::options_description desc("reglab status CONFIG.yaml [key.path=value ...] | RESULTS.h5");
-  desc.add_options()("help,h", "show this help");
+/// The arguments of commands that take a sweep configuration: CONFIG.yaml [key.path=value ...].
+struct ConfigArgs {
   std::string config;
   std::vector<std::string> overrides;
+};
+
+/// Parses CONFIG.yaml [key.path=value ...]; prints `usage` and `help` and returns false on --help.
+bool parse_config_args(const std::vector<std::string>& args, const char* usage, const char* help,
+                       ConfigArgs& out) {
+  po::options_description desc(usage);
+  desc.add_options()("help,h", "show this help");
   po::options_description hidden;
-  hidden.add_options()("config", po::value<std::string>(&config))(
-      "override", po::value<std::vector<std::string>>(&overrides));
+  hidden.add_options()("config", po::value<std::string>(&out.config))(
+      "override", po::value<std::vector<std::string>>(&out.overrides));
   po::options_description all;
   all.add(desc).add(hidden);
   po::positional_options_description pos;
@@ -118,15 +130,36 @@ int cmd_status(const std::vector<std::string>& args) {
   po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
   po::notify(vm);
   if (vm.count("help") != 0U) {
-    std::cout << desc << "\n";
+    std::cout << desc << "\n" << help << "\n";
+    return false;
+  }
+  if (out.config.empty()) throw reglab::UsageError(std::string(usage) + ": missing CONFIG.yaml");
+  return true;
+}
+
+int cmd_status(const std::vector<std::string>& args) {
+  ConfigArgs a;
+  if (!parse_config_args(args, "reglab status CONFIG.yaml [key.path=value ...] | RESULTS.h5",
+                         "Lists each cell as complete, diverged, failed or missing.", a)) {
     return 0;
   }
-  if (config.empty()) throw reglab::UsageError("status: missing CONFIG.yaml or RESULTS.h5");
-  if (config.size() > 3 && config.compare(config.size() - 3, 3, ".h5") == 0) {
-    return reglab::experiment::print_file_status(config);
+  if (a.config.size() > 3 && a.config.compare(a.config.size() - 3, 3, ".h5") == 0) {
+    return reglab::experiment::print_file_status(a.config);
   }
   return reglab::experiment::print_sweep_status(
-      reglab::experiment::expand_sweep(config, overrides));
+      reglab::experiment::expand_sweep(a.config, a.overrides));
+}
+
+int cmd_merge(const std::vector<std::string>& args) {
+  ConfigArgs a;
+  if (!parse_config_args(args, "reglab merge CONFIG.yaml [key.path=value ...]",
+                         "Merges the cell files present into the sweep file and lists the cells "
+                         "that failed or are missing. Exit 0 if every cell completed, 4 if not.",
+                         a)) {
+    return 0;
+  }
+  return reglab::experiment::merge_and_report(
+      reglab::experiment::expand_sweep(a.config, a.overrides));
 }
 
 int cmd_verify(const std::vector<std::string>& args) {
@@ -165,6 +198,8 @@ int main(int argc, char** argv) {
     if (command == "run") return cmd_run(args);
     if (command == "status") return cmd_status(args);
     if (command == "verify") return cmd_verify(args);
+    if (command == "merge") return cmd_merge(args);
+    if (command == "slurm") return reglab::experiment::slurm_command(args);
     if (command == "report") return reglab::experiment::report_command(args);
     if (command == "export") return reglab::storage::export_command(args);
     if (command == "list") return cmd_list();

@@ -238,8 +238,20 @@ int run_config(const RunOptions& options) {
                   cell->id.c_str(), cell->name.c_str(), cell->output.c_str());
       return 0;
     }
-    return run_one(cell_config(options.config_path, options.overrides, *cell), false,
-                   options.quiet);
+    // A failing cell leaves <cell_dir>/<id>.failed with its error, for the merge step (local or
+    // on a cluster) to report; a successful rerun removes it.
+    const std::string failed = sweep.cell_dir + "/" + cell->id + ".failed";
+    try {
+      const int code =
+          run_one(cell_config(options.config_path, options.overrides, *cell), false, options.quiet);
+      std::filesystem::remove(failed);
+      return code;
+    } catch (const std::exception& e) {
+      std::error_code ec;
+      std::filesystem::create_directories(sweep.cell_dir, ec);
+      std::ofstream(failed) << e.what() << "\n";
+      throw;
+    }
   }
   if (!sweep.is_grid) {
     return run_one(cell_config(options.config_path, options.overrides, sweep.cells.front()),

@@ -282,7 +282,30 @@ Row placeholder_row(const std::string& status, const std::string& message) {
   return row;
 }
 
+/// Cell id -> "<array job>_<task>" of its latest Slurm submission (experiment/slurm.hpp), from
+/// `<cell_dir>/slurm/submissions.tsv`; empty if the sweep was never submitted.
+std::map<std::string, std::string> slurm_tasks(const Sweep& s) {
+  std::map<std::string, std::string> tasks;
+  std::ifstream in(s.cell_dir + "/slurm/submissions.tsv");
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    std::vector<std::string> fields;
+    std::istringstream parts(line);
+    for (std::string f; std::getline(parts, f, '\t');) fields.push_back(f);
+    // submitted_utc, array_job, merge_job, cell_id, task, cell_list (the header names them)
+    if (fields.size() < 5 || fields[0] == "submitted_utc") continue;
+    tasks[fields[3]] = fields[4];
+  }
+  return tasks;
+}
+
 }  // namespace
+
+void prepare_cell_folder(const Sweep& sweep, bool create) {
+  check_manifest(sweep);
+  check_output_file(sweep, false);
+  if (create) create_manifest(sweep);
+}
 
 std::size_t merge_sweep(const Sweep& sweep, bool quiet) {
   storage::ResultsFile file;
@@ -382,10 +405,43 @@ int run_sweep(const Sweep& sweep, const RunOptions& options) {
   return diverged > 0 ? 3 : 0;
 }
 
+int merge_and_report(const Sweep& sweep) {
+  if (!fs::exists(sweep.cell_dir)) {
+    throw StorageError(sweep.cell_dir + ": no cell folder; nothing of this sweep has run yet");
+  }
+  check_manifest(sweep);
+  merge_sweep(sweep, false);
+  print_arm_table(sweep.output);
+  std::size_t failed = 0, missing = 0, diverged = 0;
+  for (const Cell& cell : sweep.cells) {
+    if (fs::exists(cell.output)) {
+      diverged += storage::read_results(cell.output).runs.front().status == "diverged" ? 1 : 0;
+    } else if (fs::exists(failed_path(sweep, cell))) {
+      ++failed;
+      std::string message = read_text(failed_path(sweep, cell));
+      while (!message.empty() && message.back() == '\n') message.pop_back();
+      std::printf("FAILED  %s  %s: %s\n", cell.id.c_str(), cell.name.c_str(), message.c_str());
+    } else {
+      ++missing;
+      std::printf("MISSING %s  %s\n", cell.id.c_str(), cell.name.c_str());
+    }
+  }
+  std::printf("%s: %zu cells: %zu complete, %zu diverged, %zu failed, %zu missing\n",
+              sweep.name.c_str(), sweep.cells.size(),
+              sweep.cells.size() - failed - missing - diverged, diverged, failed, missing);
+  if (failed + missing > 0) return 4;
+  return diverged > 0 ? 3 : 0;
+}
+
 int print_sweep_status(const Sweep& sweep) {
   std::size_t counts[4] = {0, 0, 0, 0};
   const char* names[4] = {"complete", "diverged", "failed", "missing"};
-  std::printf("%-12s  %-9s  %s\n", "cell", "state", "name");
+  const std::map<std::string, std::string> jobs = slurm_tasks(sweep);
+  if (jobs.empty()) {
+    std::printf("%-12s  %-9s  %s\n", "cell", "state", "name");
+  } else {
+    std::printf("%-12s  %-9s  %-12s  %s\n", "cell", "state", "slurm_job", "name");
+  }
   for (const Cell& cell : sweep.cells) {
     int state = 3;
     if (fs::exists(cell.output)) {
@@ -394,7 +450,13 @@ int print_sweep_status(const Sweep& sweep) {
       state = 2;
     }
     ++counts[state];
-    std::printf("%-12s  %-9s  %s\n", cell.id.c_str(), names[state], cell.name.c_str());
+    if (jobs.empty()) {
+      std::printf("%-12s  %-9s  %s\n", cell.id.c_str(), names[state], cell.name.c_str());
+    } else {
+      const auto job = jobs.find(cell.id);
+      std::printf("%-12s  %-9s  %-12s  %s\n", cell.id.c_str(), names[state],
+                  job == jobs.end() ? "-" : job->second.c_str(), cell.name.c_str());
+    }
   }
   std::printf("%s: %zu cells: %zu complete, %zu diverged, %zu failed, %zu missing\n",
               sweep.name.c_str(), sweep.cells.size(), counts[0], counts[1], counts[2], counts[3]);

@@ -30,11 +30,22 @@ namespace reglab::experiment {
 /// diverged, 4 if some failed, 130 if interrupted (nothing merged; rerun to resume).
 int run_sweep(const Sweep& sweep, const RunOptions& options);
 
+/// What `run_sweep` does before running cells, for other launchers (experiment/slurm.hpp):
+/// refuses a cell folder made by a different configuration (with what differs) and an existing
+/// merged file of another sweep, then, with `create`, creates the cell folder and its manifest.
+void prepare_cell_folder(const Sweep& sweep, bool create);
+
 /// Merges the cell files present into the sweep file (replacing an earlier merge of the same
 /// sweep). Returns the number of cells not complete (failed, diverged or missing).
 std::size_t merge_sweep(const Sweep& sweep, bool quiet);
 
-/// Prints each cell's state (complete, diverged, failed, missing) and the counts. Returns 0.
+/// `reglab merge`: merges, prints the arm table and every cell that failed (with its error) or is
+/// missing. Returns 0 if all cells completed, 3 if some diverged, 4 if some failed or are missing.
+int merge_and_report(const Sweep& sweep);
+
+/// Prints each cell's state (complete, diverged, failed, missing) and the counts; if the sweep was
+/// submitted to Slurm (`<cell_dir>/slurm/submissions.tsv`), also each cell's latest Slurm job
+/// ("<array job>_<task>", "-" if never submitted). Returns 0.
 int print_sweep_status(const Sweep& sweep);
 
 /// Prints the state of every run or cell recorded in a results file (from its /summary for a

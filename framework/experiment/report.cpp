@@ -21,7 +21,8 @@ using storage::Column;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr const char* kStandardMetrics[] = {"final_test_accuracy", "best_test_accuracy",
-                                            "final_test_loss", "gap_final"};
+                                            "final_test_loss",     "best_test_loss",
+                                            "gap_final",           "gap_best"};
 
 /// The shortest "%.*g" text of v that reads back to v.
 std::string shortest(double v) {
@@ -76,7 +77,9 @@ std::string metric_title(const std::string& metric) {
   if (metric == "final_test_accuracy") return "final test acc";
   if (metric == "best_test_accuracy") return "best-val test acc";
   if (metric == "final_test_loss") return "final test loss";
+  if (metric == "best_test_loss") return "best-val test loss";
   if (metric == "gap_final") return "gap final";
+  if (metric == "gap_best") return "gap best-val";
   return metric;
 }
 

@@ -204,7 +204,7 @@ TEST_CASE("report: arms, exclusions and per-arm statistics") {
   // 0.0022590558499809626, st.t.interval(0.95, 2, loc=mean, scale=st.sem(...)) ->
   // (0.8523215275032344, 0.8635451391634322)
   const auto& none = r.arms[1].metrics;
-  REQUIRE(none.size() == 4);
+  REQUIRE(none.size() == 6);
   CHECK(none[0].metric == "final_test_accuracy");
   CHECK(none[0].n == 3);
   CHECK(none[0].mean == rel(0.8579333333333333, 1e-12));
@@ -215,8 +215,10 @@ TEST_CASE("report: arms, exclusions and per-arm statistics") {
   CHECK(none[1].mean == rel(0.8579333333333333 + 0.001, 1e-12));
   CHECK(none[2].metric == "final_test_loss");
   CHECK(none[2].mean == rel(1.0 - 0.8579333333333333, 1e-12));
-  CHECK(none[3].metric == "gap_final");
-  CHECK(none[3].mean == rel(0.95 - 0.8579333333333333, 1e-12));
+  CHECK(none[3].metric == "best_test_loss");
+  CHECK(none[4].metric == "gap_final");
+  CHECK(none[4].mean == rel(0.95 - 0.8579333333333333, 1e-12));
+  CHECK(none[5].metric == "gap_best");
   // np.mean([0.8445, 0.8379, 0.8448, 0.8401]) -> 0.8418249999999999; np.mean([0.845, 0.8511])
   // -> 0.84805
   CHECK(r.arms[0].metrics[0].mean == rel(0.8418249999999999, 1e-12));
@@ -293,11 +295,11 @@ TEST_CASE("report: --baseline, --metric and their errors") {
   o.metric = "final_test_loss";
   const Report loss = report_of(dir, o);
   CHECK(loss.metric == "final_test_loss");
-  CHECK(loss.arms[0].metrics.size() == 4);
+  CHECK(loss.arms[0].metrics.size() == 6);
   // loss = 1 - accuracy, so the differences change sign.
   CHECK(loss.comparisons[0].difference == rel(0.015533333333333324, 1e-9));
-  o.metric = "seconds";  // any float column: summarised as a fifth metric
-  CHECK(report_of(dir, o).arms[0].metrics.size() == 5);
+  o.metric = "seconds";  // any float column: summarised as a seventh metric
+  CHECK(report_of(dir, o).arms[0].metrics.size() == 7);
   o.metric = "accuracy";
   try {
     report_of(dir, o);

@@ -50,7 +50,8 @@ void sleep_poll() {
   nanosleep(&ts, nullptr);  // EINTR (a signal) just ends the wait early
 }
 
-/// Installs the SIGINT/SIGTERM handlers for its lifetime and restores the previous ones after.
+/// Installs the SIGINT/SIGTERM/SIGHUP handlers for its lifetime and restores the previous ones
+/// after (SIGHUP: the terminal closed; the cells are stopped like on Ctrl-C, and a rerun resumes).
 /// A signal the process ignores (e.g. SIGINT of a background job) stays ignored.
 class SignalGuard {
  public:
@@ -60,14 +61,14 @@ class SignalGuard {
     action.sa_handler = on_signal;
     sigemptyset(&action.sa_mask);
     action.sa_flags = 0;  // no SA_RESTART: the signal interrupts nanosleep
-    for (std::size_t i = 0; i < 2; ++i) {
+    for (std::size_t i = 0; i < kCount; ++i) {
       struct sigaction old {};
       if (sigaction(kSignals[i], nullptr, &old) != 0 || old.sa_handler == SIG_IGN) continue;
       if (sigaction(kSignals[i], &action, &previous_[i]) == 0) installed_[i] = true;
     }
   }
   ~SignalGuard() {
-    for (std::size_t i = 0; i < 2; ++i) {
+    for (std::size_t i = 0; i < kCount; ++i) {
       if (installed_[i]) sigaction(kSignals[i], &previous_[i], nullptr);
     }
   }
@@ -75,9 +76,10 @@ class SignalGuard {
   SignalGuard& operator=(const SignalGuard&) = delete;
 
  private:
-  static constexpr int kSignals[2] = {SIGINT, SIGTERM};
-  struct sigaction previous_[2]{};
-  bool installed_[2] = {false, false};
+  static constexpr std::size_t kCount = 3;
+  static constexpr int kSignals[kCount] = {SIGINT, SIGTERM, SIGHUP};
+  struct sigaction previous_[kCount] {};
+  bool installed_[kCount] = {false, false, false};
 };
 
 /// The last `bytes` bytes of a file (all of it if shorter); empty if it cannot be read.

@@ -43,8 +43,8 @@ struct ExecutorOptions {
 
 /// Runs every task and returns one outcome per task, in the order of `tasks`. Never throws for a
 /// failing cell (its outcome says so); throws reglab::Error if a child cannot be started at all.
-/// On SIGINT or SIGTERM the children are terminated, and the function returns the outcomes so
-/// far (interrupted cells have signal != 0); `interrupted()` then returns true.
+/// On SIGINT, SIGTERM or SIGHUP the children are terminated, and the function returns the outcomes
+/// so far (interrupted cells have signal != 0); `interrupted()` then returns true.
 std::vector<CellOutcome> run_cells(const std::vector<CellTask>& tasks,
                                    const ExecutorOptions& options);
 

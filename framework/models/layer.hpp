@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "framework/core/random.hpp"
 #include "framework/core/tensor.hpp"
 
 namespace reglab::models {
@@ -60,6 +61,10 @@ class Layer {
 
   virtual std::vector<Param*> params() { return {}; }
   virtual std::vector<StateTensor> state() { return {}; }
+  /// The random streams the layer draws from (dropout masks, noise). A checkpoint saves and
+  /// restores them, so a resumed run draws the same numbers as an uninterrupted one. Every layer
+  /// that owns an Rng must list it here.
+  virtual std::vector<Rng*> streams() { return {}; }
 
   const Matrix& output() const { return out_; }
   const Matrix& input_grad() const { return grad_in_; }

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "framework/core/random.hpp"
 #include "framework/core/tensor.hpp"
@@ -43,6 +44,8 @@ class DropoutLayer : public models::Layer {
   void forward(const Matrix& x, std::size_t n, Mode mode) override;
   void backward(const Matrix& x, const Matrix& grad_out, std::size_t n,
                 bool need_input_grad) override;
+
+  std::vector<Rng*> streams() override { return {&rng_}; }
 
   double rate() const { return rate_; }
   /// The scale factors of the last train-mode forward (rows [0, n) valid).

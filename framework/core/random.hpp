@@ -10,6 +10,12 @@
 ///   "dropout"    dropout masks, seeded by derive_seed(seed, "dropout_arm", arm) (the arm hash
 ///                of experiment::RunPlan), index = (position in the regularizers list << 32) +
 ///                slot, slot 0 = the input, slot i + 1 = hidden layer i
+///   "gaussian_dropout", "uout"  noise of those plugins, seeded and indexed exactly like "dropout"
+///   "label_corruption"    data.label_corruption: per training sample a uniform_double and a
+///                         below(classes) draw (data/randomize.hpp)
+///   "input_randomisation" data.input_randomisation: index 0 the shuffled_pixels permutation,
+///                         1 and 2 the random_pixels permutations of train and test images,
+///                         3 and 4 the gaussian pixels of train and test images
 /// Changing how one stream is consumed leaves every other stream unchanged.
 ///
 /// The generator is xoshiro256** (Blackman and Vigna 2018); uniform and normal variates are
@@ -48,6 +54,19 @@ class Rng {
   std::uint64_t below(std::uint64_t n);
   /// Fisher-Yates shuffle of `v`.
   void shuffle(std::vector<std::uint32_t>& v);
+
+  /// The complete generator state (for checkpoints): restoring it continues the stream exactly.
+  struct State {
+    std::uint64_t s[4];
+    std::uint64_t has_spare;
+    double spare;
+  };
+  State state() const { return {{s_[0], s_[1], s_[2], s_[3]}, has_spare_ ? 1u : 0u, spare_}; }
+  void set_state(const State& st) {
+    for (int i = 0; i < 4; ++i) s_[i] = st.s[i];
+    has_spare_ = st.has_spare != 0;
+    spare_ = st.spare;
+  }
 
  private:
   std::uint64_t s_[4];

@@ -33,6 +33,7 @@ void read_data(OptionReader& top, RunPlan& plan) {
   plan.dataset = data.get_string("dataset", "");
   plan.train_size = static_cast<std::size_t>(data.get_int("train_size", 0, 0, kMaxCount));
   plan.validation_size = static_cast<std::size_t>(data.get_int("validation_size", 0, 0, kMaxCount));
+  plan.randomize = data::RandomizeOptions::read(data);
 }
 
 void read_model(OptionReader& top, RunPlan& plan) {
@@ -69,7 +70,25 @@ void read_train(OptionReader& top, RunPlan& plan) {
   plan.train.batch_size = static_cast<std::size_t>(opts.get_int("batch_size", 64, 1, 1 << 20));
   plan.train.eval_batch_size =
       static_cast<std::size_t>(opts.get_int("eval_batch_size", 1000, 1, 1 << 20));
+  plan.train.checkpoint_every =
+      static_cast<std::size_t>(opts.get_int("checkpoint_every", 1, 0, 1000000));
+  const ConfigNode es_node = opts.child("early_stopping");
   opts.finish();
+  if (es_node.is_null()) return;
+  if (!es_node.is_map()) {
+    es_node.fail("early_stopping must be a map (metric, patience, min_delta, restore_best)");
+  }
+  OptionReader es(es_node);
+  auto& e = plan.train.early_stopping;
+  e.enabled = true;
+  e.metric = es.get_string("metric", e.metric, {"validation_loss", "validation_accuracy"});
+  e.patience = static_cast<std::size_t>(es.get_int("patience", 10, 1, 1000000));
+  e.min_delta = es.get_double("min_delta", 0.0, Range::at_least(0.0));
+  e.restore_best = es.get_bool("restore_best", true);
+  es.finish();
+  if (plan.validation_size == 0) {
+    es_node.fail("early_stopping needs a validation split: set data.validation_size > 0");
+  }
 }
 
 void read_diagnostics(OptionReader& top, RunPlan& plan) {
@@ -82,6 +101,7 @@ void read_diagnostics(OptionReader& top, RunPlan& plan) {
   d.variance_shift = opts.get_bool("variance_shift", false);
   d.every_steps = static_cast<std::size_t>(opts.get_int("every_steps", 0, 0, 1 << 30));
   d.probe_size = static_cast<std::size_t>(opts.get_int("probe_size", 1000, 2, 1 << 20));
+  d.step_test_accuracy = opts.get_bool("step_test_accuracy", false);
   opts.finish();
   if (d.percentiles_layer >= static_cast<long>(plan.network.hidden.size())) {
     opts.fail("percentiles_layer", "the model has " + std::to_string(plan.network.hidden.size()) +
@@ -90,6 +110,9 @@ void read_diagnostics(OptionReader& top, RunPlan& plan) {
   if (d.percentiles_layer >= 0 &&
       d.percentiles_unit >= plan.network.hidden[static_cast<std::size_t>(d.percentiles_layer)]) {
     opts.fail("percentiles_unit", "larger than the layer's width");
+  }
+  if (d.step_test_accuracy && d.every_steps == 0) {
+    opts.fail("step_test_accuracy", "needs every_steps > 0 (how often to evaluate)");
   }
   if (opts.has("probe_size") &&
       d.probe_size > std::max(plan.train.batch_size, plan.train.eval_batch_size)) {

@@ -4,12 +4,16 @@
 ///   name           string, required; names the run in logs and in the results file
 ///   seed           integer >= 0 (default 0); root of every random stream (core/random.hpp)
 ///   threads        BLAS threads, 1..256 (default 1); recorded, changes results bitwise
-///   data           dataset (required), train_size (0 = all), validation_size (default 0), and
-///                  the dataset's own keys (data/dataset.hpp)
+///   data           dataset (required), train_size (0 = all), validation_size (default 0),
+///                  label_corruption (0..1, default 0) and input_randomisation
+///                  (none|shuffled_pixels|random_pixels|gaussian) (data/randomize.hpp), and the
+///                  dataset's own keys (data/dataset.hpp)
 ///   model          name (required) and the model's keys (models/models.hpp)
 ///   optimizer      name (required), learning_rate (required, > 0), schedule (map with `name`,
 ///                  default constant), and the optimizer's keys (optim/optimizer.hpp)
-///   train          epochs (required, >= 1), batch_size (default 64), eval_batch_size (1000)
+///   train          epochs (required, >= 1), batch_size (default 64), eval_batch_size (1000),
+///                  early_stopping (map: metric, patience, min_delta, restore_best; needs
+///                  data.validation_size > 0), checkpoint_every (epochs, default 1, 0 = off)
 ///   regularizers   list of maps, each with `name` and the regularizer's keys; applied in order
 ///   diagnostics    optional map of measurements recorded during training
 ///                  (train/diagnostics.hpp)
@@ -20,10 +24,12 @@
 /// training starts.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "framework/data/randomize.hpp"
 #include "framework/experiment/options.hpp"
 #include "framework/models/network.hpp"
 #include "framework/optim/optimizer.hpp"
@@ -32,10 +38,24 @@
 
 namespace reglab::experiment {
 
+/// `train.early_stopping`: stop when the validation metric has not improved by more than
+/// `min_delta` for `patience` epochs (Prechelt 1998, "Early stopping - but when?"); with
+/// `restore_best` the saved weights are those of the best epoch. Needs a validation split.
+struct EarlyStopping {
+  bool enabled = false;
+  std::string metric = "validation_loss";  ///< validation_loss (lower) or validation_accuracy
+  std::size_t patience = 10;
+  double min_delta = 0.0;
+  bool restore_best = true;
+};
+
 struct TrainSettings {
   std::size_t epochs = 0;
   std::size_t batch_size = 64;
   std::size_t eval_batch_size = 1000;
+  EarlyStopping early_stopping;
+  /// Write a checkpoint every N epochs (0 = never); see train/checkpoint.hpp.
+  std::size_t checkpoint_every = 1;
   train::DiagnosticsOptions diagnostics;  ///< the top-level `diagnostics:` map
 };
 
@@ -49,6 +69,7 @@ struct RunPlan {
   std::size_t train_size = 0;
   std::size_t validation_size = 0;
   ConfigNode data_node;  ///< the `data:` map, read again by the dataset factory at load time
+  data::RandomizeOptions randomize;  ///< data.label_corruption, data.input_randomisation
 
   std::string model;
   models::NetworkSpec network;  ///< inputs and classes are filled in from the data

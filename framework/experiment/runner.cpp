@@ -8,16 +8,19 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 
 #include "framework/core/blas.hpp"
 #include "framework/core/build_info.hpp"
 #include "framework/core/error.hpp"
 #include "framework/data/dataset.hpp"
+#include "framework/data/randomize.hpp"
 #include "framework/experiment/run_config.hpp"
 #include "framework/experiment/sweep.hpp"
 #include "framework/experiment/sweep_runner.hpp"
 #include "framework/storage/results.hpp"
 #include "framework/storage/version.hpp"
+#include "framework/train/checkpoint.hpp"
 #include "framework/train/progress.hpp"
 #include "framework/train/trainer.hpp"
 
@@ -66,6 +69,7 @@ data::Source load_data(const RunPlan& plan) {
                                "' (known: " + data::dataset_registry().known() + ")");
   }
   data::Source source = entry->factory(reader);
+  data::RandomizeOptions::read(reader);
   reader.finish();
   return source;
 }
@@ -96,7 +100,11 @@ void check_output(const RunPlan& plan, bool overwrite) {
   // The nearest existing ancestor must be writable; missing folders are created only when the
   // results are written, so a run that fails earlier leaves nothing behind.
   fs::path dir = out.has_parent_path() ? out.parent_path() : fs::path(".");
-  while (!fs::exists(dir) && dir.has_parent_path() && dir != dir.parent_path()) {
+  while (!fs::exists(dir)) {
+    if (!dir.has_parent_path() || dir == dir.parent_path()) {
+      dir = dir.is_absolute() ? dir.root_path() : fs::path(".");
+      break;
+    }
     dir = dir.parent_path();
   }
   if (!fs::is_directory(dir) || access(dir.c_str(), W_OK) != 0) {
@@ -134,12 +142,52 @@ std::vector<std::pair<std::string, std::string>> environment_provenance() {
   };
 }
 
+/// The run's checkpoint at `<output>.ckpt` (train/checkpoint.hpp). A checkpoint from another
+/// configuration is refused (it would silently mix two runs); --overwrite discards it.
+class FileCheckpointer : public train::Checkpointer {
+ public:
+  FileCheckpointer(const RunPlan& plan, bool overwrite)
+      : path_(plan.output + ".ckpt"), run_id_(plan.run_id) {
+    if (!std::filesystem::exists(path_)) return;
+    if (overwrite) {
+      std::filesystem::remove(path_);
+      return;
+    }
+    blob_ = std::make_unique<train::StateBlob>(train::StateBlob::read_file(path_));
+    const std::string id = blob_->has("run/id") ? blob_->get_string("run/id") : "?";
+    if (id != run_id_) {
+      throw StorageError(path_ + ": checkpoint of another configuration (run id " + id +
+                         ", this configuration is " + run_id_ +
+                         "); rerun with --overwrite to discard it, or restore the configuration "
+                         "it was made with");
+    }
+  }
+  const train::StateBlob* resume_state() const override { return blob_.get(); }
+  void save(train::StateBlob& blob) override {
+    blob.put_string("run/id", run_id_);
+    create_output_directory(path_);
+    blob.write_file(path_);
+  }
+  /// Removes the checkpoint once the results are safely written.
+  void finish() {
+    std::error_code ec;
+    std::filesystem::remove(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  std::string run_id_;
+  std::unique_ptr<train::StateBlob> blob_;
+};
+
 int run_one(const ConfigNode& root, bool overwrite, bool quiet) {
   RunPlan plan = plan_run(root);
   check_output(plan, overwrite);
   const std::string start = utc_now();
 
   data::Source source = load_data(plan);
+  data::randomize(source, plan.randomize, plan.seed);
   const data::Splits splits =
       data::make_splits(source, plan.train_size, plan.validation_size, plan.seed);
   plan.network.inputs = source.train.features();
@@ -162,11 +210,18 @@ int run_one(const ConfigNode& root, bool overwrite, bool quiet) {
                  plan.optimizer->describe().c_str(), plan.schedule->describe().c_str(),
                  reg_desc.empty() ? "none" : reg_desc.c_str(), plan.threads);
   }
+  FileCheckpointer checkpointer(plan, overwrite);
+  if (checkpointer.resume_state() != nullptr) {
+    std::fprintf(stderr, "reglab: run '%s': resuming from its checkpoint %s after epoch %llu\n",
+                 plan.name.c_str(), checkpointer.path().c_str(),
+                 static_cast<unsigned long long>(
+                     checkpointer.resume_state()->get_u64("trainer/epochs_done")));
+  }
   train::ConsoleProgress progress(plan.name, plan.train.epochs,
                                   train::ConsoleProgress::is_terminal(stderr));
   train::TrainResult result =
       train::train(net, *plan.optimizer, *plan.schedule, plan.regularizers, splits, plan.train,
-                   plan.seed, quiet ? nullptr : &progress);
+                   plan.seed, quiet ? nullptr : &progress, &checkpointer);
 
   storage::RunRecord run;
   run.run_id = plan.run_id;
@@ -189,6 +244,9 @@ int run_one(const ConfigNode& root, bool overwrite, bool quiet) {
        {"schedule", plan.schedule->describe()},
        {"regularizers", reg_desc},
        {"status_message", result.message},
+       {"resumed_from_epoch", std::to_string(result.resumed_from_epoch)},
+       {"early_stopping_best_epoch", std::to_string(result.best_epoch)},
+       {"early_stopping_stopped_epoch", std::to_string(result.stopped_epoch)},
        {"start_utc", start},
        {"end_utc", utc_now()}});
   run.curves = std::move(result.curves);
@@ -202,6 +260,7 @@ int run_one(const ConfigNode& root, bool overwrite, bool quiet) {
   file.runs.push_back(std::move(run));
   create_output_directory(plan.output);
   storage::write_results(plan.output, file, overwrite);
+  checkpointer.finish();
 
   const auto& curves = file.runs.front().curves;
   double test_acc = 0.0, seconds = 0.0;

@@ -1,9 +1,13 @@
 #include "framework/experiment/sweep_runner.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -343,9 +347,46 @@ std::size_t merge_sweep(const Sweep& sweep, bool quiet) {
   return not_complete;
 }
 
+/// Holds an exclusive flock(2) on `<cell_dir>/.lock` for the life of the process, so that two
+/// sweeps never write the same cells: the second refuses at once, naming the first's pid. The
+/// lock dies with the process (even on SIGKILL), so a killed sweep never leaves a stale lock; the
+/// descriptor is close-on-exec, so cell processes do not hold it.
+class SweepLock {
+ public:
+  explicit SweepLock(const std::string& cell_dir) : path_(cell_dir + "/.lock") {
+    std::error_code ec;
+    fs::create_directories(cell_dir, ec);
+    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) {
+      throw StorageError(path_ + ": cannot create the sweep's lock file: " + std::strerror(errno));
+    }
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      char buf[32] = {};
+      const ssize_t n = ::pread(fd_, buf, sizeof buf - 1, 0);
+      const std::string pid = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "?";
+      ::close(fd_);
+      throw StorageError(cell_dir + ": this sweep is in use by another reglab process (pid " +
+                         pid.substr(0, pid.find('\n')) +
+                         "); wait for it to finish, or stop it, then rerun");
+    }
+    const std::string pid = std::to_string(::getpid()) + "\n";
+    if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, pid.data(), pid.size(), 0) < 0) {
+      // The pid is only for the message; the lock itself holds.
+    }
+  }
+  ~SweepLock() { ::close(fd_); }
+  SweepLock(const SweepLock&) = delete;
+  SweepLock& operator=(const SweepLock&) = delete;
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
+
 int run_sweep(const Sweep& sweep, const RunOptions& options) {
   check_manifest(sweep);
   check_output_file(sweep, options.overwrite);
+  const SweepLock lock(sweep.cell_dir);
   create_manifest(sweep);
   std::vector<CellTask> tasks;
   for (const Cell& cell : sweep.cells) {

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "framework/experiment/options.hpp"
+#include "framework/train/checkpoint.hpp"
 
 namespace reglab::optim {
 
@@ -88,6 +89,28 @@ OptimizerPtr make_adam(experiment::OptionReader& options) {
   const double beta2 = options.get_double("beta2", 0.999, Range::closed_open(0.0, 1.0));
   const double eps = options.get_double("eps", 1e-8, Range::positive());
   return std::make_unique<Adam>(beta1, beta2, eps);
+}
+
+void Adam::save_state(train::StateBlob& blob) const {
+  blob.put_u64("optimizer/adam/t", t_);
+  for (std::size_t k = 0; k < m_.size(); ++k) {
+    blob.put_floats("optimizer/adam/m/" + std::to_string(k), m_[k].data(), m_[k].size());
+    blob.put_floats("optimizer/adam/v/" + std::to_string(k), v_[k].data(), v_[k].size());
+  }
+}
+
+void Adam::load_state(const train::StateBlob& blob, const std::vector<models::Param*>& params) {
+  m_.clear();
+  v_.clear();
+  t_ = static_cast<std::size_t>(blob.get_u64("optimizer/adam/t"));
+  if (t_ == 0) return;
+  for (std::size_t k = 0; k < params.size(); ++k) {
+    const std::array<std::size_t, 1> shape{params[k]->value.size()};
+    m_.emplace_back(shape, 0.0f);
+    v_.emplace_back(shape, 0.0f);
+    blob.get_floats("optimizer/adam/m/" + std::to_string(k), m_.back().data(), m_.back().size());
+    blob.get_floats("optimizer/adam/v/" + std::to_string(k), v_.back().data(), v_.back().size());
+  }
 }
 
 }  // namespace reglab::optim

@@ -36,6 +36,8 @@ class Adam : public Optimizer {
   /// "adam(beta1=0.9, beta2=0.999, eps=1e-08)".
   std::string describe() const override;
   void step(const std::vector<models::Param*>& params, double lr) override;
+  void save_state(train::StateBlob& blob) const override;
+  void load_state(const train::StateBlob& blob, const std::vector<models::Param*>& params) override;
 
   double beta1() const { return beta1_; }
   double beta2() const { return beta2_; }

@@ -19,6 +19,10 @@ namespace reglab::experiment {
 class OptionReader;
 }
 
+namespace reglab::train {
+class StateBlob;
+}
+
 namespace reglab::optim {
 
 /// Learning rate as a function of the 0-based epoch.
@@ -36,6 +40,14 @@ class Optimizer {
   virtual std::string describe() const = 0;
   /// Applies one update with learning rate `lr` to every param.
   virtual void step(const std::vector<models::Param*>& params, double lr) = 0;
+  /// Called before the first step of every epoch (0-based): per-epoch schedules of the
+  /// optimizer's own hyper-parameters (SGD's rising momentum).
+  virtual void begin_epoch(std::size_t /*epoch*/) {}
+  /// Saves the optimizer's state (moments, step count) under keys starting with "optimizer/".
+  virtual void save_state(train::StateBlob& /*blob*/) const {}
+  /// Restores what save_state wrote; `params` are the network's params in step() order.
+  virtual void load_state(const train::StateBlob& /*blob*/,
+                          const std::vector<models::Param*>& /*params*/) {}
 };
 
 using OptimizerPtr = std::unique_ptr<Optimizer>;

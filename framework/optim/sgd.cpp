@@ -1,18 +1,29 @@
 #include "framework/optim/sgd.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <sstream>
 #include <stdexcept>
 
 #include "framework/experiment/options.hpp"
+#include "framework/train/checkpoint.hpp"
 
 namespace reglab::optim {
 
-Sgd::Sgd(double momentum, bool nesterov) : momentum_(momentum), nesterov_(nesterov) {
-  if (!(momentum >= 0.0 && momentum < 1.0)) {
+Sgd::Sgd(double momentum, bool nesterov) : Sgd(momentum, nesterov, momentum, 0.0) {}
+
+Sgd::Sgd(double momentum, bool nesterov, double initial_momentum, double ramp_epochs)
+    : momentum_(momentum),
+      nesterov_(nesterov),
+      initial_momentum_(initial_momentum),
+      ramp_epochs_(ramp_epochs),
+      current_(ramp_epochs > 0.0 ? initial_momentum : momentum) {
+  if (!(momentum >= 0.0 && momentum < 1.0) ||
+      !(initial_momentum >= 0.0 && initial_momentum < 1.0)) {
     throw std::invalid_argument("sgd: momentum must be in [0, 1)");
   }
+  if (!(ramp_epochs >= 0.0)) throw std::invalid_argument("sgd: momentum_ramp_epochs must be >= 0");
   if (nesterov && momentum == 0.0) {
     throw std::invalid_argument("sgd: nesterov requires momentum > 0");
   }
@@ -20,13 +31,17 @@ Sgd::Sgd(double momentum, bool nesterov) : momentum_(momentum), nesterov_(nester
 
 std::string Sgd::describe() const {
   std::ostringstream os;
-  os << "sgd(momentum=" << momentum_ << ", nesterov=" << (nesterov_ ? "true" : "false") << ")";
+  os << "sgd(momentum=" << momentum_ << ", nesterov=" << (nesterov_ ? "true" : "false");
+  if (ramp_epochs_ > 0.0) {
+    os << ", initial_momentum=" << initial_momentum_ << ", momentum_ramp_epochs=" << ramp_epochs_;
+  }
+  os << ")";
   return os.str();
 }
 
 void Sgd::step(const std::vector<models::Param*>& params, double lr) {
   const float rate = static_cast<float>(lr);
-  if (momentum_ == 0.0) {
+  if (momentum_ == 0.0 && initial_momentum_ == 0.0) {
     for (models::Param* p : params) {
       float* w = p->value.data();
       const float* g = p->grad.data();
@@ -47,7 +62,7 @@ void Sgd::step(const std::vector<models::Param*>& params, double lr) {
     throw std::logic_error("sgd: step() called with a different number of params");
   }
 
-  const float mu = static_cast<float>(momentum_);
+  const float mu = static_cast<float>(current_);
   for (std::size_t k = 0; k < params.size(); ++k) {
     models::Param* p = params[k];
     const std::size_t n = p->value.size();
@@ -73,14 +88,47 @@ void Sgd::step(const std::vector<models::Param*>& params, double lr) {
   }
 }
 
+void Sgd::begin_epoch(std::size_t epoch) {
+  if (ramp_epochs_ <= 0.0) return;
+  const double f = std::min(1.0, static_cast<double>(epoch) / ramp_epochs_);
+  current_ = initial_momentum_ + (momentum_ - initial_momentum_) * f;
+}
+
+void Sgd::save_state(train::StateBlob& blob) const {
+  blob.put_u64("optimizer/sgd/initialised", initialised_ ? 1 : 0);
+  for (std::size_t k = 0; k < velocity_.size(); ++k) {
+    blob.put_floats("optimizer/sgd/velocity/" + std::to_string(k), velocity_[k].data(),
+                    velocity_[k].size());
+  }
+}
+
+void Sgd::load_state(const train::StateBlob& blob, const std::vector<models::Param*>& params) {
+  velocity_.clear();
+  initialised_ = blob.get_u64("optimizer/sgd/initialised") != 0;
+  if (!initialised_) return;
+  velocity_.reserve(params.size());
+  for (std::size_t k = 0; k < params.size(); ++k) {
+    velocity_.emplace_back(std::array<std::size_t, 1>{params[k]->value.size()}, 0.0f);
+    blob.get_floats("optimizer/sgd/velocity/" + std::to_string(k), velocity_.back().data(),
+                    velocity_.back().size());
+  }
+}
+
 OptimizerPtr make_sgd(experiment::OptionReader& options) {
   const double momentum =
       options.get_double("momentum", 0.0, experiment::Range::closed_open(0.0, 1.0));
   const bool nesterov = options.get_bool("nesterov", false);
+  const double initial =
+      options.get_double("initial_momentum", momentum, experiment::Range::closed_open(0.0, 1.0));
+  const double ramp =
+      options.get_double("momentum_ramp_epochs", 0.0, experiment::Range::at_least(0.0));
+  if (options.has("initial_momentum") && ramp == 0.0) {
+    options.fail("initial_momentum", "initial_momentum needs momentum_ramp_epochs > 0");
+  }
   if (nesterov && momentum == 0.0) {
     options.fail("nesterov", "nesterov momentum requires momentum > 0");
   }
-  return std::make_unique<Sgd>(momentum, nesterov);
+  return std::make_unique<Sgd>(momentum, nesterov, initial, ramp);
 }
 
 }  // namespace reglab::optim

@@ -22,6 +22,9 @@ namespace reglab::optim {
 ///   mu > 0, nesterov:  w <- w - lr * (g + mu * v)           (Sutskever et al. 2013,
 ///                      "On the importance of initialization and momentum in deep learning")
 /// With a constant lr this equals the classical formulation v <- mu v - lr g; w <- w + v.
+/// Rising momentum (Srivastava et al. 2014, Appendix A.1; Hinton et al. 2012's released
+/// configuration): with `initial_momentum` mu0 and `momentum_ramp_epochs` T > 0, epoch e (0-based)
+/// uses mu(e) = mu0 + (mu - mu0) * min(1, e / T), constant within the epoch; mu is `momentum`.
 /// The velocity buffers (one per param, float32) are allocated on the first step when mu > 0;
 /// later steps must pass the same params in the same order and allocate nothing. Optimizers
 /// have no train/eval behaviour: they only run during training.
@@ -29,24 +32,36 @@ class Sgd : public Optimizer {
  public:
   /// Throws std::invalid_argument unless 0 <= momentum < 1 and (momentum > 0 if nesterov).
   explicit Sgd(double momentum = 0.0, bool nesterov = false);
+  /// With a momentum ramp from `initial_momentum` over `ramp_epochs` epochs (0 = no ramp).
+  Sgd(double momentum, bool nesterov, double initial_momentum, double ramp_epochs);
 
   std::string name() const override { return "sgd"; }
   /// "sgd(momentum=0.9, nesterov=false)".
   std::string describe() const override;
   void step(const std::vector<models::Param*>& params, double lr) override;
+  void begin_epoch(std::size_t epoch) override;
+  void save_state(train::StateBlob& blob) const override;
+  void load_state(const train::StateBlob& blob, const std::vector<models::Param*>& params) override;
 
   double momentum() const { return momentum_; }
+  /// The momentum used by the current epoch.
+  double current_momentum() const { return current_; }
   bool nesterov() const { return nesterov_; }
 
  private:
   double momentum_;
   bool nesterov_;
+  double initial_momentum_;
+  double ramp_epochs_;
+  double current_;
   std::vector<Vector> velocity_;  ///< one per param once the first step ran (mu > 0 only)
   bool initialised_ = false;
 };
 
-/// Registry factory: reads `momentum` (in [0, 1), default 0) and `nesterov` (bool, default
-/// false; requires momentum > 0). The caller calls finish() on the reader.
+/// Registry factory: reads `momentum` (in [0, 1), default 0), `nesterov` (bool, default false;
+/// requires momentum > 0), `initial_momentum` (in [0, 1), default: momentum) and
+/// `momentum_ramp_epochs` (>= 0, default 0 = no ramp; required > 0 when initial_momentum is
+/// given). The caller calls finish() on the reader.
 OptimizerPtr make_sgd(experiment::OptionReader& options);
 
 }  // namespace reglab::optim

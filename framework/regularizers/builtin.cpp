@@ -3,10 +3,13 @@
 #include "framework/experiment/options.hpp"
 #include "framework/regularizers/batch_norm.hpp"
 #include "framework/regularizers/dropout.hpp"
+#include "framework/regularizers/gaussian_dropout.hpp"
+#include "framework/regularizers/kl_sparsity.hpp"
 #include "framework/regularizers/l1.hpp"
 #include "framework/regularizers/l2.hpp"
 #include "framework/regularizers/max_norm.hpp"
 #include "framework/regularizers/regularizer.hpp"
+#include "framework/regularizers/uout.hpp"
 #include "framework/regularizers/weight_decay.hpp"
 
 namespace reglab::regularizers {
@@ -25,6 +28,11 @@ void register_builtin(RegularizerRegistry& r) {
         &MaxNorm::from_config);
   r.add("batch_norm", "batch normalisation before each hidden activation (PyTorch convention)",
         &BatchNorm::from_config);
+  r.add("gaussian_dropout", "multiplicative noise N(1, rate/(1-rate)) on hidden units and inputs",
+        &GaussianDropout::from_config);
+  r.add("uout", "multiplicative noise 1+r, r~U(-beta, beta), on hidden units", &Uout::from_config);
+  r.add("kl_sparsity", "penalty beta*sum KL(target||mean activation) on hidden units",
+        &KlSparsity::from_config);
 }
 
 RegularizerRegistry make_registry() {

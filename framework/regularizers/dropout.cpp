@@ -1,9 +1,12 @@
 #include "framework/regularizers/dropout.hpp"
 
 #include <array>
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
+#include <string>
 #include <utility>
 
 #include "framework/experiment/options.hpp"
@@ -20,11 +23,30 @@ void check_rate(double rate, const char* what) {
 
 }  // namespace
 
+LayerSelection read_layer_selection(experiment::OptionReader& reader) {
+  const std::string v = reader.get_string("layers", "all", {"all", "last"});
+  return v == "last" ? LayerSelection::kLast : LayerSelection::kAll;
+}
+
+std::string layer_selection_name(LayerSelection selection) {
+  return selection == LayerSelection::kLast ? "last" : "all";
+}
+
+std::size_t first_selected(LayerSelection selection, std::size_t hidden) {
+  return selection == LayerSelection::kLast && hidden > 0 ? hidden - 1 : 0;
+}
+
+Rng noise_stream(const AttachContext& ctx, std::string_view name, std::size_t slot) {
+  const std::uint64_t index = (static_cast<std::uint64_t>(ctx.position) << 32) + slot;
+  return Rng::stream(derive_seed(ctx.seed, "dropout_arm", ctx.arm), name, index);
+}
+
 DropoutOptions DropoutOptions::read(experiment::OptionReader& reader) {
   DropoutOptions o;
   o.rate = reader.get_double("rate", o.rate, experiment::Range::closed_open(0.0, 1.0));
   o.input_rate =
       reader.get_double("input_rate", o.input_rate, experiment::Range::closed_open(0.0, 1.0));
+  o.layers = read_layer_selection(reader);
   return o;
 }
 
@@ -91,26 +113,25 @@ RegularizerPtr Dropout::from_config(experiment::OptionReader& reader) {
 
 std::string Dropout::describe() const {
   std::ostringstream os;
-  os << "dropout(rate=" << options_.rate << ", input_rate=" << options_.input_rate << ")";
+  os << "dropout(rate=" << options_.rate << ", input_rate=" << options_.input_rate;
+  if (options_.layers != LayerSelection::kAll) {
+    os << ", layers=" << layer_selection_name(options_.layers);
+  }
+  os << ")";
   return os.str();
 }
 
 void Dropout::attach(models::Network& net, const AttachContext& ctx) {
-  const std::size_t hidden = net.hidden_count();
-  // Stream index: the regularizer's list position in the high 32 bits, the slot (0 = input,
-  // i + 1 = hidden layer i) in the low bits.
-  const std::uint64_t base = static_cast<std::uint64_t>(ctx.position) << 32;
   if (options_.input_rate > 0.0) {
     net.add_input_layer(std::make_unique<DropoutLayer>(
-        net.unique_name("dropout_input"), options_.input_rate,
-        Rng::stream(derive_seed(ctx.seed, "dropout_arm", ctx.arm), "dropout", base)));
+        net.unique_name("dropout_input"), options_.input_rate, noise_stream(ctx, "dropout", 0)));
   }
   if (options_.rate == 0.0) return;
-  for (std::size_t i = 0; i < hidden; ++i) {
-    net.add_post_activation(i, std::make_unique<DropoutLayer>(
-                                   net.unique_name("dropout_" + std::to_string(i)), options_.rate,
-                                   Rng::stream(derive_seed(ctx.seed, "dropout_arm", ctx.arm),
-                                               "dropout", base + i + 1)));
+  const std::size_t hidden = net.hidden_count();
+  for (std::size_t i = first_selected(options_.layers, hidden); i < hidden; ++i) {
+    net.add_post_activation(
+        i, std::make_unique<DropoutLayer>(net.unique_name("dropout_" + std::to_string(i)),
+                                          options_.rate, noise_stream(ctx, "dropout", i + 1)));
   }
 }
 

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "framework/core/random.hpp"
@@ -13,14 +15,41 @@
 
 namespace reglab::regularizers {
 
+/// Which hidden post-activation slots a noise or sparsity regularizer acts on (its `layers` key,
+/// shared by dropout, gaussian_dropout, uout and kl_sparsity). kLast is "dropout after the last
+/// batch-norm layer", the remedy of Li, Chen, Hu and Yang 2019 ("Understanding the Disharmony
+/// between Dropout and Batch Normalization by Variance Shift", CVPR, section 5). batch_norm sits
+/// in the pre-activation slots, so with kLast no noisy activation feeds a batch-norm layer and
+/// its running variance suffers no train-to-eval "variance shift".
+enum class LayerSelection {
+  kAll,   ///< every hidden layer (`layers: all`, the default)
+  kLast,  ///< only the last hidden layer (`layers: last`)
+};
+
+/// Reads `layers` (all | last, default all); any other value throws ConfigError naming the key
+/// and listing the choices.
+LayerSelection read_layer_selection(experiment::OptionReader& reader);
+/// "all" or "last".
+std::string layer_selection_name(LayerSelection selection);
+/// The first hidden layer index covered by `selection` in a network of `hidden` hidden layers:
+/// 0 for kAll, hidden - 1 for kLast (0 when there are none). Indices [first, hidden) are covered.
+std::size_t first_selected(LayerSelection selection, std::size_t hidden);
+/// The noise stream of slot `slot` (0 = input, i + 1 = hidden layer i) of the regularizer at
+/// ctx.position: Rng::stream(derive_seed(seed, "dropout_arm", arm), name, (position << 32) +
+/// slot), so every layer of every instance draws from its own stream and arms differ.
+Rng noise_stream(const AttachContext& ctx, std::string_view name, std::size_t slot);
+
 /// Options of `dropout`. Both rates are DROP probabilities (Keras `rate`, PyTorch `p`); the
 /// paper's retention probability is p = 1 - rate (its recipe p = 0.5 hidden, p = 0.8 input is
 /// rate 0.5, input_rate 0.2).
 struct DropoutOptions {
   double rate = 0.5;        ///< drop probability of hidden units, [0, 1)
   double input_rate = 0.0;  ///< drop probability of input units, [0, 1)
+  /// hidden layers that get dropout; the input slot depends on input_rate only
+  LayerSelection layers = LayerSelection::kAll;
 
-  /// Reads `rate` and `input_rate`; throws ConfigError (file, line, column) when out of range.
+  /// Reads `rate`, `input_rate` and `layers`; throws ConfigError (file, line, column) when out of
+  /// range.
   static DropoutOptions read(experiment::OptionReader& reader);
 };
 
@@ -59,11 +88,11 @@ class DropoutLayer : public models::Layer {
   bool last_train_ = false;
 };
 
-/// The `dropout` regularizer: inserts a DropoutLayer into every hidden post-activation slot
-/// (named "dropout_<i>", if rate > 0) and into the input slot ("dropout_input", if
-/// input_rate > 0). Layer k draws its masks from Rng::stream(seed, "dropout",
-/// position * 64 + slot), slot 0 being the input and slot i + 1 hidden layer i, so every layer
-/// of every dropout instance has its own stream.
+/// The `dropout` regularizer: inserts a DropoutLayer into the post-activation slot of every
+/// hidden layer (`layers: all`) or of the last one only (`layers: last`), named "dropout_<i>",
+/// if rate > 0, and into the input slot ("dropout_input") if input_rate > 0. Masks come from
+/// noise_stream(ctx, "dropout", slot), slot 0 being the input and slot i + 1 hidden layer i
+/// (whatever `layers` is), so every layer of every dropout instance has its own stream.
 class Dropout : public Regularizer {
  public:
   /// Throws std::invalid_argument if a rate is outside [0, 1).
@@ -72,9 +101,8 @@ class Dropout : public Regularizer {
   static RegularizerPtr from_config(experiment::OptionReader& reader);
 
   std::string name() const override { return "dropout"; }
-  /// "dropout(rate=0.5, input_rate=0.2)".
+  /// "dropout(rate=0.5, input_rate=0.2)", with ", layers=last" appended for `layers: last`.
   std::string describe() const override;
-  /// Throws std::invalid_argument if the network has 64 or more hidden layers.
   void attach(models::Network& net, const AttachContext& ctx) override;
 
   const DropoutOptions& options() const { return options_; }

@@ -13,10 +13,11 @@ namespace reglab::regularizers {
 L1Options L1Options::read(experiment::OptionReader& reader) {
   L1Options o;
   o.lambda = reader.get_double("lambda", o.lambda, experiment::Range::at_least(0.0));
+  o.start_epoch = static_cast<std::size_t>(reader.get_int("start_epoch", 1, 1, 1000000));
   return o;
 }
 
-L1::L1(const L1Options& options) : options_(options) {
+L1::L1(const L1Options& options) : options_(options), active_(options.start_epoch <= 1) {
   if (!(options.lambda >= 0.0)) throw std::invalid_argument("l1: lambda must be >= 0");
 }
 
@@ -26,11 +27,16 @@ RegularizerPtr L1::from_config(experiment::OptionReader& reader) {
 
 std::string L1::describe() const {
   std::ostringstream os;
-  os << "l1(lambda=" << options_.lambda << ")";
+  os << "l1(lambda=" << options_.lambda;
+  if (options_.start_epoch > 1) os << ", start_epoch=" << options_.start_epoch;
+  os << ")";
   return os.str();
 }
 
+void L1::begin_epoch(std::size_t epoch) { active_ = epoch + 1 >= options_.start_epoch; }
+
 double L1::penalty(const models::Network& net) const {
+  if (!active_) return 0.0;
   double sum = 0.0;
   for (const models::Param* p : net.params()) {
     if (!p->is_kernel) continue;
@@ -42,6 +48,7 @@ double L1::penalty(const models::Network& net) const {
 }
 
 void L1::add_penalty_gradient(models::Network& net) const {
+  if (!active_) return;
   const float lambda = static_cast<float>(options_.lambda);
   for (models::Param* p : net.params()) {
     if (!p->is_kernel) continue;

@@ -1,6 +1,7 @@
 /// L1 penalty on dense kernels.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 #include "framework/regularizers/regularizer.hpp"
@@ -10,8 +11,12 @@ namespace reglab::regularizers {
 /// Options of `l1`.
 struct L1Options {
   double lambda = 1e-5;  ///< penalty coefficient, >= 0
+  /// First epoch (1-based, as in the curves) with the penalty on; earlier epochs train without
+  /// it: Srivastava et al. 2014, Table 9, "L2 + L1 applied towards the end of training".
+  std::size_t start_epoch = 1;
 
-  /// Reads `lambda`; throws ConfigError (file, line, column) when negative or not a number.
+  /// Reads `lambda` and `start_epoch` (integer >= 1); throws ConfigError (file, line, column) when
+  /// negative or not a number.
   static L1Options read(experiment::OptionReader& reader);
 };
 
@@ -29,13 +34,17 @@ class L1 : public Regularizer {
   static RegularizerPtr from_config(experiment::OptionReader& reader);
 
   std::string name() const override { return "l1"; }
-  /// "l1(lambda=1e-05)".
+  /// "l1(lambda=1e-05)", or "l1(lambda=1e-05, start_epoch=40)".
   std::string describe() const override;
+  /// 0 before start_epoch.
   double penalty(const models::Network& net) const override;
+  /// Nothing before start_epoch.
   void add_penalty_gradient(models::Network& net) const override;
+  void begin_epoch(std::size_t epoch) override;
 
  private:
   L1Options options_;
+  bool active_;
 };
 
 }  // namespace reglab::regularizers

@@ -3,6 +3,7 @@
 ///   penalty()             a term added to the training loss (l1, l2)
 ///   add_penalty_gradient() its gradient, added to Param::grad after backward()
 ///   after_update()        a step after each optimizer update (max_norm, weight_decay)
+///   begin_epoch()         switches that depend on the epoch (l1's start_epoch)
 /// Named state that must be saved (batch-norm running statistics) lives in the layers a plugin
 /// attaches, exposed through Layer::state(), so storage/ saves it with the weights.
 ///
@@ -56,6 +57,9 @@ class Regularizer {
   virtual void add_penalty_gradient(models::Network& /*net*/) const {}
   /// Runs after every optimizer update.
   virtual void after_update(models::Network& /*net*/, const StepContext& /*ctx*/) {}
+  /// Runs before the first mini-batch of every epoch (0-based), also when a run resumes from a
+  /// checkpoint: state that depends only on the epoch (l1's start_epoch) is set here.
+  virtual void begin_epoch(std::size_t /*epoch*/) {}
 };
 
 using RegularizerPtr = std::unique_ptr<Regularizer>;

@@ -15,6 +15,9 @@
 ///                           batch and v_running its running variance ("variance_shift.
 ///                           batch_norm_i"; Li, Chen, Hu and Yang 2019)
 ///   every_steps: N          also record them every N optimizer steps (step_curves/, with "step")
+///   step_test_accuracy: true  also evaluate the whole test split every N steps ("test_loss",
+///                           "test_accuracy" in step_curves/): accuracy against steps, as in
+///                           Ioffe and Szegedy 2015, Figure 1(a)
 ///   probe_size: 1000        the probe batch: the first samples of the validation split (the test
 ///                           split when there is none), fixed for the whole run
 /// Measurements run the network in eval mode on the probe batch; they draw no random numbers
@@ -38,6 +41,7 @@ struct DiagnosticsOptions {
   std::size_t percentiles_unit = 0;
   bool variance_shift = false;
   std::size_t every_steps = 0;  ///< 0 = per epoch only
+  bool step_test_accuracy = false;
   std::size_t probe_size = 1000;
   bool enabled() const {
     return weight_norms || activations || percentiles_layer >= 0 || variance_shift;

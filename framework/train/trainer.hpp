@@ -17,6 +17,16 @@
 ///
 /// A non-finite mini-batch loss stops training with status "diverged"; the curves hold the epochs
 /// completed before it.
+///
+/// Early stopping (experiment::EarlyStopping) ends training after the epoch at which the
+/// validation metric has gone `patience` epochs without improving; the curves end there, and with
+/// `restore_best` the network is left with the weights (and batch-norm statistics) of the best
+/// epoch.
+///
+/// Checkpoints: with a Checkpointer, the complete training state (train/checkpoint.hpp) is saved
+/// after every `checkpoint_every` epochs; given a saved state, training continues from it and
+/// produces the same numbers, bitwise, as a run that was never interrupted. Before each epoch the
+/// optimizer's and every regularizer's begin_epoch() hook runs.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +39,7 @@
 #include "framework/models/network.hpp"
 #include "framework/optim/optimizer.hpp"
 #include "framework/regularizers/regularizer.hpp"
+#include "framework/train/checkpoint.hpp"
 
 namespace reglab::train {
 
@@ -51,10 +62,23 @@ class ProgressSink {
 
 struct TrainResult {
   std::string status;   ///< "complete" or "diverged"
-  std::string message;  ///< empty, or where and why training diverged
+  std::string message;  ///< empty, or where and why training diverged or stopped early
+  std::size_t resumed_from_epoch = 0;  ///< epochs restored from a checkpoint (0 = fresh start)
+  std::size_t best_epoch = 0;          ///< early stopping: best epoch (1-based), else 0
+  std::size_t stopped_epoch = 0;       ///< early stopping: the epoch it stopped after, else 0
   std::vector<std::pair<std::string, std::vector<double>>> curves;
   /// Diagnostics every `diagnostics.every_steps` steps ("step" first); empty if not asked for.
   std::vector<std::pair<std::string, std::vector<double>>> step_curves;
+};
+
+/// Keeps a run's checkpoint; the runner implements it over `<output>.ckpt`.
+class Checkpointer {
+ public:
+  virtual ~Checkpointer() = default;
+  /// The state to resume from, or nullptr for a fresh start.
+  virtual const StateBlob* resume_state() const = 0;
+  /// Stores `blob` (replacing the previous checkpoint).
+  virtual void save(StateBlob& blob) = 0;
 };
 
 /// Evaluates `net` in eval mode on `split` with batches of up to net.capacity() rows.
@@ -68,6 +92,6 @@ TrainResult train(models::Network& net, optim::Optimizer& optimizer,
                   const optim::Schedule& schedule,
                   const std::vector<regularizers::RegularizerPtr>& regs, const data::Splits& splits,
                   const experiment::TrainSettings& settings, std::uint64_t seed,
-                  ProgressSink* progress);
+                  ProgressSink* progress, Checkpointer* checkpointer = nullptr);
 
 }  // namespace reglab::train

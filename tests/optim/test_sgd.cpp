@@ -187,4 +187,29 @@ TEST_CASE("optimizer registry holds exactly sgd and adam") {
   CHECK(&optimizer_registry() == &r);
 }
 
+TEST_CASE("sgd: rising momentum is linear in the epoch, then constant") {
+  OptimizerPtr opt = build_sgd("{momentum: 0.99, initial_momentum: 0.5, momentum_ramp_epochs: 4}");
+  auto* sgd = dynamic_cast<Sgd*>(opt.get());
+  REQUIRE(sgd != nullptr);
+  CHECK(opt->describe() ==
+        "sgd(momentum=0.99, nesterov=false, initial_momentum=0.5, momentum_ramp_epochs=4)");
+  const double expected[] = {0.5, 0.6225, 0.745, 0.8675, 0.99, 0.99, 0.99};
+  for (std::size_t e = 0; e < 7; ++e) {
+    opt->begin_epoch(e);
+    CHECK(sgd->current_momentum() == doctest::Approx(expected[e]));
+  }
+  // The step uses the epoch's momentum: v1 = g, v2 = mu * v1 + g.
+  models::Param p = make_param({0.0f});
+  opt->begin_epoch(1);
+  set_grad(p, {1.0f});
+  opt->step({&p}, 1.0);
+  opt->step({&p}, 1.0);
+  CHECK(p.value(0) == doctest::Approx(-(1.0 + (0.6225 + 1.0))).epsilon(1e-6));
+  check_rejected("{momentum: 0.9, initial_momentum: 0.5}", "initial_momentum");
+  check_rejected("{momentum: 0.9, initial_momentum: 1.2, momentum_ramp_epochs: 3}",
+                 "initial_momentum");
+  check_rejected("{momentum: 0.9, initial_momentum: 0.5, momentum_ramp_epochs: -1}",
+                 "momentum_ramp_epochs");
+}
+
 }  // namespace reglab::optim

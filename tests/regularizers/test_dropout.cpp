@@ -3,6 +3,7 @@
 #include <array>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -215,6 +216,83 @@ TEST_CASE("dropout: options are read and bad ones rejected with their location")
   CHECK(config_error("rat: 0.5").find("rat") != std::string::npos);
   CHECK_THROWS_AS(Dropout(DropoutOptions{1.0, 0.0}), std::invalid_argument);
   CHECK_THROWS_AS(DropoutLayer("d", -0.1, Rng(1)), std::invalid_argument);
+}
+
+TEST_CASE("dropout: the layers option selects all or only the last hidden layer") {
+  experiment::OptionReader reader(
+      experiment::ConfigNode::parse("rate: 0.4\ninput_rate: 0.1\nlayers: last\n", "test.yaml"));
+  const RegularizerPtr last = Dropout::from_config(reader);
+  reader.finish();
+  CHECK(last->describe() == "dropout(rate=0.4, input_rate=0.1, layers=last)");
+  experiment::OptionReader all_reader(experiment::ConfigNode::parse("layers: all", "test.yaml"));
+  CHECK(Dropout::from_config(all_reader)->describe() == "dropout(rate=0.5, input_rate=0)");
+
+  for (const char* bad : {"layers: first", "layers: [all]", "layers: ALL", "layers: 1"}) {
+    CAPTURE(bad);
+    const std::string message = config_error(bad);
+    CHECK(message.find("test.yaml:1:") != std::string::npos);
+    CHECK(message.find("layers") != std::string::npos);
+  }
+  CHECK(config_error("layers: first").find("all, last") != std::string::npos);
+
+  models::Network net(small_spec({5, 5, 5}), 1);
+  last->attach(net, AttachContext{7, 0, 3});
+  net.finalize(8);
+  CHECK(layer_names(net) == std::vector<std::string>{"dropout_input", "dense_0", "relu_0",
+                                                     "dense_1", "relu_1", "dense_2", "relu_2",
+                                                     "dropout_2", "dense_3"});
+
+  models::Network single(small_spec({5}), 1);
+  Dropout(DropoutOptions{0.5, 0.0, LayerSelection::kLast}).attach(single, AttachContext{7, 0});
+  single.finalize(8);
+  CHECK(layer_names(single) ==
+        std::vector<std::string>{"dense_0", "relu_0", "dropout_0", "dense_1"});
+
+  models::Network softmax(small_spec({}), 1);
+  Dropout(DropoutOptions{0.5, 0.2, LayerSelection::kLast}).attach(softmax, AttachContext{7, 0});
+  softmax.finalize(8);
+  CHECK(layer_names(softmax) == std::vector<std::string>{"dropout_input", "dense_0"});
+}
+
+TEST_CASE("dropout: stream indices are (position << 32) + slot whatever the layers option") {
+  const std::uint64_t seed = 7;
+  const std::uint64_t arm = 0x1234;
+  const std::size_t position = 2;
+  const std::uint64_t arm_seed = derive_seed(seed, "dropout_arm", arm);
+  for (const LayerSelection layers : {LayerSelection::kAll, LayerSelection::kLast}) {
+    models::Network net(small_spec({5, 5}), 1);
+    Dropout(DropoutOptions{0.5, 0.2, layers}).attach(net, AttachContext{seed, position, arm});
+    net.finalize(8);
+    std::size_t checked = 0;
+    for (models::Layer* l : net.layers()) {
+      const auto streams = l->streams();
+      if (streams.empty()) continue;
+      REQUIRE(streams.size() == 1);
+      const std::string name = l->name();
+      const std::uint64_t slot =
+          name == "dropout_input" ? 0 : std::stoull(name.substr(name.rfind('_') + 1)) + 1;
+      CAPTURE(name);
+      Rng expected = Rng::stream(arm_seed, "dropout", (std::uint64_t{position} << 32) + slot);
+      CHECK(streams[0]->next_u64() == expected.next_u64());
+      ++checked;
+    }
+    CHECK(checked == (layers == LayerSelection::kAll ? 3u : 2u));
+  }
+}
+
+TEST_CASE("dropout: streams() returns the layer's Rng, so restoring it repeats the mask") {
+  const Matrix x(std::array<std::size_t, 2>{32, 16}, 1.0f);
+  DropoutLayer layer = make_layer(0.5, 21, 32, 16);
+  const auto streams = layer.streams();
+  REQUIRE(streams.size() == 1);
+  const Rng saved = *streams[0];
+  layer.forward(x, 32, Mode::kTrain);
+  const Matrix first = layer.mask();
+  layer.forward(x, 32, Mode::kTrain);
+  CHECK_FALSE(layer.mask() == first);
+  *streams[0] = saved;
+  layer.forward(x, 32, Mode::kTrain);
+  CHECK(layer.mask() == first);
 }
 
 }  // namespace reglab::regularizers

@@ -83,4 +83,21 @@ TEST_CASE("l1: options") {
   CHECK_THROWS_WITH_AS(build("weight: 1"), doctest::Contains("test.yaml"), ConfigError);
 }
 
+TEST_CASE("l1: start_epoch switches the penalty on late in training") {
+  SmallNet s;
+  const RegularizerPtr reg = build("{lambda: 0.1, start_epoch: 3}");
+  CHECK(reg->describe() == "l1(lambda=0.1, start_epoch=3)");
+  for (std::size_t epoch = 0; epoch < 5; ++epoch) {
+    reg->begin_epoch(epoch);
+    const bool on = epoch + 1 >= 3;
+    CHECK(reg->penalty(s.net) == doctest::Approx(on ? 0.1 * 12.75 : 0.0));
+    for (models::Param* p : s.net.params()) std::fill(p->grad.begin(), p->grad.end(), 0.0f);
+    reg->add_penalty_gradient(s.net);
+    const float g = s.net.dense_layers()[0]->kernel().grad(0);
+    CHECK(g == doctest::Approx(on ? 0.1 : 0.0));
+  }
+  CHECK_THROWS_AS(build("{lambda: 0.1, start_epoch: 0}"), ConfigError);
+  CHECK(build("lambda: 0.1")->describe() == "l1(lambda=0.1)");
+}
+
 }  // namespace reglab::regularizers

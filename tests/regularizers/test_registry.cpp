@@ -16,9 +16,11 @@ TEST_CASE("regularizer registry: the built-in list") {
     names.push_back(e.name);
     CHECK_FALSE(e.description.empty());
   }
-  CHECK(names ==
-        std::vector<std::string>{"dropout", "l2", "l1", "weight_decay", "max_norm", "batch_norm"});
-  CHECK(reg.known() == "dropout, l2, l1, weight_decay, max_norm, batch_norm");
+  CHECK(names == std::vector<std::string>{"dropout", "l2", "l1", "weight_decay", "max_norm",
+                                          "batch_norm", "gaussian_dropout", "uout", "kl_sparsity"});
+  CHECK(reg.known() ==
+        "dropout, l2, l1, weight_decay, max_norm, batch_norm, gaussian_dropout, uout, "
+        "kl_sparsity");
   CHECK(reg.find("dropconnect") == nullptr);
   CHECK(reg.find("Dropout") == nullptr);
 }
@@ -32,6 +34,16 @@ TEST_CASE("regularizer registry: every entry builds from an empty options map") 
     REQUIRE(r != nullptr);
     CHECK(r->name() == e.name);
     CHECK(r->describe().rfind(e.name + "(", 0) == 0);
+  }
+}
+
+TEST_CASE("regularizer registry: the noise and sparsity plugins accept layers: last") {
+  for (const char* name : {"dropout", "gaussian_dropout", "uout", "kl_sparsity"}) {
+    CAPTURE(name);
+    experiment::OptionReader reader(experiment::ConfigNode::parse("layers: last", "test.yaml"));
+    const RegularizerPtr r = registry().find(name)->factory(reader);
+    reader.finish();
+    CHECK(r->describe().find("layers=last") != std::string::npos);
   }
 }
 

@@ -58,6 +58,9 @@ regularizers:
   - {name: l1}
   - {name: max_norm}
   - {name: weight_decay}
+  - {name: gaussian_dropout, rate: 0.3, input_rate: 0.1}
+  - {name: uout, beta: 0.2}
+  - {name: kl_sparsity, beta: 0.01, layers: last}
 output: unused.h5
 )";
   auto plan = experiment::plan_run(experiment::ConfigNode::parse(yaml, "alloc.yaml"));

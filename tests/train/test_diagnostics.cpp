@@ -169,3 +169,24 @@ TEST_CASE("diagnostics options are validated") {
   CHECK_THROWS_WITH_AS(run(src, "diagnostics: {probe_size: 5000}\n"),
                        doctest::Contains("probe_size"), ConfigError);
 }
+
+TEST_CASE("step_test_accuracy: the test split evaluated every N steps, changing nothing") {
+  const auto src = synthetic();
+  const Outcome plain = run(src, "");
+  const Outcome with = run(src, "diagnostics: {every_steps: 11, step_test_accuracy: true}\n");
+  CHECK(plain.weights == with.weights);
+  const auto* step = find(with.result.step_curves, "step");
+  const auto* acc = find(with.result.step_curves, "test_accuracy");
+  const auto* loss = find(with.result.step_curves, "test_loss");
+  REQUIRE(step != nullptr);
+  REQUIRE(acc != nullptr);
+  REQUIRE(loss != nullptr);
+  CHECK(step->size() == 6);  // 66 steps, every 11th
+  CHECK(acc->size() == 6);
+  // At the end of an epoch (step 22, 44, 66) it equals the epoch's test accuracy.
+  const auto& epoch_acc = *find(with.result.curves, "test_accuracy");
+  CHECK((*acc)[1] == epoch_acc[0]);
+  CHECK((*acc)[5] == epoch_acc[2]);
+  for (double a : *acc) CHECK((a >= 0.0 && a <= 1.0));
+  CHECK_THROWS_AS(run(src, "diagnostics: {step_test_accuracy: true}\n"), ConfigError);
+}

@@ -23,10 +23,6 @@ std::uint64_t derive_seed(std::uint64_t seed, std::string_view name, std::uint64
   return splitmix64(splitmix64(splitmix64(seed) ^ h) ^ index);
 }
 
-namespace {
-std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-}  // namespace
-
 Rng::Rng(std::uint64_t seed) {
   std::uint64_t x = seed;
   for (auto& s : s_) {
@@ -38,20 +34,6 @@ Rng::Rng(std::uint64_t seed) {
 Rng Rng::stream(std::uint64_t seed, std::string_view name, std::uint64_t index) {
   return Rng(derive_seed(seed, name, index));
 }
-
-std::uint64_t Rng::next_u64() {
-  const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
-  const std::uint64_t t = s_[1] << 17;
-  s_[2] ^= s_[0];
-  s_[3] ^= s_[1];
-  s_[1] ^= s_[2];
-  s_[0] ^= s_[3];
-  s_[2] ^= t;
-  s_[3] = rotl(s_[3], 45);
-  return result;
-}
-
-float Rng::uniform() { return static_cast<float>(next_u64() >> 40) * 0x1.0p-24f; }
 
 double Rng::uniform_double() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
 

@@ -43,9 +43,20 @@ class Rng {
   /// The stream `name`/`index` of a run seeded with `seed`.
   static Rng stream(std::uint64_t seed, std::string_view name, std::uint64_t index = 0);
 
-  std::uint64_t next_u64();
+  /// Inline: noise layers draw one value per activation in their hot loops.
+  std::uint64_t next_u64() {
+    const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
+    const std::uint64_t t = s_[1] << 17;
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = rotl(s_[3], 45);
+    return result;
+  }
   /// Uniform in [0, 1) with 24 random bits.
-  float uniform();
+  float uniform() { return static_cast<float>(next_u64() >> 40) * 0x1.0p-24f; }
   /// Uniform in [0, 1) with 53 random bits.
   double uniform_double();
   /// Standard normal (Box-Muller, both variates used).
@@ -69,6 +80,7 @@ class Rng {
   }
 
  private:
+  static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
   std::uint64_t s_[4];
   bool has_spare_ = false;
   double spare_ = 0.0;

@@ -1,6 +1,7 @@
 #include "framework/experiment/sweep.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <set>
@@ -199,15 +200,19 @@ Sweep expand_sweep(const std::string& config_path, const std::vector<std::string
   }
 
   std::size_t total = 1;
+  long double exact = 1.0L;  // the true count, for the message (it may overflow size_t)
   for (const auto& a : axes) {
+    exact *= static_cast<long double>(a.choices.size());
     if (total > kMaxCells / a.choices.size())
       total = kMaxCells + 1;
     else
       total *= a.choices.size();
   }
   if (total > kMaxCells) {
-    base.fail("the grid expands to more than " + std::to_string(kMaxCells) +
-              " cells; split it into several sweeps");
+    char count[64];
+    std::snprintf(count, sizeof count, "%.0Lf", exact);
+    base.fail(std::string("the grid expands to ") + count + " cells, more than the limit of " +
+              std::to_string(kMaxCells) + "; split it into several sweeps");
   }
 
   std::map<std::string, std::size_t> ids;

@@ -1,10 +1,12 @@
 #include "framework/experiment/sweep_runner.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -46,7 +48,12 @@ void write_text_atomic(const std::string& path, const std::string& text) {
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     out << text;
-    if (!out) throw StorageError(path + ": cannot write");
+    out.close();
+    if (!out) {
+      std::error_code ec;
+      fs::remove(tmp, ec);
+      throw StorageError(path + ": cannot write (file system full or not writable)");
+    }
   }
   fs::rename(tmp, path);
 }
@@ -383,10 +390,35 @@ class SweepLock {
   int fd_ = -1;
 };
 
+/// Removes temporary files ("<name>.tmp.<pid>") left in the cell folder by writers killed
+/// mid-write: only those whose process no longer exists on this host and that are older than a
+/// minute (a cell writing on another cluster node finishes its file in seconds). Run under the
+/// sweep lock; result paths are never touched.
+void remove_stale_temporaries(const std::string& cell_dir) {
+  std::error_code ec;
+  const auto now = fs::file_time_type::clock::now();
+  for (const auto& entry : fs::directory_iterator(cell_dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    const std::size_t at = name.rfind(".tmp.");
+    if (at == std::string::npos || at + 5 >= name.size()) continue;
+    const std::string pid_text = name.substr(at + 5);
+    if (pid_text.find_first_not_of("0123456789") != std::string::npos || pid_text.size() > 9) {
+      continue;
+    }
+    const pid_t pid = static_cast<pid_t>(std::stol(pid_text));
+    if (::kill(pid, 0) == 0 || errno != ESRCH) continue;
+    std::error_code age_ec;
+    const auto mtime = fs::last_write_time(entry.path(), age_ec);
+    if (age_ec || now - mtime < std::chrono::minutes(1)) continue;
+    fs::remove(entry.path(), age_ec);
+  }
+}
+
 int run_sweep(const Sweep& sweep, const RunOptions& options) {
   check_manifest(sweep);
   check_output_file(sweep, options.overwrite);
   const SweepLock lock(sweep.cell_dir);
+  remove_stale_temporaries(sweep.cell_dir);
   create_manifest(sweep);
   std::vector<CellTask> tasks;
   for (const Cell& cell : sweep.cells) {
@@ -451,6 +483,8 @@ int merge_and_report(const Sweep& sweep) {
     throw StorageError(sweep.cell_dir + ": no cell folder; nothing of this sweep has run yet");
   }
   check_manifest(sweep);
+  check_output_file(sweep, false);
+  const SweepLock lock(sweep.cell_dir);
   merge_sweep(sweep, false);
   print_arm_table(sweep.output);
   std::size_t failed = 0, missing = 0, diverged = 0;

@@ -80,6 +80,14 @@ int verify_results(const std::string& results_path, const std::string& cell) {
   char dir_template[] = "/tmp/reglab-verify-XXXXXX";
   if (mkdtemp(dir_template) == nullptr) throw StorageError("cannot create a temporary folder");
   const std::string dir = dir_template;
+  // Removed on every path out, including errors from a rerun.
+  struct RemoveDir {
+    std::string path;
+    ~RemoveDir() {
+      std::error_code ec;
+      fs::remove_all(path, ec);
+    }
+  } cleanup{dir};
   std::size_t mismatches = 0;
   for (const storage::RunRecord* run : runs) {
     ConfigNode root =
@@ -105,7 +113,6 @@ int verify_results(const std::string& results_path, const std::string& cell) {
       if (a != b) std::printf("  %s differs: stored '%s', rerun '%s'\n", key, a.c_str(), b.c_str());
     }
   }
-  fs::remove_all(dir);
   std::printf("verify: %zu of %zu runs identical\n", runs.size() - mismatches, runs.size());
   return mismatches == 0 ? 0 : 5;
 }

@@ -526,11 +526,11 @@ TEST_CASE("expand_sweep: invalid axes") {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     INFO("message: ", msg);
-    CHECK(contains(msg, "more than 100000 cells"));
+    CHECK(contains(msg, "expands to 1000000 cells, more than the limit of 100000"));
     CHECK(seconds < 2.0);
     // Just over the bound with a seeds axis: 2 x 50001.
     check_error(write_sweep(dir, "grid:\n  train.epochs: [1, 2]\nseeds: 50001\n"), {},
-                {"more than 100000 cells"});
+                {"expands to 100002 cells, more than the limit of 100000"});
   }
 }
 

@@ -171,8 +171,10 @@ void Network::finalize(std::size_t capacity) {
     width = l->output_width(width);
   }
   params_.clear();
-  for (Layer* l : order_) {
-    for (Param* p : l->params()) params_.push_back(p);
+  first_trainable_ = order_.size();
+  for (std::size_t k = 0; k < order_.size(); ++k) {
+    for (Param* p : order_[k]->params()) params_.push_back(p);
+    if (first_trainable_ == order_.size() && !order_[k]->params().empty()) first_trainable_ = k;
   }
   capacity_ = capacity;
   finalized_ = true;
@@ -189,9 +191,12 @@ const Matrix& Network::forward(const Matrix& x, std::size_t n, Mode mode) {
 
 void Network::backward(const Matrix& x, const Matrix& grad_logits, std::size_t n) {
   const Matrix* grad = &grad_logits;
-  for (std::size_t k = order_.size(); k-- > 0;) {
+  // Layers before the first one with parameters (input dropout) have nothing to learn: the
+  // backward pass stops at that layer, which skips its input gradient (for the first dense layer,
+  // a GEMM as large as its weight gradient).
+  for (std::size_t k = order_.size(); k-- > first_trainable_;) {
     const Matrix& input = k == 0 ? x : order_[k - 1]->output();
-    order_[k]->backward(input, *grad, n, k > 0);
+    order_[k]->backward(input, *grad, n, k > first_trainable_);
     grad = &order_[k]->input_grad();
   }
 }

@@ -92,6 +92,7 @@ class Network {
   std::vector<LayerPtr> input_layers_;
   std::vector<Block> blocks_;
   std::vector<Layer*> order_;
+  std::size_t first_trainable_ = 0;  ///< index in order_ of the first layer with parameters
   std::vector<Dense*> dense_;
   std::vector<Param*> params_;
   std::size_t capacity_ = 0;

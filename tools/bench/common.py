@@ -1,0 +1,336 @@
+#!/usr/bin/python3
+"""Measuring code shared by reglab's benchmarks against PyTorch (keras_mlp.py, suite.py).
+
+Each framework runs in its own child process, so that its peak memory can be measured alone.
+
+Timing. reglab's per-epoch `seconds` curve covers the training loop plus evaluation (loss and
+accuracy) of the train and test sets at the evaluation batch size. The PyTorch worker times the
+same two things per epoch: the training loop alone (`train_seconds`) and training plus a
+torch.no_grad() evaluation of the train and test sets (`epoch_seconds`). Data loading is outside
+every timed region.
+
+Memory. Peak RSS is the child's ru_maxrss, taken from os.wait4 on that child: the kernel
+accounting getrusage(RUSAGE_CHILDREN) reports, but per child, so repeats and the order of the
+frameworks cannot mix their peaks (RUSAGE_CHILDREN keeps the maximum over every child ever waited
+for).
+
+Threads. A thread count N means: reglab `threads=N` (its OpenBLAS threads); PyTorch
+torch.set_num_threads(N) (its OpenMP intra-op pool) with OMP_NUM_THREADS=N and
+OPENBLAS_NUM_THREADS=N in the worker's environment and openblas_set_num_threads(N), because
+Debian's PyTorch calls the same OpenBLAS (through libblas.so.3), whose own thread pool
+torch.set_num_threads does not resize. Inter-op threads are 1.
+
+The PyTorch worker is this file run as a script: `common.py --torch-worker SPEC_JSON`, where the
+spec describes the network (see torch_worker), and it prints one JSON object.
+"""
+
+import gzip
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_BINARY = REPO / "build" / "reglab"
+DATA_DIR = Path("/usr/share/datasets/fashion-mnist")
+FULL_TRAIN = 60000
+TEST_SAMPLES = 10000
+EVAL_BATCH = 1000
+
+
+# ---------------------------------------------------------------------------------------------
+# Environment
+# ---------------------------------------------------------------------------------------------
+
+def pin_blas_core():
+    """Gives every child the OpenBLAS kernels reglab would pick for itself.
+
+    reglab pins OpenBLAS to its Haswell kernels when OPENBLAS_CORETYPE is unset on an AVX2 CPU
+    (OpenBLAS 0.3.21 misdetects some recent CPUs); PyTorch and the GEMM helper load the same
+    OpenBLAS, so they get the same kernels. A value set by the user is kept."""
+    if "OPENBLAS_CORETYPE" not in os.environ and "avx2" in Path("/proc/cpuinfo").read_text():
+        os.environ["OPENBLAS_CORETYPE"] = "Haswell"
+        print("OPENBLAS_CORETYPE was unset: using Haswell for every framework", file=sys.stderr)
+
+
+def machine_info():
+    """Host facts recorded with every JSON report."""
+    return {
+        "host": platform.node(), "cpu_count": os.cpu_count(), "load_average": os.getloadavg(),
+        "env": {k: os.environ.get(k) for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
+                                                "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")},
+        "utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+
+
+def threaded_env(threads):
+    """The environment of a PyTorch child at `threads` threads."""
+    env = dict(os.environ)
+    env["OMP_NUM_THREADS"] = str(threads)
+    env["OPENBLAS_NUM_THREADS"] = str(threads)
+    return env
+
+
+# ---------------------------------------------------------------------------------------------
+# Child processes with per-child resource usage
+# ---------------------------------------------------------------------------------------------
+
+def run_measured(cmd, env=None, cwd=None):
+    """Runs cmd to completion; returns (exit code, stdout, stderr, peak RSS in MiB, wall s)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, cwd=cwd)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+        out.seek(0)
+        err.seek(0)
+        return (proc.returncode, out.read().decode(errors="replace"),
+                err.read().decode(errors="replace"), usage.ru_maxrss / 1024.0, wall)
+
+
+# ---------------------------------------------------------------------------------------------
+# reglab half
+# ---------------------------------------------------------------------------------------------
+
+def run_reglab(binary, config, threads, epochs, output, overrides=()):
+    """Runs one reglab training run; returns its per-epoch seconds, accuracy and peak RSS."""
+    import h5py
+
+    output = Path(output)
+    cmd = [str(binary), "run", str(config), f"output={output}", f"threads={threads}",
+           f"train.epochs={epochs}", *overrides, "--overwrite", "-q"]
+    code, out, err, rss, wall = run_measured(cmd, cwd=str(REPO))
+    if code != 0:
+        raise RuntimeError(f"reglab exited with {code}:\n{' '.join(cmd)}\n{out}{err}")
+    with h5py.File(output, "r") as f:
+        runs = list(f["runs"].keys())
+        if len(runs) != 1:
+            raise RuntimeError(f"{output}: expected one run, found {runs}")
+        run = f["runs"][runs[0]]
+        status = run.attrs["status"]
+        status = status.decode() if isinstance(status, bytes) else str(status)
+        if status != "complete":
+            raise RuntimeError(f"{output}: reglab run status {status}")
+        curves = run["curves"]
+        seconds = [float(s) for s in curves["seconds"][()]]
+        train_seconds = None  # reglab does not time its training loop separately
+        test_acc = float(curves["test_accuracy"][()][-1])
+    output.unlink()
+    return {"epoch_seconds": seconds, "train_seconds": train_seconds, "test_accuracy": test_acc,
+            "peak_rss_mib": rss, "process_seconds": wall, "run_id": runs[0]}
+
+
+# ---------------------------------------------------------------------------------------------
+# PyTorch half
+# ---------------------------------------------------------------------------------------------
+
+def read_idx_gz(path, header_bytes):
+    import numpy as np
+
+    with gzip.open(path, "rb") as f:
+        return np.frombuffer(f.read(), dtype=np.uint8, offset=header_bytes)
+
+
+def load_fashion_mnist():
+    """(train images, train labels, test images, test labels): float32 in [0, 1], int64."""
+    import numpy as np
+
+    def images(name):
+        raw = read_idx_gz(DATA_DIR / name, 16)
+        return raw.reshape(-1, 784).astype(np.float32) / np.float32(255.0)
+
+    def labels(name):
+        return read_idx_gz(DATA_DIR / name, 8).astype(np.int64)
+
+    return (images("train-images-idx3-ubyte.gz"), labels("train-labels-idx1-ubyte.gz"),
+            images("t10k-images-idx3-ubyte.gz"), labels("t10k-labels-idx1-ubyte.gz"))
+
+
+def torch_spec(hidden, batch, optimizer, epochs, threads, train_samples=FULL_TRAIN,
+               dropout=0.0, input_dropout=0.0, batch_norm=None, max_norm=None, seed=1,
+               eval_batch=EVAL_BATCH):
+    """A PyTorch worker spec.
+
+    hidden: hidden widths; dropout / input_dropout: drop probabilities (PyTorch `p`) after every
+    hidden activation / on the inputs; batch_norm: None or {"momentum", "eps"} (BatchNorm1d
+    between each hidden Linear and its ReLU); max_norm: None or c (each Linear weight's rows,
+    a unit's incoming weights, renormalised to norm <= c after every step); optimizer:
+    {"name": "adam", "lr"} or {"name": "sgd", "lr", "momentum"}."""
+    return {"hidden": list(hidden), "batch": batch, "eval_batch": eval_batch,
+            "optimizer": optimizer, "epochs": epochs, "threads": threads,
+            "train_samples": train_samples, "dropout": dropout, "input_dropout": input_dropout,
+            "batch_norm": batch_norm, "max_norm": max_norm, "seed": seed}
+
+
+def build_torch_model(spec):
+    from torch import nn
+
+    layers = []
+    if spec["input_dropout"] > 0:
+        layers.append(nn.Dropout(spec["input_dropout"]))
+    width = 784
+    for h in spec["hidden"]:
+        layers.append(nn.Linear(width, h))
+        if spec["batch_norm"] is not None:
+            layers.append(nn.BatchNorm1d(h, momentum=spec["batch_norm"]["momentum"],
+                                         eps=spec["batch_norm"]["eps"]))
+        layers.append(nn.ReLU())
+        if spec["dropout"] > 0:
+            layers.append(nn.Dropout(spec["dropout"]))
+        width = h
+    layers.append(nn.Linear(width, 10))
+    model = nn.Sequential(*layers)
+    for m in model:
+        if isinstance(m, nn.Linear):
+            nn.init.xavier_uniform_(m.weight)  # Glorot uniform, limit sqrt(6 / (fan_in + fan_out))
+            nn.init.zeros_(m.bias)
+    return model
+
+
+def torch_worker(spec):
+    """Trains spec's network in PyTorch and prints the timings as JSON (runs in the child)."""
+    import ctypes
+
+    import torch
+    from torch import nn
+
+    threads = spec["threads"]
+    torch.set_num_threads(threads)
+    torch.set_num_interop_threads(1)
+    try:  # the OpenBLAS Debian's PyTorch calls for its matrix products
+        openblas = ctypes.CDLL("libopenblas.so.0")
+        openblas.openblas_set_num_threads(threads)
+        blas_threads = openblas.openblas_get_num_threads()
+    except OSError:
+        blas_threads = None
+    torch.manual_seed(spec["seed"])
+
+    xtr, ytr, xte, yte = (torch.from_numpy(a.copy()) for a in load_fashion_mnist())
+    assert xtr.shape == (FULL_TRAIN, 784) and xte.shape[0] == TEST_SAMPLES
+    n = spec["train_samples"]
+    xtr, ytr = xtr[:n].clone(), ytr[:n].clone()
+
+    model = build_torch_model(spec)
+    o = spec["optimizer"]
+    if o["name"] == "adam":
+        opt = torch.optim.Adam(model.parameters(), lr=o["lr"])
+    elif o["name"] == "sgd":
+        opt = torch.optim.SGD(model.parameters(), lr=o["lr"], momentum=o.get("momentum", 0.0))
+    else:
+        raise ValueError(f"unknown optimizer {o['name']}")
+    linears = [m for m in model if isinstance(m, nn.Linear)]
+    max_norm = spec["max_norm"]
+    loss_fn = nn.CrossEntropyLoss()
+    gen = torch.Generator().manual_seed(spec["seed"])
+    batch, eval_batch = spec["batch"], spec["eval_batch"]
+    # reglab skips a final training batch of one sample (batch statistics need two); so does this
+    batches = -(-n // batch)
+    if batches > 1 and n % batch == 1:
+        batches -= 1
+
+    def evaluate(x, y):
+        model.eval()
+        loss_sum, correct = 0.0, 0
+        with torch.no_grad():
+            for i in range(0, x.shape[0], eval_batch):
+                logits = model(x[i:i + eval_batch])
+                yb = y[i:i + eval_batch]
+                loss_sum += float(nn.functional.cross_entropy(logits, yb, reduction="sum"))
+                correct += int((logits.argmax(dim=1) == yb).sum())
+        return loss_sum / x.shape[0], correct / x.shape[0]
+
+    train_s, full_s, test_acc = [], [], []
+    for _ in range(spec["epochs"]):
+        t0 = time.perf_counter()
+        model.train()
+        perm = torch.randperm(n, generator=gen)
+        for b in range(batches):
+            idx = perm[b * batch:(b + 1) * batch]
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(model(xtr[idx]), ytr[idx])
+            loss.backward()
+            opt.step()
+            if max_norm is not None:
+                with torch.no_grad():
+                    for m in linears:
+                        m.weight.renorm_(2, 0, max_norm)
+        t1 = time.perf_counter()
+        evaluate(xtr, ytr)
+        _, acc = evaluate(xte, yte)
+        t2 = time.perf_counter()
+        train_s.append(t1 - t0)
+        full_s.append(t2 - t0)
+        test_acc.append(acc)
+    json.dump({"train_seconds": train_s, "epoch_seconds": full_s, "test_accuracy": test_acc[-1],
+               "torch_version": torch.__version__, "torch_threads": torch.get_num_threads(),
+               "openblas_threads": blas_threads}, sys.stdout)
+
+
+def run_torch(spec):
+    """Runs torch_worker(spec) in a child process; adds its peak RSS."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--torch-worker", json.dumps(spec)]
+    code, out, err, rss, wall = run_measured(cmd, env=threaded_env(spec["threads"]))
+    if code != 0:
+        raise RuntimeError(f"PyTorch worker exited with {code}:\n{err}")
+    result = json.loads(out)
+    result["peak_rss_mib"] = rss
+    result["process_seconds"] = wall
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Summary
+# ---------------------------------------------------------------------------------------------
+
+def summarise(name, threads, results, key, train_samples):
+    """Median and spread of the epoch times pooled over every repeat."""
+    secs = [s for r in results for s in r[key]]
+    med = statistics.median(secs)
+    accs = [r["test_accuracy"] for r in results]
+    return {"framework": name, "threads": threads, "median_seconds": med,
+            "min_seconds": min(secs), "max_seconds": max(secs),
+            "samples_per_second": train_samples / med,
+            "test_accuracy": statistics.mean(accs), "test_accuracy_all": accs,
+            "peak_rss_mib": max(r["peak_rss_mib"] for r in results),
+            "epoch_seconds_all": [r[key] for r in results]}
+
+
+def format_table(header, lines, markdown=False):
+    """Text lines of an aligned table (first column left-aligned) or a markdown table."""
+    if markdown:
+        out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        out += ["| " + " | ".join(line) + " |" for line in lines]
+        return out
+    rows = [tuple(header)] + [tuple(line) for line in lines]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    out = []
+    for j, row in enumerate(rows):
+        out.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                             for i, (c, w) in enumerate(zip(row, widths))))
+        if j == 0:
+            out.append("  ".join("-" * w for w in widths))
+    return out
+
+
+def row_cells(r):
+    """The printed cells of a summarise() row."""
+    return (r["framework"], str(r["threads"]), f"{r['median_seconds']:.3f}",
+            f"{r['min_seconds']:.3f}-{r['max_seconds']:.3f}", f"{r['samples_per_second']:,.0f}",
+            f"{r['test_accuracy']:.4f}", f"{r['peak_rss_mib']:.0f} MiB")
+
+
+ROW_HEADER = ("framework", "thr", "s/epoch (median)", "min-max", "samples/s", "test acc",
+              "peak RSS")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--torch-worker":
+        torch_worker(json.loads(sys.argv[2]))
+    else:
+        sys.exit("usage: common.py --torch-worker SPEC_JSON (started by the benchmarks)")

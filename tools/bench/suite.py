@@ -1,0 +1,441 @@
+#!/usr/bin/python3
+"""reglab's benchmark suite against PyTorch, with a pass/miss line per performance target.
+
+Benchmarks (identical networks, initialisation, batches, optimizers, regularizers and thread
+counts on both sides; full Fashion-MNIST, 60,000 training and 10,000 test images):
+  a   the Keras example, 784-128-10 ReLU, dropout 0.5, Adam 1e-3, batch 32
+      (configs/keras-mlp.yaml)
+  b   the dropout paper's 784-1024-1024-2048-10 ReLU, dropout 0.2 on the inputs and 0.5 on the
+      hidden units, SGD momentum 0.95, lr 0.01, batch 100 (configs/bench/paper-dropout.yaml)
+  c   (b) with batch normalisation before every hidden ReLU, momentum 0.1, eps 1e-5
+      (configs/bench/paper-bn.yaml)
+  bm  (b) with max-norm c = 3 on every layer (configs/bench/paper-dropout-maxnorm.yaml); not run
+      unless named in --only
+  d   reglab only: `reglab run configs/bench/sweep8.yaml` (8 cells of 784-256-10 on 10,000
+      images) with --jobs 1 and --jobs 2; wall time of the whole command, merge included
+For a, b, c and bm the suite also times the GEMM-only lower bound of an epoch: the matrix
+products of every training step and evaluation batch, with the same OpenBLAS at the same thread
+count (tools/bench/gemm_bound.c, compiled on the fly with cc).
+
+An epoch is what reglab's `seconds` curve measures: the training loop plus evaluation of the
+train and test sets at batch 1000; the PyTorch side times the same (tools/bench/common.py).
+Every (framework, thread count) runs --repeats times, interleaved so all see similar load; the
+median and min-max are over every epoch of every repeat. samples/s = training samples / median
+s/epoch. The speed ratio of a target is PyTorch's best median over the thread counts against
+reglab's best; the GEMM bound is taken at reglab's best thread count.
+
+Targets: (a) reglab >= 2x PyTorch and reglab's peak RSS <= 1/3 of PyTorch's; (b) >= 1.3x PyTorch
+and GEMM bound / reglab >= 75 %; (d) jobs 1 / jobs 2 wall time >= 1.8.
+
+Usage (Debian's interpreter, which has python3-torch, h5py and numpy):
+    /usr/bin/python3 tools/bench/suite.py [--only a,b,c,d] [--threads 1,2] [--epochs E]
+        [--repeats R] [--train-samples N] [--json results/bench-suite.json]
+--train-samples shrinks the training set of a, b, c for quick checks (not a target measurement).
+"""
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402  (tools/bench/common.py: the shared measuring code)
+
+REPO = common.REPO
+CONFIGS = REPO / "configs"
+PAPER_HIDDEN = [1024, 1024, 2048]
+PAPER_SGD = {"name": "sgd", "lr": 0.01, "momentum": 0.95}
+
+# key -> description, reglab config, hidden widths, batch, default epochs, PyTorch spec options
+BENCHMARKS = {
+    "a": {"title": "(a) Keras MLP 784-128-10, dropout 0.5, Adam 1e-3, batch 32",
+          "config": CONFIGS / "keras-mlp.yaml", "hidden": [128], "batch": 32, "epochs": 5,
+          "torch": {"optimizer": {"name": "adam", "lr": 1e-3}, "dropout": 0.5}},
+    "b": {"title": "(b) paper MLP 784-1024-1024-2048-10, dropout 0.2/0.5, SGD 0.01 m0.95, "
+                   "batch 100",
+          "config": CONFIGS / "bench" / "paper-dropout.yaml", "hidden": PAPER_HIDDEN,
+          "batch": 100, "epochs": 3,
+          "torch": {"optimizer": PAPER_SGD, "dropout": 0.5, "input_dropout": 0.2}},
+    "c": {"title": "(c) (b) + batch norm before each hidden ReLU (momentum 0.1, eps 1e-5)",
+          "config": CONFIGS / "bench" / "paper-bn.yaml", "hidden": PAPER_HIDDEN, "batch": 100,
+          "epochs": 3,
+          "torch": {"optimizer": PAPER_SGD, "dropout": 0.5, "input_dropout": 0.2,
+                    "batch_norm": {"momentum": 0.1, "eps": 1e-5}}},
+    "bm": {"title": "(bm) (b) + max-norm c = 3 on every layer",
+           "config": CONFIGS / "bench" / "paper-dropout-maxnorm.yaml", "hidden": PAPER_HIDDEN,
+           "batch": 100, "epochs": 3,
+           "torch": {"optimizer": PAPER_SGD, "dropout": 0.5, "input_dropout": 0.2,
+                     "max_norm": 3.0}},
+}
+SWEEP_CONFIG = CONFIGS / "bench" / "sweep8.yaml"
+TARGETS = {"a_speed": 2.0, "a_rss": 3.0, "b_speed": 1.3, "b_gemm": 0.75, "d_jobs": 1.8}
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# GEMM-only bound
+# ---------------------------------------------------------------------------------------------
+
+def build_gemm_helper(tmpdir):
+    exe = Path(tmpdir) / "gemm_bound"
+    src = Path(__file__).resolve().parent / "gemm_bound.c"
+    subprocess.run(["cc", "-O2", str(src), "-o", str(exe), "-lopenblas"], check=True)
+    return exe
+
+
+def epoch_entries(n, batch, eval_batch=common.EVAL_BATCH, test=common.TEST_SAMPLES):
+    """KIND:BATCH:COUNT arguments of one epoch: the training steps as reglab batches them (a
+    final batch of one sample is skipped) and the evaluation batches of the train and test
+    sets."""
+    counts = {}
+    full, rest = divmod(n, batch)
+    counts[("t", batch)] = full
+    if rest > 1:
+        counts[("t", rest)] = 1
+    for size in (n, test):
+        full, rest = divmod(size, eval_batch)
+        counts[("e", eval_batch)] = counts.get(("e", eval_batch), 0) + full
+        if rest:
+            counts[("e", rest)] = counts.get(("e", rest), 0) + 1
+    return [f"{k}:{b}:{c}" for (k, b), c in counts.items() if c > 0]
+
+
+def gemm_bound(exe, threads, hidden, batch, n, min_seconds):
+    dims = ",".join(str(d) for d in [784, *hidden, 10])
+    cmd = [str(exe), str(threads), str(min_seconds), dims, *epoch_entries(n, batch)]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True,
+                         env=common.threaded_env(threads)).stdout
+    return json.loads(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# Framework comparisons (a, b, c, bm)
+# ---------------------------------------------------------------------------------------------
+
+def compare(keys, args, tmpdir):
+    """Runs every benchmark in keys at every thread count, --repeats times; returns the raw
+    results per (key, threads)."""
+    helper = build_gemm_helper(tmpdir) if not args.no_bound else None
+    raw = {(k, t): {"reglab": [], "pytorch": [], "bound": []} for k in keys for t in args.threads}
+    for rep in range(args.repeats):
+        bounds = {}  # (hidden, batch, threads) -> this repeat's bound, shared by b, c, bm
+        for k in keys:
+            bench = BENCHMARKS[k]
+            epochs = args.epochs or bench["epochs"]
+            n = args.train_samples or common.FULL_TRAIN
+            overrides = [f"data.train_size={n}"] if n != common.FULL_TRAIN else []
+            for t in args.threads:
+                tag = f"[repeat {rep + 1}/{args.repeats}] ({k}) {t} thread(s)"
+                r = raw[(k, t)]
+                if not args.torch_only:
+                    log(f"{tag}: reglab ...")
+                    r["reglab"].append(common.run_reglab(
+                        args.reglab, bench["config"], t, epochs,
+                        Path(tmpdir) / f"{k}-t{t}-r{rep}.h5", overrides))
+                if not args.reglab_only:
+                    log(f"{tag}: PyTorch ...")
+                    spec = common.torch_spec(bench["hidden"], bench["batch"], epochs=epochs,
+                                             threads=t, train_samples=n, **bench["torch"])
+                    r["pytorch"].append(common.run_torch(spec))
+                if helper is not None:
+                    bk = (tuple(bench["hidden"]), bench["batch"], t)
+                    if bk not in bounds:
+                        log(f"{tag}: GEMM bound ...")
+                        bounds[bk] = gemm_bound(helper, t, bench["hidden"], bench["batch"], n,
+                                                args.gemm_seconds)
+                    r["bound"].append(bounds[bk])
+    return raw
+
+
+def summarise_compare(keys, raw, args):
+    n = args.train_samples or common.FULL_TRAIN
+    out = {}
+    for k in keys:
+        rows, per_thread = [], {}
+        for t in args.threads:
+            r = raw[(k, t)]
+            entry = {}
+            if r["reglab"]:
+                rows.append(common.summarise("reglab", t, r["reglab"], "epoch_seconds", n))
+                entry["reglab"] = rows[-1]
+            if r["pytorch"]:
+                rows.append(common.summarise("pytorch", t, r["pytorch"], "epoch_seconds", n))
+                entry["pytorch"] = rows[-1]
+                rows.append(common.summarise("pytorch (train only)", t, r["pytorch"],
+                                             "train_seconds", n))
+            if r["bound"]:
+                secs = [b["epoch_seconds"] for b in r["bound"]]
+                entry["bound"] = {"median_seconds": statistics.median(secs),
+                                  "min_seconds": min(secs), "max_seconds": max(secs),
+                                  "runs": r["bound"]}
+            if "reglab" in entry and "pytorch" in entry:
+                entry["speed_ratio"] = (entry["pytorch"]["median_seconds"]
+                                        / entry["reglab"]["median_seconds"])
+            for fw in ("reglab", "pytorch"):
+                if fw in entry and "bound" in entry:
+                    entry[f"bound_fraction_{fw}"] = (entry["bound"]["median_seconds"]
+                                                     / entry[fw]["median_seconds"])
+            per_thread[t] = entry
+        summary = {"title": BENCHMARKS[k]["title"], "rows": rows, "per_threads": per_thread}
+        best = {}
+        for fw in ("reglab", "pytorch"):
+            have = [(e[fw]["median_seconds"], t) for t, e in per_thread.items() if fw in e]
+            if have:
+                best[fw] = min(have)
+        if "reglab" in best:
+            summary["reglab_best_threads"] = best["reglab"][1]
+            summary["bound_fraction"] = per_thread[best["reglab"][1]].get("bound_fraction_reglab")
+        if "pytorch" in best:
+            summary["pytorch_best_threads"] = best["pytorch"][1]
+        if len(best) == 2:
+            summary["speed_ratio_best"] = best["pytorch"][0] / best["reglab"][0]
+            summary["rss_ratio"] = (max(e["pytorch"]["peak_rss_mib"] for e in per_thread.values()
+                                        if "pytorch" in e)
+                                    / max(e["reglab"]["peak_rss_mib"] for e in per_thread.values()
+                                          if "reglab" in e))
+        out[k] = summary
+    return out
+
+
+def print_compare(summary, n, epochs_of, repeats):
+    for k, s in summary.items():
+        print(f"\n{s['title']}\nFashion-MNIST {n} train / {common.TEST_SAMPLES} test, "
+              f"{epochs_of(k)} epoch(s) x {repeats} repeat(s)\n")
+        for line in common.format_table(common.ROW_HEADER,
+                                        [common.row_cells(r) for r in s["rows"]]):
+            print(line)
+        print()
+        for t, e in s["per_threads"].items():
+            parts = []
+            if "speed_ratio" in e:
+                parts.append(f"reglab/PyTorch speed {e['speed_ratio']:.2f}x")
+            if "bound" in e:
+                b = e["bound"]
+                parts.append(f"GEMM bound {b['median_seconds']:.3f} s/epoch "
+                             f"({b['min_seconds']:.3f}-{b['max_seconds']:.3f})")
+                for fw in ("reglab", "pytorch"):
+                    if f"bound_fraction_{fw}" in e:
+                        parts.append(f"bound/{fw} {100 * e[f'bound_fraction_{fw}']:.0f} %")
+            print(f"{t} thread(s): " + "; ".join(parts))
+        if "speed_ratio_best" in s:
+            print(f"best vs best: reglab {s['reglab_best_threads']} thread(s), PyTorch "
+                  f"{s['pytorch_best_threads']} thread(s): {s['speed_ratio_best']:.2f}x; "
+                  f"peak RSS PyTorch/reglab {s['rss_ratio']:.2f}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Sweep parallelism (d)
+# ---------------------------------------------------------------------------------------------
+
+def cell_seconds(path):
+    """Sum of the training + evaluation seconds of every run in a merged sweep file."""
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        return sum(float(sum(f["runs"][r]["curves"]["seconds"][()])) for r in f["runs"])
+
+
+def sweep(args, tmpdir):
+    runs = {1: [], 2: []}
+    overrides = [f"train.epochs={args.epochs}"] if args.epochs else []
+    for rep in range(args.repeats):
+        for jobs in (1, 2):
+            log(f"[repeat {rep + 1}/{args.repeats}] (d) sweep8 --jobs {jobs} ...")
+            out = Path(tmpdir) / f"sweep8-j{jobs}-r{rep}.h5"
+            cmd = [str(args.reglab), "run", str(SWEEP_CONFIG), f"output={out}", *overrides,
+                   "--jobs", str(jobs), "-q"]
+            code, so, se, rss, wall = common.run_measured(cmd, cwd=str(REPO))
+            if code != 0:
+                raise RuntimeError(f"reglab sweep exited with {code}:\n{' '.join(cmd)}\n{so}{se}")
+            runs[jobs].append({"wall_seconds": wall, "cell_seconds": cell_seconds(out)})
+            out.unlink()
+            shutil.rmtree(out.with_suffix(".cells"), ignore_errors=True)
+    result = {}
+    for jobs, rs in runs.items():
+        walls = [r["wall_seconds"] for r in rs]
+        result[f"jobs{jobs}"] = {"median_wall_seconds": statistics.median(walls),
+                                 "min_wall_seconds": min(walls), "max_wall_seconds": max(walls),
+                                 "median_cell_seconds": statistics.median(
+                                     r["cell_seconds"] for r in rs),
+                                 "runs": rs}
+    result["speedup"] = (result["jobs1"]["median_wall_seconds"]
+                         / result["jobs2"]["median_wall_seconds"])
+    return result
+
+
+def print_sweep(s):
+    print("\n(d) sweep of 8 cells (configs/bench/sweep8.yaml), `reglab run --jobs J`\n")
+    lines = []
+    for jobs in (1, 2):
+        j = s[f"jobs{jobs}"]
+        lines.append((f"--jobs {jobs}", f"{j['median_wall_seconds']:.2f}",
+                      f"{j['min_wall_seconds']:.2f}-{j['max_wall_seconds']:.2f}",
+                      f"{j['median_cell_seconds']:.2f}"))
+    for line in common.format_table(("reglab run", "wall s (median)", "min-max",
+                                     "sum of cell epoch s"), lines):
+        print(line)
+    print(f"\nspeed-up from 2 jobs: {s['speedup']:.2f}x")
+
+
+# ---------------------------------------------------------------------------------------------
+# Targets and markdown
+# ---------------------------------------------------------------------------------------------
+
+def targets(summary, sweep_result):
+    """(name, measured text, target text, PASS/MISS/n/a)."""
+    def check(value, threshold):
+        return "n/a" if value is None else ("PASS" if value >= threshold else "MISS")
+
+    a, b = summary.get("a", {}), summary.get("b", {})
+    d = sweep_result["speedup"] if sweep_result else None
+    items = [
+        ("(a) speed reglab / PyTorch", a.get("speed_ratio_best"), "x", TARGETS["a_speed"]),
+        ("(a) peak RSS PyTorch / reglab", a.get("rss_ratio"), "x", TARGETS["a_rss"]),
+        ("(b) speed reglab / PyTorch", b.get("speed_ratio_best"), "x", TARGETS["b_speed"]),
+        ("(b) GEMM bound / reglab", b.get("bound_fraction"), "%", TARGETS["b_gemm"]),
+        ("(d) wall time jobs 1 / jobs 2", d, "x", TARGETS["d_jobs"]),
+    ]
+    out = []
+    for name, value, unit, threshold in items:
+        fmt = (lambda v: f"{100 * v:.0f} %") if unit == "%" else (lambda v: f"{v:.2f}x")
+        out.append({"target": name, "value": value, "threshold": threshold,
+                    "measured": "-" if value is None else fmt(value),
+                    "wanted": f">= {fmt(threshold)}", "result": check(value, threshold)})
+    return out
+
+
+def print_markdown(summary, sweep_result, target_rows):
+    print("\n## Markdown\n")
+    lines = []
+    for k, s in summary.items():
+        for r in s["rows"]:
+            t = r["threads"]
+            e = s["per_threads"][t]
+            ratio = bound = ""
+            if r["framework"] == "reglab":
+                ratio = f"{e['speed_ratio']:.2f}x" if "speed_ratio" in e else ""
+                if "bound_fraction_reglab" in e:
+                    bound = f"{100 * e['bound_fraction_reglab']:.0f} %"
+            elif r["framework"] == "pytorch" and "bound_fraction_pytorch" in e:
+                bound = f"{100 * e['bound_fraction_pytorch']:.0f} %"
+            lines.append((f"({k})", r["framework"], str(t),
+                          f"{r['median_seconds']:.3f} ({r['min_seconds']:.3f}-"
+                          f"{r['max_seconds']:.3f})", f"{r['samples_per_second']:,.0f}",
+                          f"{r['test_accuracy']:.4f}", f"{r['peak_rss_mib']:.0f} MiB", ratio,
+                          bound))
+    if lines:
+        for line in common.format_table(
+                ("bench", "framework", "threads", "s/epoch (median, min-max)", "samples/s",
+                 "test acc", "peak RSS", "reglab/PyTorch speed", "GEMM bound / time"),
+                lines, markdown=True):
+            print(line)
+        print()
+    if sweep_result:
+        for line in common.format_table(
+                ("(d) sweep8", "wall s (median, min-max)", "sum of cell epoch s"),
+                [(f"--jobs {j}",
+                  f"{sweep_result[f'jobs{j}']['median_wall_seconds']:.2f} "
+                  f"({sweep_result[f'jobs{j}']['min_wall_seconds']:.2f}-"
+                  f"{sweep_result[f'jobs{j}']['max_wall_seconds']:.2f})",
+                  f"{sweep_result[f'jobs{j}']['median_cell_seconds']:.2f}") for j in (1, 2)],
+                markdown=True):
+            print(line)
+        print()
+    for line in common.format_table(("target", "measured", "wanted", "result"),
+                                    [(t["target"], t["measured"], t["wanted"], t["result"])
+                                     for t in target_rows], markdown=True):
+        print(line)
+
+
+# ---------------------------------------------------------------------------------------------
+
+def parse_list(text, convert, what):
+    try:
+        values = [convert(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"bad {what} list '{text}'")
+    if not values:
+        raise argparse.ArgumentTypeError(f"empty {what} list")
+    return values
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--only", default="a,b,c,d",
+                    type=lambda s: parse_list(s, str.strip, "benchmark"),
+                    help="benchmarks to run, comma-separated: a, b, c, bm, d (default a,b,c,d)")
+    ap.add_argument("--threads", default="1,2",
+                    type=lambda s: parse_list(s, int, "thread"),
+                    help="thread counts for a, b, c, bm, comma-separated (default 1,2)")
+    ap.add_argument("--epochs", type=int, default=None,
+                    help="epochs per run (default: a 5, b/c/bm 3, d its config's 5)")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--train-samples", type=int, default=None,
+                    help="training images for a, b, c, bm (default all 60000; quick checks)")
+    ap.add_argument("--gemm-seconds", type=float, default=1.0,
+                    help="seconds of timed calls per shape group in the GEMM bound (default 1)")
+    ap.add_argument("--json", metavar="PATH", help="save every number as JSON")
+    ap.add_argument("--reglab", default=str(common.DEFAULT_BINARY), help="reglab binary")
+    ap.add_argument("--no-bound", action="store_true", help="skip the GEMM bound")
+    side = ap.add_mutually_exclusive_group()
+    side.add_argument("--reglab-only", action="store_true", help="skip the PyTorch runs")
+    side.add_argument("--torch-only", action="store_true", help="skip the reglab runs of a-c")
+    args = ap.parse_args()
+    unknown = [k for k in args.only if k not in BENCHMARKS and k != "d"]
+    if unknown:
+        ap.error(f"unknown benchmark(s) {unknown}: choose from a, b, c, bm, d")
+    if min(args.threads) < 1 or args.repeats < 1 or (args.epochs is not None and args.epochs < 1):
+        ap.error("--threads, --epochs and --repeats must be >= 1")
+    if args.train_samples is not None and not 2 <= args.train_samples <= common.FULL_TRAIN:
+        ap.error(f"--train-samples must be in [2, {common.FULL_TRAIN}]")
+    if not Path(args.reglab).is_file():
+        ap.error(f"no reglab binary at {args.reglab} (build it first, or pass --reglab)")
+
+    common.pin_blas_core()
+    before = common.machine_info()
+    log(f"load average {before['load_average'][0]:.2f}")
+    if before["load_average"][0] > 1.5:
+        log("warning: the machine is busy (load > 1.5); timings will be noisy and slow")
+
+    keys = [k for k in BENCHMARKS if k in args.only]
+    n = args.train_samples or common.FULL_TRAIN
+    summary, sweep_result = {}, None
+    with tempfile.TemporaryDirectory(prefix="reglab-bench-") as tmpdir:
+        if keys:
+            summary = summarise_compare(keys, compare(keys, args, tmpdir), args)
+        if "d" in args.only and not args.torch_only:
+            sweep_result = sweep(args, tmpdir)
+    after = common.machine_info()
+
+    if summary:
+        print_compare(summary, n, lambda k: args.epochs or BENCHMARKS[k]["epochs"], args.repeats)
+    if sweep_result:
+        print_sweep(sweep_result)
+    target_rows = targets(summary, sweep_result)
+    print(f"\nTargets{' (training subset: NOT a target measurement)' if args.train_samples else ''}"
+          f"; load average {before['load_average'][0]:.2f} before, "
+          f"{after['load_average'][0]:.2f} after\n")
+    for line in common.format_table(("target", "measured", "wanted", "result"),
+                                    [(t["target"], t["measured"], t["wanted"], t["result"])
+                                     for t in target_rows]):
+        print(line)
+    print_markdown(summary, sweep_result, target_rows)
+
+    if args.json:
+        report = {"benchmark": "suite", "args": {k: v for k, v in vars(args).items()},
+                  "train_samples": n, "benchmarks": summary, "sweep": sweep_result,
+                  "targets": target_rows, "machine_before": before, "machine_after": after}
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(report, indent=2, default=str) + "\n")
+        print(f"\nwrote {args.json}")
+
+
+if __name__ == "__main__":
+    main()

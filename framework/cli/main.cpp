@@ -4,6 +4,7 @@
 /// interrupted (rerun to resume).
 #include <boost/program_options.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -213,6 +214,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "reglab: error: %s\n", e.what());
     return 2;
   } catch (const po::error& e) {
+    std::fprintf(stderr, "reglab: error: %s\n", e.what());
+    return 2;
+  } catch (const std::filesystem::filesystem_error& e) {
+    // The file system refused a path (a symlink loop, an unsearchable folder): bad input or
+    // environment, not a bug.
     std::fprintf(stderr, "reglab: error: %s\n", e.what());
     return 2;
   } catch (const std::exception& e) {

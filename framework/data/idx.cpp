@@ -10,6 +10,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "framework/core/error.hpp"
 
@@ -21,6 +22,8 @@ constexpr std::size_t kMaxDataBytes = std::size_t{1} << 31;
 constexpr std::size_t kMaxDims = 4;
 constexpr std::uint8_t kTypeUnsignedByte = 0x08;
 constexpr std::size_t kChunk = std::size_t{1} << 16;
+/// Size of the data buffer before the first read; it then doubles as long as data keeps coming.
+constexpr std::size_t kFirstRead = std::size_t{1} << 20;
 
 [[noreturn]] void fail(const std::string& path, const std::string& message) {
   throw DataError(path + ": " + message);
@@ -31,16 +34,12 @@ struct FileCloser {
 };
 using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
 
-/// A sequential byte source over a raw or gzip-compressed file. `read` returns fewer bytes than
-/// asked only at the end of the (decompressed) data; every I/O or gzip error throws DataError.
+/// A sequential byte source over a raw or gzip-compressed stream (a file, or memory through
+/// fmemopen). `read` returns fewer bytes than asked only at the end of the (decompressed) data;
+/// every I/O or gzip error throws DataError naming `path`.
 class ByteStream {
  public:
-  explicit ByteStream(const std::string& path) : path_(path) {
-    errno = 0;
-    file_.reset(std::fopen(path.c_str(), "rb"));
-    if (!file_) {
-      fail(path, std::string("cannot open: ") + (errno != 0 ? std::strerror(errno) : "unknown"));
-    }
+  ByteStream(FilePtr file, const std::string& path) : path_(path), file_(std::move(file)) {
     in_.resize(kChunk);
     fill();
     gzip_ = in_len_ >= 2 && in_[0] == 0x1f && in_[1] == 0x8b;
@@ -171,10 +170,9 @@ std::string hex8(std::uint8_t v) {
   return buf;
 }
 
-}  // namespace
-
-IdxArray read_idx(const std::string& path) {
-  ByteStream in(path);
+/// The IDX reader behind read_idx and parse_idx.
+IdxArray read_stream(FilePtr file, const std::string& path) {
+  ByteStream in(std::move(file), path);
   const std::string kind = in.gzip() ? " (after gzip decompression)" : "";
 
   std::uint8_t magic_bytes[4];
@@ -223,8 +221,16 @@ IdxArray read_idx(const std::string& path) {
                    std::to_string(kMaxDataBytes) + " bytes of data");
   }
 
-  out.data.resize(total);
-  const std::size_t got = in.read(out.data.data(), total);
+  // The buffer grows with the data actually read, doubling from kFirstRead: a short file whose
+  // header claims up to kMaxDataBytes costs memory for what it holds, not for what it claims.
+  std::size_t got = 0;
+  while (got < total) {
+    const std::size_t want = std::min(total, std::max(2 * got, kFirstRead));
+    out.data.reserve(want);  // exactly: the final capacity is the data size
+    out.data.resize(want);
+    got += in.read(out.data.data() + got, want - got);
+    if (got < want) break;
+  }
   if (got < total) {
     fail(path, "truncated: expected " + std::to_string(total) + " bytes of data, found " +
                    std::to_string(got) + kind);
@@ -242,6 +248,26 @@ IdxArray read_idx(const std::string& path) {
                    " bytes of data of a " + dims_text(out.dims) + " array" + kind);
   }
   return out;
+}
+
+}  // namespace
+
+IdxArray read_idx(const std::string& path) {
+  errno = 0;
+  FilePtr file(std::fopen(path.c_str(), "rb"));
+  if (!file) {
+    fail(path, std::string("cannot open: ") + (errno != 0 ? std::strerror(errno) : "unknown"));
+  }
+  return read_stream(std::move(file), path);
+}
+
+IdxArray parse_idx(const std::uint8_t* bytes, std::size_t size, const std::string& name) {
+  // fmemopen only reads the buffer in "rb" mode; it needs a valid pointer even for size 0.
+  static std::uint8_t empty = 0;
+  void* buffer = size == 0 ? &empty : const_cast<std::uint8_t*>(bytes);
+  FilePtr file(fmemopen(buffer, size, "rb"));
+  if (!file) fail(name, "cannot open the in-memory buffer");
+  return read_stream(std::move(file), name);
 }
 
 IdxPair read_idx_pair(const std::string& images_path, const std::string& labels_path,

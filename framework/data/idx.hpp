@@ -22,6 +22,10 @@ struct IdxArray {
 /// Reads the whole file, decompressing it if it starts with the gzip magic.
 IdxArray read_idx(const std::string& path);
 
+/// Parses an IDX file held in memory (`size` bytes at `bytes`, raw or gzip-compressed) with the
+/// same reader as read_idx; `name` stands for the file in error messages. Throws DataError.
+IdxArray parse_idx(const std::uint8_t* bytes, std::size_t size, const std::string& name);
+
 /// Reads an image file (3 dims: count, rows, cols) and a label file (1 dim: count) and checks that
 /// the counts agree and every label is < `classes`.
 struct IdxPair {

@@ -1,14 +1,17 @@
 #include "framework/experiment/options.hpp"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <sstream>
+#include <system_error>
 #include <utility>
 
 #include "framework/core/error.hpp"
@@ -53,28 +56,86 @@ bool path_under(const std::string& path, const std::string& prefix) {
   return path.size() == prefix.size() || path[prefix.size()] == '.' || path[prefix.size()] == '[';
 }
 
-void check_duplicate_keys(const YAML::Node& node, const std::string& file,
-                          const std::string& path) {
-  if (node.IsMap()) {
-    std::set<std::string> seen;
-    for (const auto& kv : node) {
-      const std::string key = kv.first.Scalar();
-      const std::string child = path.empty() ? key : path + "." + key;
-      if (!seen.insert(key).second) {
-        const auto m = kv.first.Mark();
-        throw ConfigError(file + ":" + std::to_string(m.line + 1) + ":" +
-                          std::to_string(m.column + 1) + ": " + child + ": duplicate key '" + key +
-                          "'");
-      }
-      check_duplicate_keys(kv.second, file, child);
+/// The message of a YAML parse error; yaml-cpp reports its nesting limit as "bad file".
+std::string yaml_error(const YAML::ParserException& e) {
+  if (dynamic_cast<const YAML::DeepRecursion*>(&e) != nullptr) return "nested too deeply";
+  return e.msg;
+}
+
+/// Limits on a parsed document, counted with YAML aliases expanded (an alias stands for its
+/// anchor's whole node). reglab's schema nests about 6 levels, and a large real configuration (a
+/// seeds list of 100,000 entries) has about 100,000 values. An alias inside its own anchor
+/// (`a: &x [*x]`) is infinitely deep, and aliases of aliases ("billion laughs") expand
+/// exponentially: both would otherwise recurse until the stack overflows or run for hours.
+constexpr std::size_t kMaxDepth = 64;
+constexpr std::size_t kMaxNodes = 1000000;
+constexpr std::size_t kMaxPathShown = 120;
+
+/// Walks a parsed document: rejects duplicate keys, nesting deeper than kMaxDepth and more than
+/// kMaxNodes values. `source` names the text ("FILE", or a command-line override); `marks` says
+/// whether line and column refer to that file.
+class DocumentCheck {
+ public:
+  DocumentCheck(std::string source, bool marks) : source_(std::move(source)), marks_(marks) {}
+
+  void walk(const YAML::Node& node, const std::string& path, std::size_t depth) {
+    if (depth > kMaxDepth) {
+      fail(node.Mark(), path,
+           "nested more than " + std::to_string(kMaxDepth) +
+               " levels deep (a YAML alias inside its own anchor?)");
     }
-  } else if (node.IsSequence()) {
-    std::size_t i = 0;
-    for (const auto& item : node) {
-      check_duplicate_keys(item, file, path + "[" + std::to_string(i++) + "]");
+    if (++nodes_ > kMaxNodes) {
+      fail(node.Mark(), path,
+           "more than " + std::to_string(kMaxNodes) + " values once YAML aliases are expanded");
+    }
+    if (node.IsScalar()) check_text(node, path);
+    if (node.IsMap()) {
+      std::set<std::string> seen;
+      for (const auto& kv : node) {
+        const std::string key = kv.first.Scalar();
+        const std::string child = path.empty() ? key : path + "." + key;
+        if (!seen.insert(key).second) fail(kv.first.Mark(), child, "duplicate key '" + key + "'");
+        check_text(kv.first, child);
+        walk(kv.second, child, depth + 1);
+      }
+    } else if (node.IsSequence()) {
+      std::size_t i = 0;
+      for (const auto& item : node) walk(item, path + "[" + std::to_string(i++) + "]", depth + 1);
     }
   }
-}
+
+ private:
+  /// Rejects control characters other than tab and newline in a key or value. They have no use
+  /// in reglab's names, paths and numbers, and a carriage return (written as the escape "\r")
+  /// would not survive the configuration text stored in results files: yaml-cpp emits it
+  /// unquoted, where it reads back as a line break.
+  void check_text(const YAML::Node& scalar, const std::string& path) const {
+    for (const char c : scalar.Scalar()) {
+      const auto u = static_cast<unsigned char>(c);
+      if ((u < 0x20 && c != '\t' && c != '\n') || u == 0x7f) {
+        char code[8];
+        std::snprintf(code, sizeof code, "0x%02x", static_cast<unsigned>(u));
+        fail(scalar.Mark(), path, std::string("control character ") + code + " in a key or value");
+      }
+    }
+  }
+
+  [[noreturn]] void fail(const YAML::Mark& m, const std::string& path,
+                         const std::string& message) const {
+    std::string where = source_;
+    if (marks_ && !m.is_null()) {
+      where += ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
+    }
+    // A path through a cyclic alias repeats itself: show its start.
+    std::string shown = path.empty() ? "<root>" : path;
+    if (shown.size() > kMaxPathShown) shown = shown.substr(0, kMaxPathShown) + "...";
+    throw ConfigError(where + ": " + shown + ": " + message);
+  }
+
+  std::string source_;
+  bool marks_;
+  std::size_t nodes_ = 0;
+};
 
 }  // namespace
 
@@ -99,9 +160,9 @@ ConfigNode ConfigNode::parse(const std::string& text, const std::string& file) {
     out.impl_->node = YAML::Load(text);
   } catch (const YAML::ParserException& e) {
     throw ConfigError(file + ":" + std::to_string(e.mark.line + 1) + ":" +
-                      std::to_string(e.mark.column + 1) + ": YAML syntax error: " + e.msg);
+                      std::to_string(e.mark.column + 1) + ": YAML syntax error: " + yaml_error(e));
   }
-  check_duplicate_keys(out.impl_->node, file, "");
+  DocumentCheck(file, true).walk(out.impl_->node, "", 0);
   return out;
 }
 
@@ -155,12 +216,19 @@ void merge_maps(YAML::Node acc, const YAML::Node& src, const std::string& path,
   }
 }
 
+/// Whether `p` exists; a path the system refuses to look up (a name too long, a folder that
+/// cannot be searched) counts as absent instead of throwing std::filesystem::filesystem_error.
+bool path_exists(const std::filesystem::path& p) {
+  std::error_code ec;
+  return std::filesystem::exists(p, ec);
+}
+
 std::string resolve_include(const std::string& name, const std::string& from_file) {
   namespace fs = std::filesystem;
   const fs::path p(name);
   if (p.is_absolute()) return name;
   const fs::path beside = fs::path(from_file).parent_path() / p;
-  if (fs::exists(beside) || !fs::exists(p)) return beside.lexically_normal().string();
+  if (path_exists(beside) || !path_exists(p)) return beside.lexically_normal().string();
   return name;
 }
 
@@ -185,7 +253,11 @@ ConfigNode ConfigNode::load_composed(const std::string& path) {
   for (const ConfigNode& n : names) {
     if (!n.is_scalar()) n.fail("expected a file name");
     const std::string file = resolve_include(n.scalar(), path);
-    if (!std::filesystem::exists(file)) n.fail("included file '" + n.scalar() + "' not found");
+    std::error_code ec;
+    if (!std::filesystem::exists(file, ec)) {
+      n.fail("included file '" + n.scalar() + "' " +
+             (ec ? "cannot be looked up: " + ec.message() : std::string("not found")));
+    }
     if (std::find(stack.begin(), stack.end(), file) != stack.end() || file == path) {
       n.fail("include cycle: '" + file + "' includes itself");
     }
@@ -284,8 +356,9 @@ void ConfigNode::set_override(const std::string& dotted_path, const std::string&
   try {
     value = YAML::Load(value_text);
   } catch (const YAML::ParserException& e) {
-    throw ConfigError(where + ": YAML syntax error in the value: " + e.msg);
+    throw ConfigError(where + ": YAML syntax error in the value: " + yaml_error(e));
   }
+  DocumentCheck(where, false).walk(value, dotted_path, 0);
   set_node(dotted_path, value, where);
 }
 
@@ -297,8 +370,9 @@ void ConfigNode::set_override_entry(const std::string& map_key, const std::strin
   try {
     value = YAML::Load(value_text);
   } catch (const YAML::ParserException& e) {
-    throw ConfigError(where + ": YAML syntax error in the value: " + e.msg);
+    throw ConfigError(where + ": YAML syntax error in the value: " + yaml_error(e));
   }
+  DocumentCheck(where, false).walk(value, map_key + "." + key, 0);
   if (!impl_->node.IsDefined() || impl_->node.IsNull()) {
     impl_->node = YAML::Node(YAML::NodeType::Map);
   }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <set>
 
@@ -137,6 +138,32 @@ std::vector<Axis> read_axes(const ConfigNode& root) {
   return axes;
 }
 
+/// Limits on `output`, checked before anything runs so that a bad path is a configuration error
+/// and not a file-system error half-way through a sweep. File systems refuse names longer than
+/// 255 bytes and reglab derives longer names from the output's own (`<name>.cells`,
+/// `<name>.ckpt.tmp.<pid>`); the system limits whole paths to 4096 bytes.
+constexpr std::size_t kMaxOutputName = 200;
+constexpr std::size_t kMaxOutputPath = 3000;
+
+void check_output(const ConfigNode& node) {
+  const std::string output = node.scalar();
+  const std::filesystem::path path(output);
+  const std::string file = path.filename().string();
+  if (file.empty() || file == "." || file == "..") {
+    node.fail("must name a file (the .h5 path), got '" + output + "'");
+  }
+  if (output.size() > kMaxOutputPath) {
+    node.fail("the path is longer than " + std::to_string(kMaxOutputPath) + " bytes");
+  }
+  for (const auto& part : path) {
+    if (part.string().size() > kMaxOutputName) {
+      node.fail("'" + part.string().substr(0, 40) + "...' is longer than " +
+                std::to_string(kMaxOutputName) + " bytes (file systems allow 255, and reglab " +
+                "adds suffixes)");
+    }
+  }
+}
+
 std::string cell_dir_of(const std::string& output) {
   std::string base = output;
   if (base.size() > 3 && base.compare(base.size() - 3, 3, ".h5") == 0) {
@@ -193,6 +220,7 @@ Sweep expand_sweep(const std::string& config_path, const std::vector<std::string
     sweep.name = top.get_string("name", "");
     if (!top.has("output")) top.fail("output", "missing required key 'output' (the .h5 path)");
     sweep.output = top.get_string("output", "");
+    check_output(base.child("output"));
   }
   sweep.cell_dir = cell_dir_of(sweep.output);
   for (const auto& a : axes) {

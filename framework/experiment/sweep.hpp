@@ -74,7 +74,8 @@ constexpr std::size_t kMaxCells = 100000;
 
 /// Reads, composes, overrides and expands a sweep. Throws ConfigError (file, line, column, key
 /// path) for every invalid input: bad axes, zero cells, more than kMaxCells cells, an invalid
-/// cell configuration, two identical cells.
+/// cell configuration, two identical cells, an `output` that names no file or has a name longer
+/// than 200 bytes.
 Sweep expand_sweep(const std::string& config_path, const std::vector<std::string>& overrides);
 
 /// The configuration of one cell, ready for plan_run (with its locations for error messages).

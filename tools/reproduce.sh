@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Runs the published-comparison studies in experiments/ and checks their claims.
+#
+# Usage: bash tools/reproduce.sh [--tier smoke|full] [--jobs N] [--mnist DIR] [NAME...]
+#
+#   --tier T     smoke (default): scaled to minutes on Fashion-MNIST; full: the papers' setups
+#   --jobs N     sweep cells run at once (default 2)
+#   --mnist DIR  folder of the MNIST IDX files, passed as data.path=DIR to every configuration
+#                of the tier that reads MNIST (the full tier of the 2014 dropout studies and of
+#                the batch-norm study); without it those configurations fail with a data error
+#   NAME...      study folders under experiments/ (default: all of them)
+#
+# For each study it runs `build/reglab run experiments/NAME/T.yaml --jobs N` and every
+# experiments/NAME/T-*.yaml (results under results/experiments/NAME/T/, as each file's `output`
+# says; finished cells are kept, so a rerun only runs what is missing), then
+# `/usr/bin/python3 experiments/NAME/check.py --tier T`. It prints each study's wall time and
+# verdict and ends with `N passed, M failed`. Exit code: 0 all passed, 1 a study failed (a run
+# or a claim), 2 bad usage.
+set -u -o pipefail
+
+cd "$(dirname "$0")/.." || exit 2
+tier=smoke
+jobs=2
+mnist=""
+studies=()
+usage() { sed -n '4,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit "${1:-2}"; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --tier) [ $# -ge 2 ] || usage; tier=$2; shift 2 ;;
+    --tier=*) tier=${1#--tier=}; shift ;;
+    --jobs|-j) [ $# -ge 2 ] || usage; jobs=$2; shift 2 ;;
+    --jobs=*) jobs=${1#--jobs=}; shift ;;
+    --mnist) [ $# -ge 2 ] || usage; mnist=$2; shift 2 ;;
+    --mnist=*) mnist=${1#--mnist=}; shift ;;
+    -h|--help) usage 0 ;;
+    -*) echo "reproduce: unknown option $1" >&2; usage ;;
+    *) studies+=("${1%/}"); shift ;;
+  esac
+done
+case "$tier" in smoke|full) ;; *) echo "reproduce: --tier must be smoke or full" >&2; exit 2 ;; esac
+case "$jobs" in
+  ''|*[!0-9]*|0) echo "reproduce: --jobs must be a positive integer" >&2; exit 2 ;;
+esac
+
+reglab=build/reglab
+python=/usr/bin/python3
+if [ ! -x "$reglab" ]; then
+  echo "reproduce: $reglab not found: build first (bash tools/setup.sh --no-run)" >&2
+  exit 2
+fi
+if [ ${#studies[@]} -eq 0 ]; then
+  for d in experiments/*/; do
+    [ -f "$d/check.py" ] && studies+=("$(basename "$d")")
+  done
+fi
+for s in "${studies[@]}"; do
+  s=${s#experiments/}
+  if [ ! -f "experiments/$s/check.py" ]; then
+    echo "reproduce: no study experiments/$s (with a check.py)" >&2
+    exit 2
+  fi
+done
+
+passed=0
+failed=0
+failed_names=()
+summary=()
+total_start=$(date +%s)
+for s in "${studies[@]}"; do
+  s=${s#experiments/}
+  dir=experiments/$s
+  configs=()
+  [ -f "$dir/$tier.yaml" ] && configs+=("$dir/$tier.yaml")
+  for f in "$dir/$tier"-*.yaml; do [ -f "$f" ] && configs+=("$f"); done
+  echo "=== $s ($tier tier: ${configs[*]:-no configuration})"
+  start=$(date +%s)
+  ok=1
+  [ ${#configs[@]} -gt 0 ] || ok=0
+  for c in "${configs[@]}"; do
+    overrides=()
+    if [ -n "$mnist" ] && grep -Eq '^[[:space:]]*dataset:[[:space:]]*mnist' \
+        "$c" "$dir"/shared-*.yaml 2>/dev/null; then
+      overrides+=("data.path=$mnist")
+    fi
+    echo "--- $reglab run $c ${overrides[*]:+${overrides[*]} }--jobs $jobs"
+    if ! "$reglab" run "$c" ${overrides[@]+"${overrides[@]}"} --jobs "$jobs"; then
+      echo "reproduce: $c: reglab run failed" >&2
+      ok=0
+    fi
+  done
+  if [ $ok -eq 1 ]; then
+    echo "--- $python $dir/check.py --tier $tier"
+    "$python" "$dir/check.py" --tier "$tier" || ok=0
+  fi
+  secs=$(( $(date +%s) - start ))
+  if [ $ok -eq 1 ]; then
+    passed=$((passed + 1)); verdict=PASS
+  else
+    failed=$((failed + 1)); verdict=FAIL; failed_names+=("$s")
+  fi
+  line=$(printf '%-36s %s %6d s' "$s" "$verdict" "$secs")
+  summary+=("$line")
+  echo "=== $line"
+done
+
+total=$(( $(date +%s) - total_start ))
+echo
+echo "study                                verdict  wall"
+for line in "${summary[@]}"; do echo "$line"; done
+printf 'total wall time %d s (%d min %02d s), tier %s, --jobs %s\n' \
+  "$total" $((total / 60)) $((total % 60)) "$tier" "$jobs"
+[ $failed -gt 0 ] && echo "failed: ${failed_names[*]}"
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]

@@ -266,6 +266,15 @@ Sweep expand_sweep(const std::string& config_path, const std::vector<std::string
         Factor f;
         f.path = axes[a].paths[k];
         f.text = factor_text(f.path, v);
+        // Short labels ("dropout+max_norm") must still tell the axis's choices apart: if another
+        // choice shares this label but differs in its options, use the full value instead.
+        for (const auto& other : axes[a].choices) {
+          if (factor_text(f.path, other[k]) == f.text &&
+              other[k].to_flow_yaml() != v.to_flow_yaml()) {
+            f.text = v.to_flow_yaml();
+            break;
+          }
+        }
         char* end = nullptr;
         f.number = std::strtod(f.text.c_str(), &end);
         f.numeric = v.is_scalar() && end != f.text.c_str() && *end == '\0';

@@ -704,6 +704,19 @@ TEST_CASE("factor_text") {
     CHECK_FALSE(s.cells[1].factors[0].numeric);
     CHECK_FALSE(s.cells[1].factors[1].numeric);
   }
+
+  SUBCASE("choices that differ only in options keep distinct labels") {
+    TempDir dir;
+    const std::string path = write_sweep(dir,
+                                         "grid:\n"
+                                         "  regularizers: [[{name: dropout, rate: 0.1}],\n"
+                                         "                 [{name: dropout, rate: 0.5}], []]\n");
+    const Sweep s = expand_sweep(path, {});
+    REQUIRE(s.cells.size() == 3);
+    CHECK(s.cells[0].name == "regularizers=[{name: dropout, rate: 0.1}]");
+    CHECK(s.cells[1].name == "regularizers=[{name: dropout, rate: 0.5}]");
+    CHECK(s.cells[2].name == "regularizers=none");
+  }
 }
 
 TEST_CASE("merge_sweep: cells not run are rows with status missing") {

@@ -50,8 +50,44 @@ DropoutOptions DropoutOptions::read(experiment::OptionReader& reader) {
   return o;
 }
 
+void NoiseLayer::allocate(std::size_t capacity, std::size_t input_width) {
+  Layer::allocate(capacity, input_width);
+  noise_ = Matrix(std::array<std::size_t, 2>{capacity, input_width}, 1.0f);
+}
+
+void NoiseLayer::forward(const Matrix& x, std::size_t n, Mode mode) {
+  const std::size_t count = n * noise_.shape()[1];
+  if (n > noise_.shape()[0] || n > x.shape()[0] || x.shape()[1] != noise_.shape()[1]) {
+    throw std::logic_error(name_ + ": input does not match the allocated buffers");
+  }
+  const float* in = x.data();
+  float* out = out_.data();
+  last_train_ = mode == Mode::kTrain && active();
+  if (!last_train_) {
+    for (std::size_t i = 0; i < count; ++i) out[i] = in[i];
+    return;
+  }
+  float* m = noise_.data();
+  draw(m, count, rng_);
+  for (std::size_t i = 0; i < count; ++i) out[i] = in[i] * m[i];
+}
+
+void NoiseLayer::backward(const Matrix& /*x*/, const Matrix& grad_out, std::size_t n,
+                          bool need_input_grad) {
+  if (!need_input_grad) return;
+  const std::size_t count = n * noise_.shape()[1];
+  const float* g = grad_out.data();
+  float* gi = grad_in_.data();
+  if (!last_train_) {
+    for (std::size_t i = 0; i < count; ++i) gi[i] = g[i];
+    return;
+  }
+  const float* m = noise_.data();
+  for (std::size_t i = 0; i < count; ++i) gi[i] = g[i] * m[i];
+}
+
 DropoutLayer::DropoutLayer(std::string name, double rate, Rng rng)
-    : name_(std::move(name)), rate_(rate), rng_(rng) {
+    : NoiseLayer(std::move(name), rng), rate_(rate) {
   check_rate(rate, "rate");
 }
 
@@ -61,45 +97,10 @@ std::string DropoutLayer::describe() const {
   return os.str();
 }
 
-void DropoutLayer::allocate(std::size_t capacity, std::size_t input_width) {
-  Layer::allocate(capacity, input_width);
-  mask_ = Matrix(std::array<std::size_t, 2>{capacity, input_width}, 0.0f);
-}
-
-void DropoutLayer::forward(const Matrix& x, std::size_t n, Mode mode) {
-  const std::size_t count = n * mask_.shape()[1];
-  if (n > mask_.shape()[0] || n > x.shape()[0] || x.shape()[1] != mask_.shape()[1]) {
-    throw std::logic_error(name_ + ": input does not match the allocated buffers");
-  }
-  const float* in = x.data();
-  float* out = out_.data();
-  last_train_ = mode == Mode::kTrain;
-  if (!last_train_ || rate_ == 0.0) {
-    for (std::size_t i = 0; i < count; ++i) out[i] = in[i];
-    last_train_ = false;
-    return;
-  }
+void DropoutLayer::draw(float* m, std::size_t count, Rng& rng) const {
   const float drop = static_cast<float>(rate_);
   const float scale = static_cast<float>(1.0 / (1.0 - rate_));
-  float* m = mask_.data();
-  for (std::size_t i = 0; i < count; ++i) {
-    m[i] = rng_.uniform() < drop ? 0.0f : scale;
-    out[i] = in[i] * m[i];
-  }
-}
-
-void DropoutLayer::backward(const Matrix& /*x*/, const Matrix& grad_out, std::size_t n,
-                            bool need_input_grad) {
-  if (!need_input_grad) return;
-  const std::size_t count = n * mask_.shape()[1];
-  const float* g = grad_out.data();
-  float* gi = grad_in_.data();
-  if (!last_train_) {
-    for (std::size_t i = 0; i < count; ++i) gi[i] = g[i];
-    return;
-  }
-  const float* m = mask_.data();
-  for (std::size_t i = 0; i < count; ++i) gi[i] = g[i] * m[i];
+  for (std::size_t i = 0; i < count; ++i) m[i] = rng.uniform() < drop ? 0.0f : scale;
 }
 
 Dropout::Dropout(const DropoutOptions& options) : options_(options) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "framework/core/random.hpp"
@@ -53,6 +54,39 @@ struct DropoutOptions {
   static DropoutOptions read(experiment::OptionReader& reader);
 };
 
+/// A layer that multiplies its input by per-entry noise in train mode and is the identity in eval
+/// mode: the shared mechanism of dropout, gaussian_dropout and uout. Train mode: draw() fills the
+/// multipliers m (a buffer allocated once), y = x * m, and backward multiplies by the same m,
+/// dx = dy * m. Eval mode, or a layer whose noise is off (active() false): y = x, dx = dy, and
+/// nothing is drawn. The layer owns its Rng stream (listed by streams() for checkpoints).
+class NoiseLayer : public models::Layer {
+ public:
+  NoiseLayer(std::string name, Rng rng) : name_(std::move(name)), rng_(rng) {}
+
+  std::string name() const override { return name_; }
+  void allocate(std::size_t capacity, std::size_t input_width) override;
+  void forward(const Matrix& x, std::size_t n, Mode mode) override;
+  void backward(const Matrix& x, const Matrix& grad_out, std::size_t n,
+                bool need_input_grad) override;
+  std::vector<Rng*> streams() override { return {&rng_}; }
+
+  /// The multipliers of the last train-mode forward (rows [0, n) valid).
+  const Matrix& noise() const { return noise_; }
+
+ protected:
+  /// False when the layer's noise is switched off (rate or beta 0).
+  virtual bool active() const = 0;
+  /// Writes `count` multipliers to `m`, drawn from `rng`, in order.
+  virtual void draw(float* m, std::size_t count, Rng& rng) const = 0;
+
+  std::string name_;
+
+ private:
+  Rng rng_;
+  Matrix noise_;
+  bool last_train_ = false;
+};
+
 /// Inverted dropout on every column of its input.
 ///
 /// Train mode: y = x * m / (1 - rate), m ~ Bernoulli(1 - rate) drawn per entry from the layer's
@@ -61,31 +95,25 @@ struct DropoutOptions {
 /// E[y] = x, and leaves eval mode untouched. The mask (0 or 1/(1 - rate)) is kept in a buffer
 /// allocated once, and backward multiplies by the same mask: dx = dy * m / (1 - rate).
 /// Eval mode: identity, y = x and dx = dy.
-class DropoutLayer : public models::Layer {
+class DropoutLayer : public NoiseLayer {
  public:
   /// Throws std::invalid_argument unless 0 <= rate < 1.
   DropoutLayer(std::string name, double rate, Rng rng);
 
-  std::string name() const override { return name_; }
   /// "dropout_0: rate 0.5".
   std::string describe() const override;
-  void allocate(std::size_t capacity, std::size_t input_width) override;
-  void forward(const Matrix& x, std::size_t n, Mode mode) override;
-  void backward(const Matrix& x, const Matrix& grad_out, std::size_t n,
-                bool need_input_grad) override;
-
-  std::vector<Rng*> streams() override { return {&rng_}; }
 
   double rate() const { return rate_; }
   /// The scale factors of the last train-mode forward (rows [0, n) valid).
-  const Matrix& mask() const { return mask_; }
+  const Matrix& mask() const { return noise(); }
+
+ protected:
+  bool active() const override { return rate_ > 0.0; }
+  /// m = 0 with probability rate, else 1 / (1 - rate).
+  void draw(float* m, std::size_t count, Rng& rng) const override;
 
  private:
-  std::string name_;
   double rate_;
-  Rng rng_;
-  Matrix mask_;
-  bool last_train_ = false;
 };
 
 /// The `dropout` regularizer: inserts a DropoutLayer into the post-activation slot of every

@@ -33,7 +33,7 @@ GaussianDropoutOptions GaussianDropoutOptions::read(experiment::OptionReader& re
 }
 
 GaussianDropoutLayer::GaussianDropoutLayer(std::string name, double rate, Rng rng)
-    : name_(std::move(name)), rate_(rate), sigma_(0.0), rng_(rng) {
+    : NoiseLayer(std::move(name), rng), rate_(rate), sigma_(0.0) {
   check_rate(rate, "rate");
   sigma_ = std::sqrt(rate / (1.0 - rate));
 }
@@ -44,42 +44,8 @@ std::string GaussianDropoutLayer::describe() const {
   return os.str();
 }
 
-void GaussianDropoutLayer::allocate(std::size_t capacity, std::size_t input_width) {
-  Layer::allocate(capacity, input_width);
-  noise_ = Matrix(std::array<std::size_t, 2>{capacity, input_width}, 1.0f);
-}
-
-void GaussianDropoutLayer::forward(const Matrix& x, std::size_t n, Mode mode) {
-  const std::size_t count = n * noise_.shape()[1];
-  if (n > noise_.shape()[0] || n > x.shape()[0] || x.shape()[1] != noise_.shape()[1]) {
-    throw std::logic_error(name_ + ": input does not match the allocated buffers");
-  }
-  const float* in = x.data();
-  float* out = out_.data();
-  last_train_ = mode == Mode::kTrain && rate_ > 0.0;
-  if (!last_train_) {
-    for (std::size_t i = 0; i < count; ++i) out[i] = in[i];
-    return;
-  }
-  float* m = noise_.data();
-  for (std::size_t i = 0; i < count; ++i) {
-    m[i] = static_cast<float>(1.0 + sigma_ * rng_.normal());
-    out[i] = in[i] * m[i];
-  }
-}
-
-void GaussianDropoutLayer::backward(const Matrix& /*x*/, const Matrix& grad_out, std::size_t n,
-                                    bool need_input_grad) {
-  if (!need_input_grad) return;
-  const std::size_t count = n * noise_.shape()[1];
-  const float* g = grad_out.data();
-  float* gi = grad_in_.data();
-  if (!last_train_) {
-    for (std::size_t i = 0; i < count; ++i) gi[i] = g[i];
-    return;
-  }
-  const float* m = noise_.data();
-  for (std::size_t i = 0; i < count; ++i) gi[i] = g[i] * m[i];
+void GaussianDropoutLayer::draw(float* m, std::size_t count, Rng& rng) const {
+  for (std::size_t i = 0; i < count; ++i) m[i] = static_cast<float>(1.0 + sigma_ * rng.normal());
 }
 
 GaussianDropout::GaussianDropout(const GaussianDropoutOptions& options) : options_(options) {

@@ -36,34 +36,26 @@ struct GaussianDropoutOptions {
 /// Var[y] match Bernoulli dropout at the same rate. Backward multiplies by the same noise:
 /// dx = dy * m. The noise is kept in a buffer allocated once in allocate().
 /// Eval mode: identity, y = x and dx = dy. rate 0 is the identity in both modes (no draws).
-class GaussianDropoutLayer : public models::Layer {
+class GaussianDropoutLayer : public NoiseLayer {
  public:
   /// Throws std::invalid_argument unless 0 <= rate < 1.
   GaussianDropoutLayer(std::string name, double rate, Rng rng);
 
-  std::string name() const override { return name_; }
   /// "gaussian_dropout_0: rate 0.5 (sigma 1)".
   std::string describe() const override;
-  void allocate(std::size_t capacity, std::size_t input_width) override;
-  void forward(const Matrix& x, std::size_t n, Mode mode) override;
-  void backward(const Matrix& x, const Matrix& grad_out, std::size_t n,
-                bool need_input_grad) override;
-
-  std::vector<Rng*> streams() override { return {&rng_}; }
 
   double rate() const { return rate_; }
   /// Standard deviation of the noise, sqrt(rate / (1 - rate)).
   double sigma() const { return sigma_; }
-  /// The multipliers m of the last train-mode forward (rows [0, n) valid).
-  const Matrix& noise() const { return noise_; }
+
+ protected:
+  bool active() const override { return rate_ > 0.0; }
+  /// m = 1 + sigma * normal().
+  void draw(float* m, std::size_t count, Rng& rng) const override;
 
  private:
-  std::string name_;
   double rate_;
   double sigma_;
-  Rng rng_;
-  Matrix noise_;
-  bool last_train_ = false;
 };
 
 /// The `gaussian_dropout` regularizer: inserts a GaussianDropoutLayer into the post-activation

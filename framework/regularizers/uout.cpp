@@ -28,7 +28,7 @@ UoutOptions UoutOptions::read(experiment::OptionReader& reader) {
 }
 
 UoutLayer::UoutLayer(std::string name, double beta, Rng rng)
-    : name_(std::move(name)), beta_(beta), rng_(rng) {
+    : NoiseLayer(std::move(name), rng), beta_(beta) {
   check_beta(beta);
 }
 
@@ -38,43 +38,11 @@ std::string UoutLayer::describe() const {
   return os.str();
 }
 
-void UoutLayer::allocate(std::size_t capacity, std::size_t input_width) {
-  Layer::allocate(capacity, input_width);
-  noise_ = Matrix(std::array<std::size_t, 2>{capacity, input_width}, 1.0f);
-}
-
-void UoutLayer::forward(const Matrix& x, std::size_t n, Mode mode) {
-  const std::size_t count = n * noise_.shape()[1];
-  if (n > noise_.shape()[0] || n > x.shape()[0] || x.shape()[1] != noise_.shape()[1]) {
-    throw std::logic_error(name_ + ": input does not match the allocated buffers");
-  }
-  const float* in = x.data();
-  float* out = out_.data();
-  last_train_ = mode == Mode::kTrain && beta_ > 0.0;
-  if (!last_train_) {
-    for (std::size_t i = 0; i < count; ++i) out[i] = in[i];
-    return;
-  }
-  float* m = noise_.data();
+void UoutLayer::draw(float* m, std::size_t count, Rng& rng) const {
   for (std::size_t i = 0; i < count; ++i) {
-    const double r = beta_ * (2.0 * static_cast<double>(rng_.uniform()) - 1.0);
+    const double r = beta_ * (2.0 * static_cast<double>(rng.uniform()) - 1.0);
     m[i] = static_cast<float>(1.0 + r);
-    out[i] = in[i] * m[i];
   }
-}
-
-void UoutLayer::backward(const Matrix& /*x*/, const Matrix& grad_out, std::size_t n,
-                         bool need_input_grad) {
-  if (!need_input_grad) return;
-  const std::size_t count = n * noise_.shape()[1];
-  const float* g = grad_out.data();
-  float* gi = grad_in_.data();
-  if (!last_train_) {
-    for (std::size_t i = 0; i < count; ++i) gi[i] = g[i];
-    return;
-  }
-  const float* m = noise_.data();
-  for (std::size_t i = 0; i < count; ++i) gi[i] = g[i] * m[i];
 }
 
 Uout::Uout(const UoutOptions& options) : options_(options) { check_beta(options.beta); }

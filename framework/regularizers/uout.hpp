@@ -33,31 +33,23 @@ struct UoutOptions {
 /// multiplies by the same factor: dx = dy * (1 + r). The factors 1 + r are kept in a buffer
 /// allocated once in allocate().
 /// Eval mode: identity, y = x and dx = dy. beta 0 is the identity in both modes (no draws).
-class UoutLayer : public models::Layer {
+class UoutLayer : public NoiseLayer {
  public:
   /// Throws std::invalid_argument unless 0 <= beta <= 1.
   UoutLayer(std::string name, double beta, Rng rng);
 
-  std::string name() const override { return name_; }
   /// "uout_0: beta 0.1".
   std::string describe() const override;
-  void allocate(std::size_t capacity, std::size_t input_width) override;
-  void forward(const Matrix& x, std::size_t n, Mode mode) override;
-  void backward(const Matrix& x, const Matrix& grad_out, std::size_t n,
-                bool need_input_grad) override;
-
-  std::vector<Rng*> streams() override { return {&rng_}; }
 
   double beta() const { return beta_; }
-  /// The factors 1 + r of the last train-mode forward (rows [0, n) valid).
-  const Matrix& noise() const { return noise_; }
+
+ protected:
+  bool active() const override { return beta_ > 0.0; }
+  /// m = 1 + r, r = beta * (2u - 1), u uniform in [0, 1).
+  void draw(float* m, std::size_t count, Rng& rng) const override;
 
  private:
-  std::string name_;
   double beta_;
-  Rng rng_;
-  Matrix noise_;
-  bool last_train_ = false;
 };
 
 /// The `uout` regularizer: inserts a UoutLayer "uout_<i>" into the post-activation slot of every

@@ -68,10 +68,11 @@ def machine_info():
     }
 
 
-def threaded_env(threads):
-    """The environment of a PyTorch child at `threads` threads."""
+def threaded_env(threads, op_threads=None):
+    """The environment of a PyTorch child at `threads` BLAS threads and `op_threads` intra-op
+    threads (default: `threads`)."""
     env = dict(os.environ)
-    env["OMP_NUM_THREADS"] = str(threads)
+    env["OMP_NUM_THREADS"] = str(op_threads or threads)
     env["OPENBLAS_NUM_THREADS"] = str(threads)
     return env
 
@@ -154,16 +155,18 @@ def load_fashion_mnist():
 
 def torch_spec(hidden, batch, optimizer, epochs, threads, train_samples=FULL_TRAIN,
                dropout=0.0, input_dropout=0.0, batch_norm=None, max_norm=None, seed=1,
-               eval_batch=EVAL_BATCH):
+               eval_batch=EVAL_BATCH, op_threads=None):
     """A PyTorch worker spec.
 
     hidden: hidden widths; dropout / input_dropout: drop probabilities (PyTorch `p`) after every
     hidden activation / on the inputs; batch_norm: None or {"momentum", "eps"} (BatchNorm1d
     between each hidden Linear and its ReLU); max_norm: None or c (each Linear weight's rows,
     a unit's incoming weights, renormalised to norm <= c after every step); optimizer:
-    {"name": "adam", "lr"} or {"name": "sgd", "lr", "momentum"}."""
+    {"name": "adam", "lr"} or {"name": "sgd", "lr", "momentum"}; threads: OpenBLAS threads;
+    op_threads: PyTorch's intra-op (OpenMP) threads, default `threads`."""
     return {"hidden": list(hidden), "batch": batch, "eval_batch": eval_batch,
             "optimizer": optimizer, "epochs": epochs, "threads": threads,
+            "op_threads": op_threads or threads,
             "train_samples": train_samples, "dropout": dropout, "input_dropout": input_dropout,
             "batch_norm": batch_norm, "max_norm": max_norm, "seed": seed}
 
@@ -201,7 +204,7 @@ def torch_worker(spec):
     from torch import nn
 
     threads = spec["threads"]
-    torch.set_num_threads(threads)
+    torch.set_num_threads(spec.get("op_threads") or threads)
     torch.set_num_interop_threads(1)
     try:  # the OpenBLAS Debian's PyTorch calls for its matrix products
         openblas = ctypes.CDLL("libopenblas.so.0")
@@ -275,7 +278,7 @@ def torch_worker(spec):
 def run_torch(spec):
     """Runs torch_worker(spec) in a child process; adds its peak RSS."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--torch-worker", json.dumps(spec)]
-    code, out, err, rss, wall = run_measured(cmd, env=threaded_env(spec["threads"]))
+    code, out, err, rss, wall = run_measured(cmd, env=threaded_env(spec["threads"], spec.get("op_threads")))
     if code != 0:
         raise RuntimeError(f"PyTorch worker exited with {code}:\n{err}")
     result = json.loads(out)

@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "framework/core/blas.hpp"
+#include "framework/core/parallel.hpp"
 #include "framework/core/build_info.hpp"
 #include "framework/core/error.hpp"
 #include "framework/data/dataset.hpp"
@@ -134,6 +135,8 @@ std::vector<std::pair<std::string, std::string>> environment_provenance() {
       {"library_versions", library_versions() + "; hdf5 " + storage::hdf5_version()},
       {"openblas_config", blas_config()},
       {"blas_threads", std::to_string(blas_threads())},
+      {"parallel_threads", std::to_string(parallel::threads())},
+      {"parallel_scheme", "v1: one single-threaded cblas_sgemm per block of C; loops in chunks"},
       {"openblas_coretype", env_or("OPENBLAS_CORETYPE", "(unset)")},
       {"openblas_l2_size", env_or("OPENBLAS_L2_SIZE", "(unset)")},
       {"flush_denormals", "true (FTZ and DAZ on the training thread)"},
@@ -199,7 +202,9 @@ int run_one(const ConfigNode& root, bool overwrite, bool quiet) {
     reg_desc += (reg_desc.empty() ? "" : "; ") + plan.regularizers[i]->describe();
   }
   net.finalize(std::max(plan.train.batch_size, plan.train.eval_batch_size));
-  set_blas_threads(plan.threads);
+  // OpenBLAS stays single-threaded; products and loops are split over the run's own threads.
+  set_blas_threads(1);
+  parallel::set_threads(plan.threads);
 
   if (!quiet) {
     std::fprintf(stderr, "reglab: run '%s' (id %s), %s; train %zu, validation %zu, test %zu\n",

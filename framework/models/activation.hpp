@@ -20,6 +20,10 @@ class ActivationLayer : public Layer {
                 bool need_input_grad) override;
 
  private:
+  /// Element range [begin, end) of forward / backward (the pool splits a batch into ranges).
+  void forward_range(const float* in, float* y, std::size_t begin, std::size_t end) const;
+  void backward_range(const float* y, const float* g, float* d, std::size_t begin,
+                      std::size_t end) const;
   std::string name_;
   Activation kind_;
 };

@@ -1,8 +1,14 @@
 #include "framework/models/dense.hpp"
 
-#include <cblas.h>
+#include "framework/core/gemm.hpp"
+#include "framework/core/parallel.hpp"
 
 namespace reglab::models {
+
+namespace {
+/// Loops over fewer elements than this run on the calling thread.
+constexpr std::size_t kParallelElements = 32768;
+}  // namespace
 
 Dense::Dense(std::string name, std::size_t inputs, std::size_t units)
     : name_(std::move(name)),
@@ -22,12 +28,16 @@ void Dense::forward(const Matrix& x, std::size_t n, Mode /*mode*/) {
   float* y = out_.data();
   const float* b = bias_.value.data();
   // Y = broadcast(b); Y += X W  (beta = 1 adds the bias without a second pass over Y).
-  for (std::size_t r = 0; r < n; ++r) {
-    float* row = y + r * units_;
-    for (std::size_t j = 0; j < units_; ++j) row[j] = b[j];
-  }
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, u, k, 1.0f, x.data(), k,
-              kernel_.value.data(), u, 1.0f, y, u);
+  parallel::for_range(
+      n,
+      [&](std::size_t r0, std::size_t r1) {
+        for (std::size_t r = r0; r < r1; ++r) {
+          float* row = y + r * units_;
+          for (std::size_t j = 0; j < units_; ++j) row[j] = b[j];
+        }
+      },
+      kParallelElements / units_ + 1);
+  sgemm(false, false, m, u, k, 1.0f, x.data(), k, kernel_.value.data(), u, 1.0f, y, u);
 }
 
 void Dense::backward(const Matrix& x, const Matrix& grad_out, std::size_t n, bool need_input_grad) {
@@ -35,17 +45,21 @@ void Dense::backward(const Matrix& x, const Matrix& grad_out, std::size_t n, boo
   const int k = static_cast<int>(inputs_);
   const int u = static_cast<int>(units_);
   const float* dy = grad_out.data();
-  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, u, m, 1.0f, x.data(), k, dy, u, 0.0f,
-              kernel_.grad.data(), u);
+  sgemm(true, false, k, u, m, 1.0f, x.data(), k, dy, u, 0.0f, kernel_.grad.data(), u);
+  // Column ranges on the run's threads; each column is summed over rows in order, as on one.
   float* db = bias_.grad.data();
-  for (std::size_t j = 0; j < units_; ++j) db[j] = 0.0f;
-  for (std::size_t r = 0; r < n; ++r) {
-    const float* row = dy + r * units_;
-    for (std::size_t j = 0; j < units_; ++j) db[j] += row[j];
-  }
+  parallel::for_range(
+      units_,
+      [&](std::size_t j0, std::size_t j1) {
+        for (std::size_t j = j0; j < j1; ++j) db[j] = 0.0f;
+        for (std::size_t r = 0; r < n; ++r) {
+          const float* row = dy + r * units_;
+          for (std::size_t j = j0; j < j1; ++j) db[j] += row[j];
+        }
+      },
+      kParallelElements / (n + 1) + 1);
   if (need_input_grad) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, k, u, 1.0f, dy, u, kernel_.value.data(),
-                u, 0.0f, grad_in_.data(), k);
+    sgemm(false, true, m, k, u, 1.0f, dy, u, kernel_.value.data(), u, 0.0f, grad_in_.data(), k);
   }
 }
 

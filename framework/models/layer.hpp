@@ -54,6 +54,10 @@ class Layer {
   virtual void allocate(std::size_t capacity, std::size_t input_width);
   /// Computes output rows [0, n) from input rows [0, n).
   virtual void forward(const Matrix& x, std::size_t n, Mode mode) = 0;
+  /// Optional: does the part of the next forward(x, n, mode) that does not depend on its input
+  /// (drawing noise), so that Network::forward can run it for all layers at once on the run's
+  /// threads. Must leave every result as if forward had done it. Default: nothing.
+  virtual void prepare(std::size_t /*n*/, Mode /*mode*/) {}
   /// Back-propagates `grad_out` rows [0, n); `x` is the input given to the last forward().
   /// Writes input_grad() only if `need_input_grad`.
   virtual void backward(const Matrix& x, const Matrix& grad_out, std::size_t n,

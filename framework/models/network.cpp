@@ -3,6 +3,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "framework/core/parallel.hpp"
 #include "framework/core/random.hpp"
 #include "framework/models/activation.hpp"
 #include "framework/models/dense.hpp"
@@ -181,6 +182,11 @@ void Network::finalize(std::size_t capacity) {
 }
 
 const Matrix& Network::forward(const Matrix& x, std::size_t n, Mode mode) {
+  // Noise layers draw their multipliers from independent streams, so on a multi-threaded run
+  // they draw all at once before the pass (the same numbers as drawing one layer at a time).
+  if (mode == Mode::kTrain && parallel::threads() > 1) {
+    parallel::for_tasks(order_.size(), [&](std::size_t k) { order_[k]->prepare(n, mode); });
+  }
   const Matrix* in = &x;
   for (Layer* l : order_) {
     l->forward(*in, n, mode);

@@ -5,6 +5,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "framework/core/parallel.hpp"
 #include "framework/experiment/options.hpp"
 #include "framework/train/checkpoint.hpp"
 
@@ -78,8 +79,13 @@ void Adam::step(const std::vector<models::Param*>& params, double lr) {
     if (m_[k].size() != n || p->grad.size() != n) {
       throw std::logic_error("adam: param '" + p->name + "' changed size between steps");
     }
-    adam_kernel(p->value.data(), p->grad.data(), m_[k].data(), v_[k].data(), n, beta1, beta2,
-                step_size, inv_sqrt_bc2, eps);
+    float* w = p->value.data();
+    const float* g = p->grad.data();
+    float* m = m_[k].data();
+    float* v = v_[k].data();
+    parallel::for_range(n, [&](std::size_t b, std::size_t e) {
+      adam_kernel(w + b, g + b, m + b, v + b, e - b, beta1, beta2, step_size, inv_sqrt_bc2, eps);
+    });
   }
 }
 

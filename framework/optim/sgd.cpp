@@ -6,6 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "framework/core/parallel.hpp"
 #include "framework/experiment/options.hpp"
 #include "framework/train/checkpoint.hpp"
 
@@ -45,8 +46,9 @@ void Sgd::step(const std::vector<models::Param*>& params, double lr) {
     for (models::Param* p : params) {
       float* w = p->value.data();
       const float* g = p->grad.data();
-      const std::size_t n = p->value.size();
-      for (std::size_t i = 0; i < n; ++i) w[i] -= rate * g[i];
+      parallel::for_range(p->value.size(), [&](std::size_t b, std::size_t e) {
+        for (std::size_t i = b; i < e; ++i) w[i] -= rate * g[i];
+      });
     }
     return;
   }
@@ -72,19 +74,22 @@ void Sgd::step(const std::vector<models::Param*>& params, double lr) {
     float* w = p->value.data();
     const float* g = p->grad.data();
     float* v = velocity_[k].data();
-    if (nesterov_) {
-      for (std::size_t i = 0; i < n; ++i) {
-        const float vi = mu * v[i] + g[i];
-        v[i] = vi;
-        w[i] -= rate * (g[i] + mu * vi);
+    const bool nesterov = nesterov_;
+    parallel::for_range(n, [&](std::size_t b, std::size_t e) {
+      if (nesterov) {
+        for (std::size_t i = b; i < e; ++i) {
+          const float vi = mu * v[i] + g[i];
+          v[i] = vi;
+          w[i] -= rate * (g[i] + mu * vi);
+        }
+      } else {
+        for (std::size_t i = b; i < e; ++i) {
+          const float vi = mu * v[i] + g[i];
+          v[i] = vi;
+          w[i] -= rate * vi;
+        }
       }
-    } else {
-      for (std::size_t i = 0; i < n; ++i) {
-        const float vi = mu * v[i] + g[i];
-        v[i] = vi;
-        w[i] -= rate * vi;
-      }
-    }
+    });
   }
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <utility>
 
+#include "framework/core/parallel.hpp"
 #include "framework/experiment/options.hpp"
 
 namespace reglab::regularizers {
@@ -55,6 +56,12 @@ void NoiseLayer::allocate(std::size_t capacity, std::size_t input_width) {
   noise_ = Matrix(std::array<std::size_t, 2>{capacity, input_width}, 1.0f);
 }
 
+void NoiseLayer::prepare(std::size_t n, Mode mode) {
+  if (mode != Mode::kTrain || !active() || n > noise_.shape()[0]) return;
+  draw(noise_.data(), n * noise_.shape()[1], rng_);
+  prepared_rows_ = n;
+}
+
 void NoiseLayer::forward(const Matrix& x, std::size_t n, Mode mode) {
   const std::size_t count = n * noise_.shape()[1];
   if (n > noise_.shape()[0] || n > x.shape()[0] || x.shape()[1] != noise_.shape()[1]) {
@@ -63,13 +70,24 @@ void NoiseLayer::forward(const Matrix& x, std::size_t n, Mode mode) {
   const float* in = x.data();
   float* out = out_.data();
   last_train_ = mode == Mode::kTrain && active();
+  const std::size_t prepared = prepared_rows_;
+  prepared_rows_ = 0;
   if (!last_train_) {
-    for (std::size_t i = 0; i < count; ++i) out[i] = in[i];
+    if (prepared != 0) throw std::logic_error(name_ + ": noise prepared for a train-mode forward");
+    parallel::for_range(count, [&](std::size_t b, std::size_t e) {
+      for (std::size_t i = b; i < e; ++i) out[i] = in[i];
+    });
     return;
   }
-  float* m = noise_.data();
-  draw(m, count, rng_);
-  for (std::size_t i = 0; i < count; ++i) out[i] = in[i] * m[i];
+  const float* m = noise_.data();
+  if (prepared == 0) {
+    draw(noise_.data(), count, rng_);
+  } else if (prepared != n) {
+    throw std::logic_error(name_ + ": noise prepared for another batch size");
+  }
+  parallel::for_range(count, [&](std::size_t b, std::size_t e) {
+    for (std::size_t i = b; i < e; ++i) out[i] = in[i] * m[i];
+  });
 }
 
 void NoiseLayer::backward(const Matrix& /*x*/, const Matrix& grad_out, std::size_t n,
@@ -79,11 +97,15 @@ void NoiseLayer::backward(const Matrix& /*x*/, const Matrix& grad_out, std::size
   const float* g = grad_out.data();
   float* gi = grad_in_.data();
   if (!last_train_) {
-    for (std::size_t i = 0; i < count; ++i) gi[i] = g[i];
+    parallel::for_range(count, [&](std::size_t b, std::size_t e) {
+      for (std::size_t i = b; i < e; ++i) gi[i] = g[i];
+    });
     return;
   }
   const float* m = noise_.data();
-  for (std::size_t i = 0; i < count; ++i) gi[i] = g[i] * m[i];
+  parallel::for_range(count, [&](std::size_t b, std::size_t e) {
+    for (std::size_t i = b; i < e; ++i) gi[i] = g[i] * m[i];
+  });
 }
 
 DropoutLayer::DropoutLayer(std::string name, double rate, Rng rng)

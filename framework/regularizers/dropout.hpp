@@ -66,6 +66,9 @@ class NoiseLayer : public models::Layer {
   std::string name() const override { return name_; }
   void allocate(std::size_t capacity, std::size_t input_width) override;
   void forward(const Matrix& x, std::size_t n, Mode mode) override;
+  /// Draws the multipliers of the next train-mode forward over n rows (the same numbers, from
+  /// the same stream, that forward would draw).
+  void prepare(std::size_t n, Mode mode) override;
   void backward(const Matrix& x, const Matrix& grad_out, std::size_t n,
                 bool need_input_grad) override;
   std::vector<Rng*> streams() override { return {&rng_}; }
@@ -85,6 +88,7 @@ class NoiseLayer : public models::Layer {
   Rng rng_;
   Matrix noise_;
   bool last_train_ = false;
+  std::size_t prepared_rows_ = 0;  ///< rows of noise_ drawn by prepare() and not yet used
 };
 
 /// Inverted dropout on every column of its input.

@@ -2,10 +2,12 @@
 // (it applies to the whole test binary and only counts; it forwards to malloc).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <new>
 
+#include "framework/core/parallel.hpp"
 #include "framework/data/dataset.hpp"
 #include "framework/experiment/options.hpp"
 #include "framework/experiment/run_config.hpp"
@@ -42,15 +44,17 @@ using namespace reglab;
 namespace {
 
 /// Allocations made by train() for `epochs` epochs of a run using every stateful plugin.
-long allocations_for(const data::Source& src, int epochs) {
+long allocations_for(const data::Source& src, int epochs, int hidden = 32, int batch = 16) {
   const std::string yaml = R"(
 name: alloc
 seed: 1
 data: {dataset: synthetic}
-model: {name: mlp, hidden: [32, 32]}
+model: {name: mlp, hidden: [)" + std::to_string(hidden) + ", " +
+                           std::to_string(hidden) + R"(]}
 optimizer: {name: adam, learning_rate: 0.001}
 train: {epochs: )" + std::to_string(epochs) +
-                           R"(, batch_size: 16, eval_batch_size: 64}
+                           R"(, batch_size: )" + std::to_string(batch) +
+                           R"(, eval_batch_size: )" + std::to_string(batch) + R"(}
 regularizers:
   - {name: batch_norm}
   - {name: dropout, rate: 0.5, input_rate: 0.2}
@@ -71,7 +75,7 @@ output: unused.h5
   for (std::size_t i = 0; i < plan.regularizers.size(); ++i) {
     plan.regularizers[i]->attach(net, {plan.seed, i, plan.arm_key});
   }
-  net.finalize(64);
+  net.finalize(static_cast<std::size_t>(std::max(batch, 64)));
   const long before = g_allocations.load();
   const auto result = train::train(net, *plan.optimizer, *plan.schedule, plan.regularizers, splits,
                                    plan.train, plan.seed, nullptr);
@@ -92,5 +96,20 @@ TEST_CASE("the training step allocates nothing per batch after the first") {
   // 40 batches per epoch: 160 more batches in the longer run. What remains is the growth of the
   // per-epoch curve vectors (a few reallocations each).
   MESSAGE("allocations: 2 epochs " << two << ", 6 epochs " << six);
+  CHECK(six - two < 40);
+}
+
+TEST_CASE("on two threads the training step allocates nothing either") {
+  // Layers of 256 units at batch 128: every product is split in two and the element-wise loops
+  // (128 x 256 = 32768 elements) run on both threads.
+  auto node = experiment::ConfigNode::parse(
+      "{train_samples: 1280, test_samples: 128, features: 512, classes: 3}", "t.yaml");
+  experiment::OptionReader r(node);
+  const data::Source src = data::dataset_registry().find("synthetic")->factory(r);
+  parallel::set_threads(2);
+  const long two = allocations_for(src, 2, 256, 128);
+  const long six = allocations_for(src, 6, 256, 128);
+  parallel::set_threads(1);
+  MESSAGE("allocations on 2 threads: 2 epochs " << two << ", 6 epochs " << six);
   CHECK(six - two < 40);
 }

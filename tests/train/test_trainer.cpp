@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "framework/core/parallel.hpp"
 #include "framework/data/dataset.hpp"
 #include "framework/experiment/options.hpp"
 #include "framework/experiment/run_config.hpp"
@@ -113,4 +114,28 @@ TEST_CASE("a diverging run stops with status diverged") {
   CHECK(o.result.status == "diverged");
   CHECK(o.result.message.find("non-finite") != std::string::npos);
   CHECK(curve(o.result, "epoch").size() < 6);
+}
+
+TEST_CASE("on two threads runs are bitwise identical to each other and learn like one thread") {
+  // Layers of 256 units at batch 128: products are split in two blocks and element-wise loops
+  // run on both threads (framework/core/gemm.hpp, parallel.hpp).
+  const auto src = synthetic();
+  std::string yaml = kBase;
+  yaml.replace(yaml.find("hidden: [32, 16]"), 16, "hidden: [256, 256]");
+  yaml.replace(yaml.find("batch_size: 32"), 14, "batch_size: 128");
+  parallel::set_threads(2);
+  const Outcome a = run(src, yaml);
+  const Outcome b = run(src, yaml);
+  parallel::set_threads(1);
+  const Outcome one = run(src, yaml);
+  REQUIRE(a.weights.size() == b.weights.size());
+  CHECK(std::memcmp(a.weights.data(), b.weights.data(), a.weights.size() * sizeof(float)) == 0);
+  for (const auto& c : a.result.curves) {
+    if (c.first == "seconds") continue;
+    CAPTURE(c.first);
+    CHECK(c.second == curve(b.result, c.first));
+  }
+  CHECK(curve(a.result, "test_accuracy").back() > 0.8);
+  CHECK(std::fabs(curve(a.result, "test_accuracy").back() -
+                  curve(one.result, "test_accuracy").back()) < 0.05);
 }

@@ -9,6 +9,12 @@
 
 #include "framework/core/error.hpp"
 
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <immintrin.h>
+#define REGLAB_SHA_NI 1
+#endif
+
 namespace reglab {
 namespace {
 
@@ -24,11 +30,124 @@ constexpr std::array<std::uint32_t, 64> kK = {
 
 std::uint32_t rotr(std::uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
 
+/// FIPS 180-4 compression of `blocks` 64-byte blocks, portable.
+void compress_portable(std::uint32_t* state, const unsigned char* p, std::size_t blocks) {
+  for (; blocks > 0; --blocks, p += 64) {
+    std::uint32_t w[64];
+    for (int i = 0; i < 16; ++i) {
+      w[i] = (std::uint32_t{p[4 * i]} << 24) | (std::uint32_t{p[4 * i + 1]} << 16) |
+             (std::uint32_t{p[4 * i + 2]} << 8) | std::uint32_t{p[4 * i + 3]};
+    }
+    for (int i = 16; i < 64; ++i) {
+      const std::uint32_t s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
+      const std::uint32_t s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
+      w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    std::uint32_t a = state[0], b = state[1], c = state[2], d = state[3], e = state[4],
+                  f = state[5], g = state[6], h = state[7];
+    for (int i = 0; i < 64; ++i) {
+      const std::uint32_t s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25);
+      const std::uint32_t ch = (e & f) ^ (~e & g);
+      const std::uint32_t t1 = h + s1 + ch + kK[static_cast<std::size_t>(i)] + w[i];
+      const std::uint32_t s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22);
+      const std::uint32_t maj = (a & b) ^ (a & c) ^ (b & c);
+      const std::uint32_t t2 = s0 + maj;
+      h = g;
+      g = f;
+      f = e;
+      e = d + t1;
+      d = c;
+      c = b;
+      b = a;
+      a = t1 + t2;
+    }
+    state[0] += a;
+    state[1] += b;
+    state[2] += c;
+    state[3] += d;
+    state[4] += e;
+    state[5] += f;
+    state[6] += g;
+    state[7] += h;
+  }
+}
+
+#ifdef REGLAB_SHA_NI
+/// The same compression with the x86 SHA extensions (about ten times faster). Message schedule
+/// per group g of four words: X_g = msg2(msg1(X_{g-4}, X_{g-3}) + alignr(X_{g-1}, X_{g-2}), X_{g-1}).
+__attribute__((target("sha,sse4.1,ssse3"))) void compress_sha_ni(std::uint32_t* state,
+                                                                 const unsigned char* p,
+                                                                 std::size_t blocks) {
+  const __m128i kMask = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+  __m128i tmp = _mm_loadu_si128(reinterpret_cast<const __m128i*>(state));
+  __m128i state1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(state + 4));
+  tmp = _mm_shuffle_epi32(tmp, 0xB1);                // CDAB
+  state1 = _mm_shuffle_epi32(state1, 0x1B);          // EFGH
+  __m128i state0 = _mm_alignr_epi8(tmp, state1, 8);  // ABEF
+  state1 = _mm_blend_epi16(state1, tmp, 0xF0);       // CDGH
+  for (; blocks > 0; --blocks, p += 64) {
+    const __m128i abef = state0;
+    const __m128i cdgh = state1;
+    __m128i x[4];
+    for (int g = 0; g < 16; ++g) {
+      if (g < 4) {
+        x[g] = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * g)),
+                                kMask);
+      } else {
+        const __m128i w16 = _mm_sha256msg1_epu32(x[g % 4], x[(g + 1) % 4]);
+        const __m128i w7 = _mm_alignr_epi8(x[(g + 3) % 4], x[(g + 2) % 4], 4);
+        x[g % 4] = _mm_sha256msg2_epu32(_mm_add_epi32(w16, w7), x[(g + 3) % 4]);
+      }
+      __m128i msg = _mm_add_epi32(
+          x[g % 4], _mm_loadu_si128(reinterpret_cast<const __m128i*>(kK.data() + 4 * g)));
+      state1 = _mm_sha256rnds2_epu32(state1, state0, msg);
+      msg = _mm_shuffle_epi32(msg, 0x0E);
+      state0 = _mm_sha256rnds2_epu32(state0, state1, msg);
+    }
+    state0 = _mm_add_epi32(state0, abef);
+    state1 = _mm_add_epi32(state1, cdgh);
+  }
+  tmp = _mm_shuffle_epi32(state0, 0x1B);        // FEBA
+  state1 = _mm_shuffle_epi32(state1, 0xB1);     // DCHG
+  state0 = _mm_blend_epi16(tmp, state1, 0xF0);  // DCBA
+  state1 = _mm_alignr_epi8(state1, tmp, 8);     // HGFE
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(state), state0);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(state + 4), state1);
+}
+
+bool cpu_has_sha() {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
+  const bool sha = (b >> 29) & 1U;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return false;
+  const bool sse41 = (c >> 19) & 1U, ssse3 = (c >> 9) & 1U;
+  return sha && sse41 && ssse3;
+}
+#endif
+
+using CompressFn = void (*)(std::uint32_t*, const unsigned char*, std::size_t);
+
+CompressFn best_compress() {
+#ifdef REGLAB_SHA_NI
+  if (cpu_has_sha()) return compress_sha_ni;
+#endif
+  return compress_portable;
+}
+
+/// The compression in use, chosen once; sha256_force_portable switches it for tests.
+CompressFn g_compress = best_compress();
+
 /// Incremental SHA-256 state.
 class Sha256 {
  public:
   void update(const unsigned char* p, std::size_t n) {
     total_ += n;
+    if (fill_ == 0 && n >= 64) {  // whole blocks straight from the input
+      const std::size_t blocks = n / 64;
+      g_compress(h_.data(), p, blocks);
+      p += 64 * blocks;
+      n -= 64 * blocks;
+    }
     while (n > 0) {
       const std::size_t take = std::min(n, 64 - fill_);
       std::memcpy(block_.data() + fill_, p, take);
@@ -60,44 +179,7 @@ class Sha256 {
   }
 
  private:
-  void compress() {
-    std::uint32_t w[64];
-    for (int i = 0; i < 16; ++i) {
-      w[i] = (std::uint32_t{block_[4 * i]} << 24) | (std::uint32_t{block_[4 * i + 1]} << 16) |
-             (std::uint32_t{block_[4 * i + 2]} << 8) | std::uint32_t{block_[4 * i + 3]};
-    }
-    for (int i = 16; i < 64; ++i) {
-      const std::uint32_t s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
-      const std::uint32_t s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
-      w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-    }
-    std::uint32_t a = h_[0], b = h_[1], c = h_[2], d = h_[3], e = h_[4], f = h_[5], g = h_[6],
-                  h = h_[7];
-    for (int i = 0; i < 64; ++i) {
-      const std::uint32_t s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25);
-      const std::uint32_t ch = (e & f) ^ (~e & g);
-      const std::uint32_t t1 = h + s1 + ch + kK[static_cast<std::size_t>(i)] + w[i];
-      const std::uint32_t s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22);
-      const std::uint32_t maj = (a & b) ^ (a & c) ^ (b & c);
-      const std::uint32_t t2 = s0 + maj;
-      h = g;
-      g = f;
-      f = e;
-      e = d + t1;
-      d = c;
-      c = b;
-      b = a;
-      a = t1 + t2;
-    }
-    h_[0] += a;
-    h_[1] += b;
-    h_[2] += c;
-    h_[3] += d;
-    h_[4] += e;
-    h_[5] += f;
-    h_[6] += g;
-    h_[7] += h;
-  }
+  void compress() { g_compress(h_.data(), block_.data(), 1); }
 
   std::array<std::uint32_t, 8> h_ = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                                      0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
@@ -107,6 +189,12 @@ class Sha256 {
 };
 
 }  // namespace
+
+bool sha256_force_portable(bool on) {
+  const bool was = g_compress == compress_portable;
+  g_compress = on ? compress_portable : best_compress();
+  return was;
+}
 
 std::string sha256_hex(const void* data, std::size_t size) {
   Sha256 s;

@@ -44,6 +44,9 @@ constexpr long kMessageTailBytes = 16384;
 constexpr std::size_t kMessageLines = 5;
 
 extern "C" void on_signal(int) { g_signals = g_signals + 1; }
+/// SIGCHLD only interrupts the poll's sleep, so a finished cell is reaped (and the next one
+/// started) at once rather than up to a poll interval later.
+extern "C" void on_child(int) {}
 
 void sleep_poll() {
   timespec ts{0, kPollNanoseconds};
@@ -66,11 +69,19 @@ class SignalGuard {
       if (sigaction(kSignals[i], nullptr, &old) != 0 || old.sa_handler == SIG_IGN) continue;
       if (sigaction(kSignals[i], &action, &previous_[i]) == 0) installed_[i] = true;
     }
+    struct sigaction child {};
+    child.sa_handler = on_child;
+    sigemptyset(&child.sa_mask);
+    // SA_RESTART keeps other system calls going; nanosleep is never restarted (signal(7)), so a
+    // cell's exit still ends the poll's sleep early.
+    child.sa_flags = SA_NOCLDSTOP | SA_RESTART;
+    child_installed_ = sigaction(SIGCHLD, &child, &previous_child_) == 0;
   }
   ~SignalGuard() {
     for (std::size_t i = 0; i < kCount; ++i) {
       if (installed_[i]) sigaction(kSignals[i], &previous_[i], nullptr);
     }
+    if (child_installed_) sigaction(SIGCHLD, &previous_child_, nullptr);
   }
   SignalGuard(const SignalGuard&) = delete;
   SignalGuard& operator=(const SignalGuard&) = delete;
@@ -80,6 +91,8 @@ class SignalGuard {
   static constexpr int kSignals[kCount] = {SIGINT, SIGTERM, SIGHUP};
   struct sigaction previous_[kCount] {};
   bool installed_[kCount] = {false, false, false};
+  struct sigaction previous_child_ {};
+  bool child_installed_ = false;
 };
 
 /// The last `bytes` bytes of a file (all of it if shorter); empty if it cannot be read.

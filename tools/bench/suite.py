@@ -89,7 +89,7 @@ def log(msg):
 def build_gemm_helper(tmpdir):
     exe = Path(tmpdir) / "gemm_bound"
     src = Path(__file__).resolve().parent / "gemm_bound.c"
-    subprocess.run(["cc", "-O2", str(src), "-o", str(exe), "-lopenblas"], check=True)
+    subprocess.run(["cc", "-O2", str(src), "-o", str(exe), "-lopenblas", "-lpthread"], check=True)
     return exe
 
 

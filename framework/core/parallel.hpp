@@ -42,6 +42,10 @@ class FunctionRef<R(Args...)> {
   R (*call_)(void*, Args...);
 };
 
+/// Element-wise loops over fewer elements than this run on the calling thread: below it, waking
+/// a worker costs more than it saves.
+inline constexpr std::size_t kMinParallel = 32768;
+
 /// Sets the number of threads element-wise loops use, the caller included (>= 1; 1 runs every
 /// loop inline). Starts or stops workers as needed.
 void set_threads(int threads);
@@ -53,7 +57,7 @@ int threads();
 /// than `min_parallel` elements run inline as fn(0, count). Rethrows the first exception a chunk
 /// threw, after every chunk has finished.
 void for_range(std::size_t count, FunctionRef<void(std::size_t, std::size_t)> fn,
-               std::size_t min_parallel = 32768);
+               std::size_t min_parallel = kMinParallel);
 
 /// Calls task(i) for every i in [0, count), each exactly once, spread over the threads in an
 /// unspecified order (tasks must be independent). Rethrows the first exception after all

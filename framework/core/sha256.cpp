@@ -74,7 +74,8 @@ void compress_portable(std::uint32_t* state, const unsigned char* p, std::size_t
 
 #ifdef REGLAB_SHA_NI
 /// The same compression with the x86 SHA extensions (about ten times faster). Message schedule
-/// per group g of four words: X_g = msg2(msg1(X_{g-4}, X_{g-3}) + alignr(X_{g-1}, X_{g-2}), X_{g-1}).
+/// per group g of four words: X_g = msg2(msg1(X_{g-4}, X_{g-3}) + alignr(X_{g-1}, X_{g-2}),
+/// X_{g-1}).
 __attribute__((target("sha,sse4.1,ssse3"))) void compress_sha_ni(std::uint32_t* state,
                                                                  const unsigned char* p,
                                                                  std::size_t blocks) {
@@ -91,8 +92,8 @@ __attribute__((target("sha,sse4.1,ssse3"))) void compress_sha_ni(std::uint32_t* 
     __m128i x[4];
     for (int g = 0; g < 16; ++g) {
       if (g < 4) {
-        x[g] = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * g)),
-                                kMask);
+        x[g] =
+            _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * g)), kMask);
       } else {
         const __m128i w16 = _mm_sha256msg1_epu32(x[g % 4], x[(g + 1) % 4]);
         const __m128i w7 = _mm_alignr_epi8(x[(g + 3) % 4], x[(g + 2) % 4], 4);

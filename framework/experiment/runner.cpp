@@ -11,9 +11,9 @@
 #include <memory>
 
 #include "framework/core/blas.hpp"
-#include "framework/core/parallel.hpp"
 #include "framework/core/build_info.hpp"
 #include "framework/core/error.hpp"
+#include "framework/core/parallel.hpp"
 #include "framework/data/dataset.hpp"
 #include "framework/data/randomize.hpp"
 #include "framework/experiment/run_config.hpp"

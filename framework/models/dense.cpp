@@ -5,10 +5,7 @@
 
 namespace reglab::models {
 
-namespace {
-/// Loops over fewer elements than this run on the calling thread.
-constexpr std::size_t kParallelElements = 32768;
-}  // namespace
+using parallel::kMinParallel;
 
 Dense::Dense(std::string name, std::size_t inputs, std::size_t units)
     : name_(std::move(name)),
@@ -36,7 +33,7 @@ void Dense::forward(const Matrix& x, std::size_t n, Mode /*mode*/) {
           for (std::size_t j = 0; j < units_; ++j) row[j] = b[j];
         }
       },
-      kParallelElements / units_ + 1);
+      kMinParallel / units_ + 1);
   sgemm(false, false, m, u, k, 1.0f, x.data(), k, kernel_.value.data(), u, 1.0f, y, u);
 }
 
@@ -57,7 +54,7 @@ void Dense::backward(const Matrix& x, const Matrix& grad_out, std::size_t n, boo
           for (std::size_t j = j0; j < j1; ++j) db[j] += row[j];
         }
       },
-      kParallelElements / (n + 1) + 1);
+      kMinParallel / (n + 1) + 1);
   if (need_input_grad) {
     sgemm(false, true, m, k, u, 1.0f, dy, u, kernel_.value.data(), u, 0.0f, grad_in_.data(), k);
   }

@@ -1,7 +1,9 @@
 #include "framework/models/network.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <utility>
 
 #include "framework/core/parallel.hpp"
 #include "framework/core/random.hpp"
@@ -167,10 +169,16 @@ void Network::finalize(std::size_t capacity) {
     for (auto& l : b.post_activation) order_.push_back(l.get());
   }
   std::size_t width = spec_.inputs;
+  std::vector<std::pair<std::size_t, Layer*>> widths;
   for (Layer* l : order_) {
     l->allocate(capacity, width);
     width = l->output_width(width);
+    widths.emplace_back(width, l);
   }
+  std::stable_sort(widths.begin(), widths.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  prepare_order_.clear();
+  for (const auto& [w, l] : widths) prepare_order_.push_back(l);
   params_.clear();
   first_trainable_ = order_.size();
   for (std::size_t k = 0; k < order_.size(); ++k) {
@@ -185,7 +193,8 @@ const Matrix& Network::forward(const Matrix& x, std::size_t n, Mode mode) {
   // Noise layers draw their multipliers from independent streams, so on a multi-threaded run
   // they draw all at once before the pass (the same numbers as drawing one layer at a time).
   if (mode == Mode::kTrain && parallel::threads() > 1) {
-    parallel::for_tasks(order_.size(), [&](std::size_t k) { order_[k]->prepare(n, mode); });
+    parallel::for_tasks(prepare_order_.size(),
+                        [&](std::size_t k) { prepare_order_[k]->prepare(n, mode); });
   }
   const Matrix* in = &x;
   for (Layer* l : order_) {

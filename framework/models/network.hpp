@@ -92,6 +92,9 @@ class Network {
   std::vector<LayerPtr> input_layers_;
   std::vector<Block> blocks_;
   std::vector<Layer*> order_;
+  /// order_ sorted by output width, widest first: Layer::prepare tasks, so that threads pick
+  /// the largest noise draws first and finish together.
+  std::vector<Layer*> prepare_order_;
   std::size_t first_trainable_ = 0;  ///< index in order_ of the first layer with parameters
   std::vector<Dense*> dense_;
   std::vector<Param*> params_;

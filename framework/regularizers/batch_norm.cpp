@@ -9,11 +9,14 @@
 #include <utility>
 
 #include "framework/core/error.hpp"
+#include "framework/core/parallel.hpp"
 #include "framework/experiment/options.hpp"
 
 namespace reglab::regularizers {
 
 namespace {
+
+using parallel::kMinParallel;
 
 void check_options(double momentum, double eps) {
   if (!(momentum > 0.0 && momentum <= 1.0)) {
@@ -80,52 +83,61 @@ void BatchNormLayer::forward(const Matrix& x, std::size_t n, Mode mode) {
     throw std::logic_error(name_ + ": input does not match the allocated buffers");
   }
   last_train_ = mode == Mode::kTrain;
-  if (last_train_) {
-    if (n < 2) {
-      throw Error(name_ + ": a training batch needs at least 2 rows (got " + std::to_string(n) +
-                  "); check batch_size and the size of the last batch");
-    }
-    batch_statistics(x, n);
-  } else {
-    for (std::size_t j = 0; j < units_; ++j) {
-      mean_[j] = running_mean_(j);
-      inv_std_[j] = 1.0 / std::sqrt(static_cast<double>(running_var_(j)) + eps_);
-    }
+  if (last_train_ && n < 2) {
+    throw Error(name_ + ": a training batch needs at least 2 rows (got " + std::to_string(n) +
+                "); check batch_size and the size of the last batch");
   }
-  normalise(x, n, mean_.data());
+  // Column ranges on the run's threads: every statistic is a per-column sum over the rows, in
+  // row order, so the numbers do not depend on the split.
+  parallel::for_range(
+      units_,
+      [&](std::size_t j0, std::size_t j1) {
+        if (last_train_) {
+          batch_statistics(x, n, j0, j1);
+        } else {
+          for (std::size_t j = j0; j < j1; ++j) {
+            mean_[j] = running_mean_(j);
+            inv_std_[j] = 1.0 / std::sqrt(static_cast<double>(running_var_(j)) + eps_);
+          }
+        }
+        normalise(x, n, j0, j1);
+      },
+      kMinParallel / n + 1);
 }
 
-void BatchNormLayer::batch_statistics(const Matrix& x, std::size_t n) {
+void BatchNormLayer::batch_statistics(const Matrix& x, std::size_t n, std::size_t j0,
+                                      std::size_t j1) {
   const float* in = x.data();
   const double count = static_cast<double>(n);
-  std::fill(mean_.begin(), mean_.end(), 0.0);
-  std::fill(acc_.begin(), acc_.end(), 0.0);
+  std::fill(mean_.begin() + j0, mean_.begin() + j1, 0.0);
+  std::fill(acc_.begin() + j0, acc_.begin() + j1, 0.0);
   for (std::size_t i = 0; i < n; ++i) {
-    for (std::size_t j = 0; j < units_; ++j) mean_[j] += in[i * units_ + j];
+    for (std::size_t j = j0; j < j1; ++j) mean_[j] += in[i * units_ + j];
   }
-  for (std::size_t j = 0; j < units_; ++j) mean_[j] /= count;
+  for (std::size_t j = j0; j < j1; ++j) mean_[j] /= count;
   for (std::size_t i = 0; i < n; ++i) {
-    for (std::size_t j = 0; j < units_; ++j) {
+    for (std::size_t j = j0; j < j1; ++j) {
       const double d = in[i * units_ + j] - mean_[j];
       acc_[j] += d * d;
     }
   }
   const double m = momentum_;
-  for (std::size_t j = 0; j < units_; ++j) {
+  for (std::size_t j = j0; j < j1; ++j) {
     inv_std_[j] = 1.0 / std::sqrt(acc_[j] / count + eps_);
     running_mean_(j) = static_cast<float>((1.0 - m) * running_mean_(j) + m * mean_[j]);
     running_var_(j) = static_cast<float>((1.0 - m) * running_var_(j) + m * acc_[j] / (count - 1.0));
   }
 }
 
-void BatchNormLayer::normalise(const Matrix& x, std::size_t n, const double* mean) {
+void BatchNormLayer::normalise(const Matrix& x, std::size_t n, std::size_t j0, std::size_t j1) {
   const float* in = x.data();
   const float* g = gamma_.value.data();
   const float* b = beta_.value.data();
+  const double* mean = mean_.data();
   float* xh = x_hat_.data();
   float* out = out_.data();
   for (std::size_t i = 0; i < n; ++i) {
-    for (std::size_t j = 0; j < units_; ++j) {
+    for (std::size_t j = j0; j < j1; ++j) {
       const std::size_t k = i * units_ + j;
       xh[k] = static_cast<float>((in[k] - mean[j]) * inv_std_[j]);
       out[k] = g[j] * xh[k] + b[j];
@@ -135,20 +147,30 @@ void BatchNormLayer::normalise(const Matrix& x, std::size_t n, const double* mea
 
 void BatchNormLayer::backward(const Matrix& /*x*/, const Matrix& grad_out, std::size_t n,
                               bool need_input_grad) {
+  parallel::for_range(
+      units_,
+      [&](std::size_t j0, std::size_t j1) {
+        backward_columns(grad_out, n, need_input_grad, j0, j1);
+      },
+      kMinParallel / n + 1);
+}
+
+void BatchNormLayer::backward_columns(const Matrix& grad_out, std::size_t n, bool need_input_grad,
+                                      std::size_t j0, std::size_t j1) {
   const float* dy = grad_out.data();
   const float* xh = x_hat_.data();
-  std::fill(acc_.begin(), acc_.end(), 0.0);  // sum(dy * x_hat) per column
+  std::fill(acc_.begin() + j0, acc_.begin() + j1, 0.0);  // sum(dy * x_hat) per column
   float* dgamma = gamma_.grad.data();
   float* dbeta = beta_.grad.data();
-  std::fill(sum_dy_.begin(), sum_dy_.end(), 0.0);
+  std::fill(sum_dy_.begin() + j0, sum_dy_.begin() + j1, 0.0);
   for (std::size_t i = 0; i < n; ++i) {
-    for (std::size_t j = 0; j < units_; ++j) {
+    for (std::size_t j = j0; j < j1; ++j) {
       const std::size_t k = i * units_ + j;
       sum_dy_[j] += dy[k];
       acc_[j] += static_cast<double>(dy[k]) * xh[k];
     }
   }
-  for (std::size_t j = 0; j < units_; ++j) {
+  for (std::size_t j = j0; j < j1; ++j) {
     dgamma[j] = static_cast<float>(acc_[j]);
     dbeta[j] = static_cast<float>(sum_dy_[j]);
   }
@@ -157,7 +179,7 @@ void BatchNormLayer::backward(const Matrix& /*x*/, const Matrix& grad_out, std::
   float* dx = grad_in_.data();
   const double count = static_cast<double>(n);
   for (std::size_t i = 0; i < n; ++i) {
-    for (std::size_t j = 0; j < units_; ++j) {
+    for (std::size_t j = j0; j < j1; ++j) {
       const std::size_t k = i * units_ + j;
       const double scale = g[j] * inv_std_[j];
       dx[k] = static_cast<float>(last_train_ ? scale / count *

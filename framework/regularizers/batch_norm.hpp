@@ -62,8 +62,11 @@ class BatchNormLayer : public models::Layer {
   const Vector& running_var() const { return running_var_; }
 
  private:
-  void batch_statistics(const Matrix& x, std::size_t n);
-  void normalise(const Matrix& x, std::size_t n, const double* mean);
+  // Columns [j0, j1) of the forward and backward passes (the pool splits the units).
+  void batch_statistics(const Matrix& x, std::size_t n, std::size_t j0, std::size_t j1);
+  void normalise(const Matrix& x, std::size_t n, std::size_t j0, std::size_t j1);
+  void backward_columns(const Matrix& grad_out, std::size_t n, bool need_input_grad, std::size_t j0,
+                        std::size_t j1);
 
   std::string name_;
   std::size_t units_;

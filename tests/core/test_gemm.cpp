@@ -26,7 +26,8 @@ std::vector<float> random_matrix(std::size_t count, reglab::Rng& rng) {
 
 }  // namespace
 
-TEST_CASE("sgemm matches a double-precision reference for every transpose, split and thread count") {
+TEST_CASE(
+    "sgemm matches a double-precision reference for every transpose, split and thread count") {
   reglab::set_blas_threads(1);
   // Column split (n >= 64 t), row split (m >= 32 t, n small), and no split (both small).
   const Shape shapes[] = {{100, 1024, 78}, {37, 300, 33}, {200, 10, 64}, {100, 10, 50}, {5, 7, 3}};
@@ -49,8 +50,8 @@ TEST_CASE("sgemm matches a double-precision reference for every transpose, split
           const auto c0 = random_matrix(static_cast<std::size_t>(s.m) * ldc, rng);
           auto c = c0;
           const float alpha = 0.75f, beta = 0.5f;
-          reglab::sgemm(ta, tb, s.m, s.n, s.k, alpha, a.data(), lda, b.data(), ldb, beta,
-                        c.data(), ldc);
+          reglab::sgemm(ta, tb, s.m, s.n, s.k, alpha, a.data(), lda, b.data(), ldb, beta, c.data(),
+                        ldc);
           double worst = 0.0;
           for (int i = 0; i < s.m; ++i) {
             for (int j = 0; j < ldc; ++j) {

@@ -49,12 +49,12 @@ long allocations_for(const data::Source& src, int epochs, int hidden = 32, int b
 name: alloc
 seed: 1
 data: {dataset: synthetic}
-model: {name: mlp, hidden: [)" + std::to_string(hidden) + ", " +
-                           std::to_string(hidden) + R"(]}
+model: {name: mlp, hidden: [)" +
+                           std::to_string(hidden) + ", " + std::to_string(hidden) + R"(]}
 optimizer: {name: adam, learning_rate: 0.001}
 train: {epochs: )" + std::to_string(epochs) +
-                           R"(, batch_size: )" + std::to_string(batch) +
-                           R"(, eval_batch_size: )" + std::to_string(batch) + R"(}
+                           R"(, batch_size: )" + std::to_string(batch) + R"(, eval_batch_size: )" +
+                           std::to_string(batch) + R"(}
 regularizers:
   - {name: batch_norm}
   - {name: dropout, rate: 0.5, input_rate: 0.2}

@@ -15,7 +15,8 @@ counts on both sides; full Fashion-MNIST, 60,000 training and 10,000 test images
       images) with --jobs 1 and --jobs 2; wall time of the whole command, merge included
 For a, b, c and bm the suite also times the GEMM-only lower bound of an epoch: the matrix
 products of every training step and evaluation batch, with the same OpenBLAS at the same thread
-count (tools/bench/gemm_bound.c, compiled on the fly with cc).
+count, at N > 1 threads the faster of OpenBLAS's own threads and N single-threaded blocks as
+reglab runs them (tools/bench/gemm_bound.c, compiled on the fly with cc).
 
 An epoch is what reglab's `seconds` curve measures: the training loop plus evaluation of the
 train and test sets at batch 1000; the PyTorch side times the same (tools/bench/common.py).

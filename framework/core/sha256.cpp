@@ -73,7 +73,7 @@ void compress_portable(std::uint32_t* state, const unsigned char* p, std::size_t
 }
 
 #ifdef REGLAB_SHA_NI
-/// The same compression with the x86 SHA extensions (about ten times faster). Message schedule
+/// The same compression with the x86 SHA extensions (1,070 against 196 MB/s here). Message schedule
 /// per group g of four words: X_g = msg2(msg1(X_{g-4}, X_{g-3}) + alignr(X_{g-1}, X_{g-2}),
 /// X_{g-1}).
 __attribute__((target("sha,sse4.1,ssse3"))) void compress_sha_ni(std::uint32_t* state,

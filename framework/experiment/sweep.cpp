@@ -12,16 +12,8 @@
 #include "framework/experiment/run_config.hpp"
 
 namespace reglab::experiment {
-namespace {
 
-/// One axis: the key paths it sets and, for each choice, one value per path.
-struct Axis {
-  std::vector<std::string> paths;
-  std::vector<std::vector<ConfigNode>> choices;
-};
-
-ConfigNode load_base(const std::string& config_path, const std::vector<std::string>& overrides) {
-  ConfigNode root = ConfigNode::load_composed(config_path);
+ConfigNode apply_overrides(ConfigNode root, const std::vector<std::string>& overrides) {
   for (const auto& o : overrides) {
     const auto eq = o.find('=');
     if (eq == std::string::npos || eq == 0) {
@@ -37,6 +29,18 @@ ConfigNode load_base(const std::string& config_path, const std::vector<std::stri
     }
   }
   return root;
+}
+
+namespace {
+
+/// One axis: the key paths it sets and, for each choice, one value per path.
+struct Axis {
+  std::vector<std::string> paths;
+  std::vector<std::vector<ConfigNode>> choices;
+};
+
+ConfigNode load_base(const std::string& config_path, const std::vector<std::string>& overrides) {
+  return apply_overrides(ConfigNode::load_composed(config_path), overrides);
 }
 
 /// Splits "grid.optimizer.learning_rate"-style keys: a grid map's keys are whole key paths.

@@ -78,6 +78,11 @@ constexpr std::size_t kMaxCells = 100000;
 /// than 200 bytes.
 Sweep expand_sweep(const std::string& config_path, const std::vector<std::string>& overrides);
 
+/// Applies command-line overrides KEY.PATH=VALUE to `root` in order: `grid.PATH=...` adds or
+/// replaces one grid axis, anything else sets a key path. Throws ConfigError for an override
+/// without `=` or with an empty key.
+ConfigNode apply_overrides(ConfigNode root, const std::vector<std::string>& overrides);
+
 /// The configuration of one cell, ready for plan_run (with its locations for error messages).
 ConfigNode cell_config(const std::string& config_path, const std::vector<std::string>& overrides,
                        const Cell& cell);

@@ -137,21 +137,6 @@ std::size_t estimate_cells(const ConfigNode& root) {
   return cells;
 }
 
-/// The sweep keys as they stand after the overrides (as experiment/sweep.cpp applies them).
-ConfigNode with_overrides(ConfigNode root, const std::vector<std::string>& overrides) {
-  for (const std::string& o : overrides) {
-    const std::size_t eq = o.find('=');
-    if (eq == std::string::npos || eq == 0) continue;
-    const std::string key = o.substr(0, eq);
-    if (key.rfind("grid.", 0) == 0 && key.size() > 5) {
-      root.set_override_entry("grid", key.substr(5), o.substr(eq + 1));
-    } else {
-      root.set_override(key, o.substr(eq + 1));
-    }
-  }
-  return root;
-}
-
 /// What run_one and `reglab verify` do with a cell, checked against what expand_sweep computed.
 void check_cell(const std::vector<std::string>& overrides, const reglab::experiment::Cell& cell) {
   using reglab::experiment::plan_run;
@@ -205,7 +190,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (g_verbose) std::fprintf(stderr, "fuzz_config: skipped: include outside FUZZ_DIR\n");
       return 0;
     }
-    const std::size_t cells = estimate_cells(with_overrides(root, in.overrides));
+    const std::size_t cells =
+        estimate_cells(reglab::experiment::apply_overrides(root, in.overrides));
     if (cells > kFuzzMaxCells && cells <= reglab::experiment::kMaxCells) {
       if (g_verbose) std::fprintf(stderr, "fuzz_config: skipped: about %zu cells\n", cells);
       return 0;

@@ -12,16 +12,14 @@
 #include "framework/core/blas.hpp"
 #include "framework/core/build_info.hpp"
 #include "framework/core/error.hpp"
-#include "framework/data/dataset.hpp"
 #include "framework/experiment/report.hpp"
 #include "framework/experiment/runner.hpp"
 #include "framework/experiment/slurm.hpp"
 #include "framework/experiment/sweep.hpp"
 #include "framework/experiment/sweep_runner.hpp"
 #include "framework/experiment/verify.hpp"
-#include "framework/models/models.hpp"
-#include "framework/optim/optimizer.hpp"
-#include "framework/regularizers/regularizer.hpp"
+#include "framework/plugin/loader.hpp"
+#include "framework/plugin/registries.hpp"
 #include "framework/storage/export.hpp"
 
 namespace po = boost::program_options;
@@ -58,15 +56,34 @@ void print_registry(const char* title, const Reg& registry) {
   std::printf("%s:\n", title);
   for (const auto& e : registry.entries()) {
     std::printf("  %-20s %s\n", e.name.c_str(), e.description.c_str());
+    if (e.origin != "built-in") std::printf("  %-20s   from %s\n", "", e.origin.c_str());
   }
 }
 
-int cmd_list() {
-  print_registry("regularizers", reglab::regularizers::registry());
-  print_registry("models", reglab::models::model_registry());
-  print_registry("optimizers", reglab::optim::optimizer_registry());
-  print_registry("schedules", reglab::optim::schedule_registry());
-  print_registry("datasets", reglab::data::dataset_registry());
+int cmd_list(const std::vector<std::string>& args) {
+  po::options_description desc("reglab list [--plugin PATH ...]");
+  std::vector<std::string> plugins;
+  desc.add_options()("help,h", "show this help")(
+      "plugin", po::value<std::vector<std::string>>(&plugins),
+      "load a plugin and list its entries too (marked with the file they come from)");
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(desc).run(), vm);
+  po::notify(vm);
+  if (vm.count("help") != 0U) {
+    std::cout << desc << "\nEntries without a 'from' line are built in.\n";
+    return 0;
+  }
+  reglab::plugin::Registries regs = reglab::plugin::builtin_registries();
+  for (const auto& p : plugins) reglab::plugin::load_plugin(regs, p);
+  print_registry("regularizers", regs.regularizers);
+  print_registry("models", regs.models);
+  print_registry("optimizers", regs.optimizers);
+  print_registry("schedules", regs.schedules);
+  print_registry("datasets", regs.datasets);
+  for (const auto& p : regs.plugins) {
+    std::printf("plugin %s %s: %s (sha256 %s)\n", p.name.c_str(), p.version.c_str(),
+                p.path.c_str(), p.sha256.c_str());
+  }
   return 0;
 }
 
@@ -86,7 +103,9 @@ int cmd_run(const std::vector<std::string>& args) {
       "jobs,j", po::value<std::size_t>(&options.jobs),
       "sweep cells to run at once (default: the number of cores)")(
       "cell", po::value<std::string>(&options.cell),
-      "run only the sweep cell with this id (as a cluster array task does)");
+      "run only the sweep cell with this id (as a cluster array task does)")(
+      "plugin", po::value<std::vector<std::string>>(&options.plugins),
+      "load a plugin (shared object) after the config's own 'plugins:'; repeatable");
   po::options_description hidden;
   hidden.add_options()("config", po::value<std::string>(&options.config_path))(
       "override", po::value<std::vector<std::string>>(&options.overrides));
@@ -113,13 +132,16 @@ int cmd_run(const std::vector<std::string>& args) {
 struct ConfigArgs {
   std::string config;
   std::vector<std::string> overrides;
+  std::vector<std::string> plugins;  ///< --plugin PATH, as `reglab run` was given them
 };
 
 /// Parses CONFIG.yaml [key.path=value ...]; prints `usage` and `help` and returns false on --help.
 bool parse_config_args(const std::vector<std::string>& args, const char* usage, const char* help,
                        ConfigArgs& out) {
   po::options_description desc(usage);
-  desc.add_options()("help,h", "show this help");
+  desc.add_options()("help,h", "show this help")(
+      "plugin", po::value<std::vector<std::string>>(&out.plugins),
+      "a plugin the sweep was run with on the command line; repeatable");
   po::options_description hidden;
   hidden.add_options()("config", po::value<std::string>(&out.config))(
       "override", po::value<std::vector<std::string>>(&out.overrides));
@@ -148,7 +170,7 @@ int cmd_status(const std::vector<std::string>& args) {
     return reglab::experiment::print_file_status(a.config);
   }
   return reglab::experiment::print_sweep_status(
-      reglab::experiment::expand_sweep(a.config, a.overrides));
+      reglab::experiment::expand_sweep(a.config, a.overrides, a.plugins));
 }
 
 int cmd_merge(const std::vector<std::string>& args) {
@@ -160,14 +182,17 @@ int cmd_merge(const std::vector<std::string>& args) {
     return 0;
   }
   return reglab::experiment::merge_and_report(
-      reglab::experiment::expand_sweep(a.config, a.overrides));
+      reglab::experiment::expand_sweep(a.config, a.overrides, a.plugins));
 }
 
 int cmd_verify(const std::vector<std::string>& args) {
-  po::options_description desc("reglab verify RESULTS.h5 [--cell ID]");
+  po::options_description desc("reglab verify RESULTS.h5 [--cell ID] [--plugin PATH ...]");
   std::string results, cell;
+  std::vector<std::string> plugins;
   desc.add_options()("help,h", "show this help")("cell", po::value<std::string>(&cell),
-                                                 "verify only this run / cell id");
+                                                 "verify only this run / cell id")(
+      "plugin", po::value<std::vector<std::string>>(&plugins),
+      "a plugin the stored runs used; its SHA-256 must match the recorded one; repeatable");
   po::options_description hidden;
   hidden.add_options()("results", po::value<std::string>(&results));
   po::options_description all;
@@ -180,11 +205,14 @@ int cmd_verify(const std::vector<std::string>& args) {
   if (vm.count("help") != 0U) {
     std::cout << desc
               << "\nReruns each run from its stored configuration and compares curves "
-                 "(except seconds) and weights bitwise. Exit 0 identical, 5 mismatch.\n";
+                 "(except seconds) and weights bitwise. Exit 0 identical, 5 mismatch.\n"
+                 "A results file never makes reglab load code: runs that used plugins need\n"
+                 "them given with --plugin, and each must match the SHA-256 recorded in the "
+                 "file.\n";
     return 0;
   }
   if (results.empty()) throw reglab::UsageError("verify: missing RESULTS.h5");
-  return reglab::experiment::verify_results(results, cell);
+  return reglab::experiment::verify_results(results, cell, plugins);
 }
 
 int main(int argc, char** argv) {
@@ -203,7 +231,7 @@ int main(int argc, char** argv) {
     if (command == "slurm") return reglab::experiment::slurm_command(args);
     if (command == "report") return reglab::experiment::report_command(args);
     if (command == "export") return reglab::storage::export_command(args);
-    if (command == "list") return cmd_list();
+    if (command == "list") return cmd_list(args);
     if (command == "version" || command == "--version") return cmd_version();
     if (command == "help" || command == "--help" || command == "-h") {
       std::fputs(kUsage, stdout);

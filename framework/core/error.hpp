@@ -32,6 +32,14 @@ class StorageError : public Error {
   using Error::Error;
 };
 
+/// A plugin cannot be loaded: missing, not a shared object, a missing symbol, another ABI
+/// version, a clashing name, a registration that throws, or a file whose SHA-256 differs from
+/// the one a results file recorded. The message names the file.
+class PluginError : public Error {
+ public:
+  using Error::Error;
+};
+
 /// The command line is malformed.
 class UsageError : public Error {
  public:

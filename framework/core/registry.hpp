@@ -1,10 +1,12 @@
 /// A named-factory registry (after the Caffe, OpenCV and LLVM registries).
 ///
 /// Entries are added explicitly, in one registration function per kind (see
-/// regularizers/builtin.cpp); there are no self-registering static objects. Each entry has a
-/// name, a one-line description shown by `reglab list`, and a factory. Adding a name twice
-/// throws; looking up an unknown name returns nullptr and `known()` lists the valid names for the
-/// caller's error message.
+/// regularizers/builtin.cpp) or by a plugin's registration function (plugin/api.hpp); there are
+/// no self-registering static objects. A registry is a plain value: plugin/registries.hpp holds
+/// one of each kind and is passed to planning and running. Each entry has a name, a one-line
+/// description shown by `reglab list`, its origin ("built-in" or the plugin file it came from),
+/// and a factory. Adding a name twice throws; looking up an unknown name returns nullptr and
+/// `known()` lists the valid names for the caller's error message.
 #pragma once
 
 #include <functional>
@@ -16,6 +18,12 @@
 
 namespace reglab {
 
+/// Thrown by Registry::add for a name that is already registered.
+class DuplicateName : public std::logic_error {
+ public:
+  using std::logic_error::logic_error;
+};
+
 template <class Signature>
 class Registry {
  public:
@@ -23,15 +31,20 @@ class Registry {
     std::string name;
     std::string description;
     std::function<Signature> factory;
+    std::string origin;  ///< "built-in", or the path of the plugin that added it
   };
 
-  /// Adds an entry. Throws std::logic_error on a duplicate name.
+  /// Adds an entry with the current origin. Throws DuplicateName on a duplicate name, naming
+  /// where the first one came from.
   void add(std::string name, std::string description, std::function<Signature> factory) {
-    if (find(name) != nullptr) {
-      throw std::logic_error("registry: duplicate name '" + name + "'");
+    if (const Entry* old = find(name)) {
+      throw DuplicateName("name '" + name + "' is already registered (" + old->origin + ")");
     }
-    entries_.push_back({std::move(name), std::move(description), std::move(factory)});
+    entries_.push_back({std::move(name), std::move(description), std::move(factory), origin_});
   }
+
+  /// The origin recorded with entries added from now on (default "built-in").
+  void set_origin(std::string origin) { origin_ = std::move(origin); }
 
   /// The entry called `name`, or nullptr.
   const Entry* find(const std::string& name) const {
@@ -55,6 +68,7 @@ class Registry {
 
  private:
   std::vector<Entry> entries_;
+  std::string origin_ = "built-in";
 };
 
 }  // namespace reglab

@@ -14,7 +14,7 @@
 #include "framework/core/random.hpp"
 #include "framework/core/sha256.hpp"
 #include "framework/data/idx.hpp"
-#include "framework/experiment/options.hpp"
+#include "framework/config/options.hpp"
 
 namespace reglab::data {
 namespace {
@@ -84,22 +84,26 @@ Source load_mnist_dir(const std::string& name, const std::string& dir) {
                          resolve_file(dir, kTestLabels), kMnistClasses);
 }
 
-Source fashion_mnist(experiment::OptionReader& r) {
-  return load_mnist_dir("fashion-mnist", r.get_string("path", kFashionMnistDefaultPath));
+DataLoader fashion_mnist(config::OptionReader& r) {
+  const std::string path = r.get_string("path", kFashionMnistDefaultPath);
+  return [path] { return load_mnist_dir("fashion-mnist", path); };
 }
 
-Source mnist(experiment::OptionReader& r) {
-  return load_mnist_dir("mnist", r.require_string("path"));
+DataLoader mnist(config::OptionReader& r) {
+  const std::string path = r.require_string("path");
+  return [path] { return load_mnist_dir("mnist", path); };
 }
 
-Source idx_files(experiment::OptionReader& r) {
+DataLoader idx_files(config::OptionReader& r) {
   const std::string train_images = r.require_string("train_images");
   const std::string train_labels = r.require_string("train_labels");
   const std::string test_images = r.require_string("test_images");
   const std::string test_labels = r.require_string("test_labels");
   const auto classes = static_cast<std::size_t>(r.get_int("classes", 10, 1, 256));
-  return load_idx_source("idx from " + train_images, train_images, train_labels, test_images,
-                         test_labels, classes);
+  return [=] {
+    return load_idx_source("idx from " + train_images, train_images, train_labels, test_images,
+                           test_labels, classes);
+  };
 }
 
 /// `n` samples, labels cycling through the classes, each pixel its class prototype plus uniform
@@ -127,17 +131,8 @@ Dataset synthetic_split(const std::vector<std::uint8_t>& prototypes, std::size_t
   return ds;
 }
 
-Source synthetic(experiment::OptionReader& r) {
-  const std::int64_t train_samples = r.get_int("train_samples", 2000, 1, 10'000'000);
-  const std::int64_t test_samples = r.get_int("test_samples", 500, 1, 10'000'000);
-  const std::int64_t features = r.get_int("features", 64, 1, 1 << 20);
-  const std::int64_t classes = r.get_int("classes", 4, 2, 256);
-  const double noise = r.get_double("noise", 0.2, experiment::Range::open_closed(0.0, 1.0));
-  const std::int64_t seed = r.get_int("seed", 0, 0, std::numeric_limits<std::int64_t>::max());
-  if (std::max(train_samples, test_samples) > kMaxSyntheticBytes / features) {
-    r.fail("features", "train_samples/test_samples x features exceeds " +
-                           std::to_string(kMaxSyntheticBytes) + " bytes");
-  }
+Source make_synthetic(std::int64_t train_samples, std::int64_t test_samples, std::int64_t features,
+                      std::int64_t classes, double noise, std::int64_t seed) {
   const auto f = static_cast<std::size_t>(features);
   const auto k = static_cast<std::size_t>(classes);
   const auto s = static_cast<std::uint64_t>(seed);
@@ -162,7 +157,24 @@ Source synthetic(experiment::OptionReader& r) {
   return src;
 }
 
-void register_builtin_datasets(DatasetRegistry& reg) {
+/// Reads the synthetic set's options; the data is generated when the loader runs.
+DataLoader synthetic(config::OptionReader& r) {
+  const std::int64_t train_samples = r.get_int("train_samples", 2000, 1, 10'000'000);
+  const std::int64_t test_samples = r.get_int("test_samples", 500, 1, 10'000'000);
+  const std::int64_t features = r.get_int("features", 64, 1, 1 << 20);
+  const std::int64_t classes = r.get_int("classes", 4, 2, 256);
+  const double noise = r.get_double("noise", 0.2, config::Range::open_closed(0.0, 1.0));
+  const std::int64_t seed = r.get_int("seed", 0, 0, std::numeric_limits<std::int64_t>::max());
+  if (std::max(train_samples, test_samples) > kMaxSyntheticBytes / features) {
+    r.fail("features", "train_samples/test_samples x features exceeds " +
+                           std::to_string(kMaxSyntheticBytes) + " bytes");
+  }
+  return [=] { return make_synthetic(train_samples, test_samples, features, classes, noise, seed); };
+}
+
+}  // namespace
+
+void register_builtin(DatasetRegistry& reg) {
   reg.add("fashion-mnist",
           "Fashion-MNIST IDX files (option path, default /usr/share/datasets/fashion-mnist)",
           fashion_mnist);
@@ -175,19 +187,6 @@ void register_builtin_datasets(DatasetRegistry& reg) {
           "generated prototype-plus-noise uint8 data for fast tests (train_samples, "
           "test_samples, features, classes, noise, seed)",
           synthetic);
-}
-
-DatasetRegistry make_dataset_registry() {
-  DatasetRegistry reg;
-  register_builtin_datasets(reg);
-  return reg;
-}
-
-}  // namespace
-
-const DatasetRegistry& dataset_registry() {
-  static const DatasetRegistry registry = make_dataset_registry();
-  return registry;
 }
 
 Splits make_splits(const Source& source, std::size_t train_size, std::size_t validation_size,

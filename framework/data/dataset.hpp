@@ -21,13 +21,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "framework/core/registry.hpp"
 #include "framework/core/tensor.hpp"
 
-namespace reglab::experiment {
+namespace reglab::config {
 class OptionReader;
 }
 
@@ -70,11 +71,17 @@ struct Splits {
   Split test;
 };
 
-/// A factory reads its own options (everything except `dataset`, `train_size`,
-/// `validation_size`) and loads the data; it throws DataError naming the file on bad data.
-/// The caller calls finish() on the reader.
-using DatasetRegistry = Registry<Source(experiment::OptionReader&)>;
-const DatasetRegistry& dataset_registry();
+/// Loads a dataset whose options were already read and checked; throws DataError naming the
+/// file on bad data.
+using DataLoader = std::function<Source()>;
+
+/// A factory reads and checks its own options (everything except `dataset`, `train_size`,
+/// `validation_size` and the randomisations) when the run is planned, and returns the loader
+/// that reads the files when the run starts. So a misspelt or out-of-range dataset option fails
+/// before any cell runs. The caller calls finish() on the reader.
+using DatasetRegistry = Registry<DataLoader(config::OptionReader&)>;
+/// Adds the built-in datasets to `reg`.
+void register_builtin(DatasetRegistry& reg);
 
 /// Holds out `validation_size` random training samples, then keeps a random subset of
 /// `train_size` of the rest (0 = all), both drawn from the "split" stream of `seed`. Indices in

@@ -61,7 +61,7 @@ struct RandomizeOptions {
   /// Reads `label_corruption` and `input_randomisation` (absent keys give the defaults) and no
   /// other key; the caller calls finish(). Throws ConfigError (file, line, column, key) when p is
   /// outside [0, 1] or the input randomisation is not one of the names listed above.
-  static RandomizeOptions read(experiment::OptionReader& reader);
+  static RandomizeOptions read(config::OptionReader& reader);
 
   /// True unless p = 0 and inputs = none.
   bool any() const;

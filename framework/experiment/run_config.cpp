@@ -25,31 +25,37 @@ const typename Reg::Entry& lookup(const Reg& registry, OptionReader& opts, const
   return *entry;
 }
 
-void read_data(OptionReader& top, RunPlan& plan) {
+void read_data(OptionReader& top, const plugin::Registries& regs, RunPlan& plan) {
   if (!top.has("data")) top.fail("data", "missing required key 'data'");
-  plan.data_node = top.child("data");
-  OptionReader data(plan.data_node);
+  OptionReader data(top.child("data"));
   if (!data.has("dataset")) data.fail("dataset", "missing required key 'dataset'");
   plan.dataset = data.get_string("dataset", "");
   plan.train_size = static_cast<std::size_t>(data.get_int("train_size", 0, 0, kMaxCount));
   plan.validation_size = static_cast<std::size_t>(data.get_int("validation_size", 0, 0, kMaxCount));
   plan.randomize = data::RandomizeOptions::read(data);
+  const auto* entry = regs.datasets.find(plan.dataset);
+  if (entry == nullptr) {
+    data.fail("dataset", "unknown dataset '" + plan.dataset + "' (known: " + regs.datasets.known() +
+                             ")");
+  }
+  plan.load_data = entry->factory(data);
+  data.finish();
 }
 
-void read_model(OptionReader& top, RunPlan& plan) {
+void read_model(OptionReader& top, const plugin::Registries& regs, RunPlan& plan) {
   if (!top.has("model")) top.fail("model", "missing required key 'model'");
   OptionReader opts(top.child("model"));
   plan.model = require_name(opts, "model");
-  const auto& entry = lookup(models::model_registry(), opts, plan.model, "model");
+  const auto& entry = lookup(regs.models, opts, plan.model, "model");
   plan.network = entry.factory(opts);
   opts.finish();
 }
 
-void read_optimizer(OptionReader& top, RunPlan& plan) {
+void read_optimizer(OptionReader& top, const plugin::Registries& regs, RunPlan& plan) {
   if (!top.has("optimizer")) top.fail("optimizer", "missing required key 'optimizer'");
   OptionReader opts(top.child("optimizer"));
   plan.optimizer_name = require_name(opts, "optimizer");
-  const auto& entry = lookup(optim::optimizer_registry(), opts, plan.optimizer_name, "optimizer");
+  const auto& entry = lookup(regs.optimizers, opts, plan.optimizer_name, "optimizer");
   plan.learning_rate = opts.require_double("learning_rate", Range::positive());
   const ConfigNode schedule_node = opts.child("schedule");
   plan.optimizer = entry.factory(opts);
@@ -58,7 +64,7 @@ void read_optimizer(OptionReader& top, RunPlan& plan) {
   OptionReader sched(schedule_node);
   const std::string sched_name =
       schedule_node.is_null() ? "constant" : require_name(sched, "learning-rate schedule");
-  const auto& sentry = lookup(optim::schedule_registry(), sched, sched_name, "schedule");
+  const auto& sentry = lookup(regs.schedules, sched, sched_name, "schedule");
   plan.schedule = sentry.factory(sched, plan.learning_rate);
   sched.finish();
 }
@@ -120,7 +126,7 @@ void read_diagnostics(OptionReader& top, RunPlan& plan) {
   }
 }
 
-void read_regularizers(OptionReader& top, RunPlan& plan) {
+void read_regularizers(OptionReader& top, const plugin::Registries& regs, RunPlan& plan) {
   const ConfigNode list = top.child("regularizers");
   if (list.is_null()) return;
   if (!list.is_sequence()) list.fail("expected a list of regularizers, each a map with 'name'");
@@ -128,15 +134,22 @@ void read_regularizers(OptionReader& top, RunPlan& plan) {
     OptionReader opts(list.at(i));
     if (!list.at(i).is_map()) list.at(i).fail("expected a map with 'name'");
     const std::string name = require_name(opts, "regularizer");
-    const auto& entry = lookup(regularizers::registry(), opts, name, "regularizer");
+    const auto& entry = lookup(regs.regularizers, opts, name, "regularizer");
     plan.regularizers.push_back(entry.factory(opts));
     opts.finish();
   }
 }
 
+/// `plugins:` was loaded before planning (experiment/plugins.hpp); here it only has to be a list.
+void accept_plugins(OptionReader& top) {
+  const ConfigNode list = top.child("plugins");
+  if (list.is_null()) return;
+  if (!list.is_sequence()) list.fail("expected a list of plugin files (shared objects)");
+}
+
 }  // namespace
 
-RunPlan plan_run(const ConfigNode& root) {
+RunPlan plan_run(const ConfigNode& root, const plugin::Registries& regs) {
   if (!root.is_map()) root.fail("the configuration must be a YAML map");
   OptionReader top(root);
   RunPlan plan;
@@ -147,19 +160,22 @@ RunPlan plan_run(const ConfigNode& root) {
   plan.threads = static_cast<int>(top.get_int("threads", 1, 1, 256));
   if (!top.has("output")) top.fail("output", "missing required key 'output' (the .h5 path)");
   plan.output = top.get_string("output", "");
-  read_data(top, plan);
-  read_model(top, plan);
-  read_optimizer(top, plan);
+  accept_plugins(top);
+  read_data(top, regs, plan);
+  read_model(top, regs, plan);
+  read_optimizer(top, regs, plan);
   read_train(top, plan);
-  read_regularizers(top, plan);
+  read_regularizers(top, regs, plan);
   read_diagnostics(top, plan);
   top.finish();
   plan.config_yaml = root.to_yaml();
-  // The id covers everything that can change a number, and not where the result is written.
-  const std::string identity = root.to_yaml({"output"});
+  // The id covers everything that can change a number (the plugins' code too), and not where the
+  // result or a plugin file is.
+  const std::string plugins = regs.identity();
+  const std::string identity = root.to_yaml({"output", "plugins"}) + plugins;
   plan.run_id = sha256_hex(identity.data(), identity.size()).substr(0, 12);
   // Measurements change no number, so they are not part of the arm.
-  const std::string arm = root.to_yaml({"output", "seed", "diagnostics"});
+  const std::string arm = root.to_yaml({"output", "seed", "diagnostics", "plugins"}) + plugins;
   plan.arm_key = std::stoull(sha256_hex(arm.data(), arm.size()).substr(0, 16), nullptr, 16);
   return plan;
 }

@@ -18,10 +18,11 @@
 ///   diagnostics    optional map of measurements recorded during training
 ///                  (train/diagnostics.hpp)
 ///   output         path of the HDF5 results file (required)
+///   plugins        list of plugin files (shared objects, docs/plugins.md), relative to the file
+///                  that names them; loaded before the rest is read
 ///
 /// Parsing builds every plugin, so a bad key or value anywhere is reported before any data is
-/// read or any file is written. Dataset keys are checked when the data is loaded, also before
-/// training starts.
+/// read or any file is written; dataset keys too (the data itself is read when the run starts).
 #pragma once
 
 #include <cstddef>
@@ -29,35 +30,16 @@
 #include <string>
 #include <vector>
 
+#include "framework/data/dataset.hpp"
 #include "framework/data/randomize.hpp"
-#include "framework/experiment/options.hpp"
+#include "framework/experiment/config_names.hpp"
 #include "framework/models/network.hpp"
 #include "framework/optim/optimizer.hpp"
+#include "framework/plugin/registries.hpp"
 #include "framework/regularizers/regularizer.hpp"
-#include "framework/train/diagnostics.hpp"
+#include "framework/train/settings.hpp"
 
 namespace reglab::experiment {
-
-/// `train.early_stopping`: stop when the validation metric has not improved by more than
-/// `min_delta` for `patience` epochs (Prechelt 1998, "Early stopping - but when?"); with
-/// `restore_best` the saved weights are those of the best epoch. Needs a validation split.
-struct EarlyStopping {
-  bool enabled = false;
-  std::string metric = "validation_loss";  ///< validation_loss (lower) or validation_accuracy
-  std::size_t patience = 10;
-  double min_delta = 0.0;
-  bool restore_best = true;
-};
-
-struct TrainSettings {
-  std::size_t epochs = 0;
-  std::size_t batch_size = 64;
-  std::size_t eval_batch_size = 1000;
-  EarlyStopping early_stopping;
-  /// Write a checkpoint every N epochs (0 = never); see train/checkpoint.hpp.
-  std::size_t checkpoint_every = 1;
-  train::DiagnosticsOptions diagnostics;  ///< the top-level `diagnostics:` map
-};
 
 struct RunPlan {
   std::string name;
@@ -68,7 +50,8 @@ struct RunPlan {
   std::string dataset;
   std::size_t train_size = 0;
   std::size_t validation_size = 0;
-  ConfigNode data_node;  ///< the `data:` map, read again by the dataset factory at load time
+  /// Reads the data files; the dataset's options were checked when the plan was made.
+  data::DataLoader load_data;
   data::RandomizeOptions randomize;  ///< data.label_corruption, data.input_randomisation
 
   std::string model;
@@ -79,13 +62,15 @@ struct RunPlan {
   optim::OptimizerPtr optimizer;
   optim::SchedulePtr schedule;
 
-  TrainSettings train;
+  train::TrainSettings train;
   std::vector<regularizers::RegularizerPtr> regularizers;
 
   /// The configuration after command-line overrides, as YAML text.
   std::string config_yaml;
   /// Stable identifier: the first 12 hex digits of SHA-256 of the configuration without its
-  /// `output` key (where a result is written does not change it).
+  /// `output` and `plugins` keys (where a result is written, or where a plugin file lies, does
+  /// not change it), followed by the loaded plugins' names, versions and SHA-256
+  /// (plugin::Registries::identity; nothing without plugins).
   std::string run_id;
   /// Identifies the arm: a hash of the configuration without `seed`, `output` and `diagnostics`
   /// (measurements change no number). Dropout masks
@@ -94,7 +79,9 @@ struct RunPlan {
   std::uint64_t arm_key = 0;
 };
 
-/// Validates `root` and builds the plan. Throws ConfigError naming file, line, column and key.
-RunPlan plan_run(const ConfigNode& root);
+/// Validates `root` and builds the plan with the entries of `registries` (built-in and loaded
+/// plugins; the configuration's own `plugins:` key is accepted here but loaded before, by
+/// experiment/plugins.hpp). Throws ConfigError naming file, line, column and key.
+RunPlan plan_run(const ConfigNode& root, const plugin::Registries& registries);
 
 }  // namespace reglab::experiment

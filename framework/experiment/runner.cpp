@@ -17,11 +17,12 @@
 #include "framework/data/dataset.hpp"
 #include "framework/data/randomize.hpp"
 #include "framework/experiment/run_config.hpp"
+#include "framework/plugin/api.hpp"
 #include "framework/experiment/sweep.hpp"
 #include "framework/experiment/sweep_runner.hpp"
 #include "framework/storage/results.hpp"
 #include "framework/storage/version.hpp"
-#include "framework/train/checkpoint.hpp"
+#include "framework/core/state_blob.hpp"
 #include "framework/train/progress.hpp"
 #include "framework/train/trainer.hpp"
 
@@ -59,20 +60,6 @@ std::string host_name() {
   char buf[256] = {};
   if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
   return buf;
-}
-
-data::Source load_data(const RunPlan& plan) {
-  OptionReader reader(plan.data_node);
-  for (const char* key : {"dataset", "train_size", "validation_size"}) reader.accept(key);
-  const auto* entry = data::dataset_registry().find(plan.dataset);
-  if (entry == nullptr) {
-    reader.fail("dataset", "unknown dataset '" + plan.dataset +
-                               "' (known: " + data::dataset_registry().known() + ")");
-  }
-  data::Source source = entry->factory(reader);
-  data::RandomizeOptions::read(reader);
-  reader.finish();
-  return source;
 }
 
 std::vector<storage::WeightTensor> collect_weights(const models::Network& net) {
@@ -156,7 +143,7 @@ class FileCheckpointer : public train::Checkpointer {
       std::filesystem::remove(path_);
       return;
     }
-    blob_ = std::make_unique<train::StateBlob>(train::StateBlob::read_file(path_));
+    blob_ = std::make_unique<StateBlob>(StateBlob::read_file(path_));
     const std::string id = blob_->has("run/id") ? blob_->get_string("run/id") : "?";
     if (id != run_id_) {
       throw StorageError(path_ + ": checkpoint of another configuration (run id " + id +
@@ -165,8 +152,8 @@ class FileCheckpointer : public train::Checkpointer {
                          "it was made with");
     }
   }
-  const train::StateBlob* resume_state() const override { return blob_.get(); }
-  void save(train::StateBlob& blob) override {
+  const StateBlob* resume_state() const override { return blob_.get(); }
+  void save(StateBlob& blob) override {
     blob.put_string("run/id", run_id_);
     create_output_directory(path_);
     blob.write_file(path_);
@@ -181,15 +168,16 @@ class FileCheckpointer : public train::Checkpointer {
  private:
   std::string path_;
   std::string run_id_;
-  std::unique_ptr<train::StateBlob> blob_;
+  std::unique_ptr<StateBlob> blob_;
 };
 
-int run_one(const ConfigNode& root, bool overwrite, bool quiet) {
-  RunPlan plan = plan_run(root);
+int run_one(const ConfigNode& root, const plugin::Registries& registries, bool overwrite,
+            bool quiet) {
+  RunPlan plan = plan_run(root, registries);
   check_output(plan, overwrite);
   const std::string start = utc_now();
 
-  data::Source source = load_data(plan);
+  data::Source source = plan.load_data();
   data::randomize(source, plan.randomize, plan.seed);
   const data::Splits splits =
       data::make_splits(source, plan.train_size, plan.validation_size, plan.seed);
@@ -248,6 +236,8 @@ int run_one(const ConfigNode& root, bool overwrite, bool quiet) {
        {"optimizer", plan.optimizer->describe()},
        {"schedule", plan.schedule->describe()},
        {"regularizers", reg_desc},
+       {"plugins", registries.provenance()},
+       {"plugin_abi_version", std::to_string(plugin::kAbiVersion)},
        {"status_message", result.message},
        {"resumed_from_epoch", std::to_string(result.resumed_from_epoch)},
        {"early_stopping_best_epoch", std::to_string(result.best_epoch)},
@@ -286,7 +276,7 @@ int run_one(const ConfigNode& root, bool overwrite, bool quiet) {
 }
 
 int run_config(const RunOptions& options) {
-  const Sweep sweep = expand_sweep(options.config_path, options.overrides);
+  const Sweep sweep = expand_sweep(options.config_path, options.overrides, options.plugins);
   if (!options.cell.empty()) {
     const Cell* cell = nullptr;
     for (const auto& c : sweep.cells) {
@@ -306,8 +296,8 @@ int run_config(const RunOptions& options) {
     // on a cluster) to report; a successful rerun removes it.
     const std::string failed = sweep.cell_dir + "/" + cell->id + ".failed";
     try {
-      const int code =
-          run_one(cell_config(options.config_path, options.overrides, *cell), false, options.quiet);
+      const int code = run_one(cell_config(options.config_path, options.overrides, *cell),
+                               sweep.registries, false, options.quiet);
       std::filesystem::remove(failed);
       return code;
     } catch (const std::exception& e) {
@@ -319,7 +309,7 @@ int run_config(const RunOptions& options) {
   }
   if (!sweep.is_grid) {
     return run_one(cell_config(options.config_path, options.overrides, sweep.cells.front()),
-                   options.overwrite, options.quiet);
+                   sweep.registries, options.overwrite, options.quiet);
   }
   return run_sweep(sweep, options);
 }

@@ -11,7 +11,8 @@
 #include <utility>
 #include <vector>
 
-#include "framework/experiment/options.hpp"
+#include "framework/experiment/config_names.hpp"
+#include "framework/plugin/registries.hpp"
 
 namespace reglab::experiment {
 
@@ -22,6 +23,7 @@ struct RunOptions {
   bool quiet = false;
   std::string cell;      ///< run only this cell of a sweep (its file in the sweep's cell folder)
   std::size_t jobs = 0;  ///< cells at once for a sweep; 0 = the number of cores
+  std::vector<std::string> plugins;  ///< --plugin PATH, loaded after the config's `plugins:`
 };
 
 /// `reglab run`: a configuration without grid, zip or seeds is one run written to `output`; a
@@ -30,8 +32,10 @@ struct RunOptions {
 /// status "diverged"), 4 if sweep cells failed. Throws reglab::Error on bad input.
 int run_config(const RunOptions& options);
 
-/// Runs one validated configuration tree and writes its results file.
-int run_one(const ConfigNode& root, bool overwrite, bool quiet);
+/// Runs one configuration tree with the given registries (built-ins and the loaded plugins) and
+/// writes its results file.
+int run_one(const ConfigNode& root, const plugin::Registries& registries, bool overwrite,
+            bool quiet);
 
 /// Provenance of this process: build, libraries, BLAS, host and CPU, as name/value pairs.
 std::vector<std::pair<std::string, std::string>> environment_provenance();

@@ -18,8 +18,9 @@
 #include <set>
 #include <sstream>
 
+#include "framework/core/atomic_file.hpp"
 #include "framework/core/error.hpp"
-#include "framework/experiment/options.hpp"
+#include "framework/experiment/config_names.hpp"
 #include "framework/experiment/runner.hpp"
 #include "framework/experiment/sweep.hpp"
 #include "framework/experiment/sweep_runner.hpp"
@@ -33,6 +34,7 @@ namespace po = boost::program_options;
 struct SubmitOptions {
   std::string config;
   std::vector<std::string> overrides;
+  std::vector<std::string> plugins;  ///< --plugin PATH
   std::string partition, account, time, mem;
   long max_parallel = 0;   ///< 0 = no limit
   long cpus_per_task = 0;  ///< 0 = the largest `threads` of the cells to run
@@ -163,18 +165,11 @@ std::string utc_stamp() {
 }
 
 void write_atomic(const fs::path& path, const std::string& text, bool executable) {
-  const fs::path tmp = path.string() + ".tmp." + std::to_string(getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) throw StorageError(path.string() + ": cannot write");
-  }
+  publish_file(path.string(), text, /*overwrite=*/true, "cannot write");
   if (executable) {
-    fs::permissions(tmp, fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec,
+    fs::permissions(path, fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec,
                     fs::perm_options::add);
   }
-  fs::rename(tmp, path);
 }
 
 SubmitOptions parse(const std::vector<std::string>& args, bool& help) {
@@ -190,6 +185,8 @@ SubmitOptions parse(const std::vector<std::string>& args, bool& help) {
       "mem", po::value<std::string>(&o.mem), "memory of each cell, e.g. 2G (sbatch --mem)")(
       "cpus-per-task,c", po::value<long>(&o.cpus_per_task),
       "cores per cell (default: the largest 'threads' of the cells, 1 if unset)")(
+      "plugin", po::value<std::vector<std::string>>(&o.plugins),
+      "load a plugin (shared object) for every cell; repeatable (docs/plugins.md)")(
       "dry-run,n", po::bool_switch(&o.dry_run),
       "print the cell list and both job scripts; write and submit nothing");
   std::string action;
@@ -315,7 +312,7 @@ int slurm_command(const std::vector<std::string>& args) {
   const SubmitOptions o = parse(args, help);
   if (help) return 0;
 
-  const Sweep sweep = expand_sweep(o.config, o.overrides);
+  const Sweep sweep = expand_sweep(o.config, o.overrides, o.plugins);
   if (!sweep.is_grid) {
     throw UsageError("slurm submit: " + o.config +
                      " is a single run, not a sweep (no grid, zip or seeds); submit it with "
@@ -420,6 +417,7 @@ int slurm_command(const std::vector<std::string>& args) {
 
   std::string reglab_args = sh_quote(config.string());
   for (const auto& ov : o.overrides) reglab_args += " " + sh_quote(ov);
+  for (const auto& p : sweep.extra_plugins) reglab_args += " --plugin " + sh_quote(p);
   const std::string common =
       "set -u\n"
       "cd " +

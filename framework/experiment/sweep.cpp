@@ -9,27 +9,10 @@
 
 #include "framework/core/error.hpp"
 #include "framework/core/sha256.hpp"
+#include "framework/experiment/plugins.hpp"
 #include "framework/experiment/run_config.hpp"
 
 namespace reglab::experiment {
-
-ConfigNode apply_overrides(ConfigNode root, const std::vector<std::string>& overrides) {
-  for (const auto& o : overrides) {
-    const auto eq = o.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      throw ConfigError("command-line override '" + o + "': expected KEY.PATH=VALUE");
-    }
-    const std::string key = o.substr(0, eq);
-    // Grid and zip keys are whole key paths: "grid.optimizer.learning_rate=[0.1, 0.01]" adds the
-    // axis "optimizer.learning_rate".
-    if (key.rfind("grid.", 0) == 0 && key.size() > 5) {
-      root.set_override_entry("grid", key.substr(5), o.substr(eq + 1));
-    } else {
-      root.set_override(key, o.substr(eq + 1));
-    }
-  }
-  return root;
-}
 
 namespace {
 
@@ -212,11 +195,14 @@ std::string factor_text(const std::string& path, const ConfigNode& value) {
   return value.to_flow_yaml();
 }
 
-Sweep expand_sweep(const std::string& config_path, const std::vector<std::string>& overrides) {
+Sweep expand_sweep(const std::string& config_path, const std::vector<std::string>& overrides,
+                   const std::vector<std::string>& extra_plugins) {
   const ConfigNode base = load_base(config_path, overrides);
   if (!base.is_map()) base.fail("the configuration must be a YAML map");
   const std::vector<Axis> axes = read_axes(base);
   Sweep sweep;
+  sweep.extra_plugins = absolute_paths(extra_plugins);
+  sweep.registries = load_registries(base, sweep.extra_plugins);
   sweep.is_grid = !axes.empty();
   sweep.config_yaml = base.to_yaml();
   {
@@ -260,7 +246,7 @@ Sweep expand_sweep(const std::string& config_path, const std::vector<std::string
     cell.index = index;
     cell.choice = choice;
     const ConfigNode root = build_cell(load_base(config_path, overrides), axes, choice, "");
-    const RunPlan plan = plan_run(root);
+    const RunPlan plan = plan_run(root, sweep.registries);
     cell.id = plan.run_id;
     cell.seed = plan.seed;
     cell.output = sweep.is_grid ? sweep.cell_dir + "/" + cell.id + ".h5" : sweep.output;

@@ -35,7 +35,8 @@
 #include <string>
 #include <vector>
 
-#include "framework/experiment/options.hpp"
+#include "framework/experiment/config_names.hpp"
+#include "framework/plugin/registries.hpp"
 
 namespace reglab::experiment {
 
@@ -67,6 +68,10 @@ struct Sweep {
   std::string config_yaml;  ///< the sweep configuration after includes and overrides
   std::string sweep_id;     ///< SHA-256 (12 hex digits) of the sorted cell ids
   bool is_grid = false;     ///< the file had grid, zip or seeds
+  /// Built-ins plus the sweep's plugins (experiment/plugins.hpp), used to plan every cell.
+  plugin::Registries registries;
+  /// Plugins given on the command line (absolute paths), passed on to every cell's process.
+  std::vector<std::string> extra_plugins;
 };
 
 /// Upper bound on the number of cells; a larger grid is an error before any work.
@@ -76,12 +81,9 @@ constexpr std::size_t kMaxCells = 100000;
 /// path) for every invalid input: bad axes, zero cells, more than kMaxCells cells, an invalid
 /// cell configuration, two identical cells, an `output` that names no file or has a name longer
 /// than 200 bytes.
-Sweep expand_sweep(const std::string& config_path, const std::vector<std::string>& overrides);
-
-/// Applies command-line overrides KEY.PATH=VALUE to `root` in order: `grid.PATH=...` adds or
-/// replaces one grid axis, anything else sets a key path. Throws ConfigError for an override
-/// without `=` or with an empty key.
-ConfigNode apply_overrides(ConfigNode root, const std::vector<std::string>& overrides);
+/// `extra_plugins` are plugin files named on the command line (experiment/plugins.hpp).
+Sweep expand_sweep(const std::string& config_path, const std::vector<std::string>& overrides,
+                   const std::vector<std::string>& extra_plugins = {});
 
 /// The configuration of one cell, ready for plan_run (with its locations for error messages).
 ConfigNode cell_config(const std::string& config_path, const std::vector<std::string>& overrides,

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "framework/core/build_info.hpp"
+#include "framework/core/atomic_file.hpp"
 #include "framework/core/error.hpp"
 #include "framework/experiment/executor.hpp"
 #include "framework/storage/results.hpp"
@@ -42,20 +43,9 @@ std::string read_text(const std::string& path) {
   return s.str();
 }
 
-/// Writes `text` to `path` through a temporary file and rename.
+/// Writes `text` to `path` atomically (core/atomic_file.hpp), replacing an older version.
 void write_text_atomic(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp." + std::to_string(getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.close();
-    if (!out) {
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      throw StorageError(path + ": cannot write (file system full or not writable)");
-    }
-  }
-  fs::rename(tmp, path);
+  publish_file(path, text, /*overwrite=*/true, "cannot write");
 }
 
 std::string manifest_text(const Sweep& s) {
@@ -434,6 +424,10 @@ int run_sweep(const Sweep& sweep, const RunOptions& options) {
     ex.self = "/proc/self/exe";
     ex.args = {"run", options.config_path};
     ex.args.insert(ex.args.end(), options.overrides.begin(), options.overrides.end());
+    for (const auto& p : sweep.extra_plugins) {
+      ex.args.push_back("--plugin");
+      ex.args.push_back(p);
+    }
     ex.jobs = jobs;
     ex.interactive = isatty(fileno(stderr)) != 0;
     const std::vector<CellOutcome> outcomes = run_cells(tasks, ex);

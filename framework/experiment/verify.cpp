@@ -5,10 +5,12 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <sstream>
 
 #include "framework/core/error.hpp"
-#include "framework/experiment/options.hpp"
+#include "framework/experiment/config_names.hpp"
 #include "framework/experiment/runner.hpp"
+#include "framework/plugin/loader.hpp"
 #include "framework/storage/results.hpp"
 
 namespace reglab::experiment {
@@ -66,9 +68,43 @@ std::string attribute(const storage::RunRecord& r, const std::string& key) {
   return "";
 }
 
+/// The registries a stored run used: built-ins plus, in the recorded order, the given plugin
+/// files whose SHA-256 matches a recorded one.
+plugin::Registries registries_for(const storage::RunRecord& run,
+                                  const std::vector<std::string>& given,
+                                  const std::vector<std::string>& given_sha) {
+  plugin::Registries regs = plugin::builtin_registries();
+  std::istringstream lines(attribute(run, "plugins"));
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::istringstream fields(line);
+    std::string sha, name, version, path;
+    if (!(fields >> sha >> name >> version)) continue;
+    std::getline(fields >> std::ws, path);
+    std::size_t k = 0;
+    while (k < given.size() && given_sha[k] != sha) ++k;
+    if (k == given.size()) {
+      std::string offered;
+      for (std::size_t i = 0; i < given.size(); ++i) {
+        offered += "\n  " + given[i] + " (sha256 " + given_sha[i] + ")";
+      }
+      throw PluginError("run " + run.run_id + " used plugin " + name + " " + version +
+                        " (sha256 " + sha + ", recorded path " + path +
+                        "); pass its file with --plugin" +
+                        (given.empty() ? std::string(" (none given)")
+                                       : "; the files given differ:" + offered));
+    }
+    plugin::load_plugin(regs, given[k]);
+  }
+  return regs;
+}
+
 }  // namespace
 
-int verify_results(const std::string& results_path, const std::string& cell) {
+int verify_results(const std::string& results_path, const std::string& cell,
+                   const std::vector<std::string>& plugins) {
+  std::vector<std::string> plugin_sha;
+  for (const auto& p : plugins) plugin_sha.push_back(plugin::plugin_sha256(p));
   const storage::ResultsFile stored = storage::read_results(results_path);
   std::vector<const storage::RunRecord*> runs;
   for (const auto& r : stored.runs) {
@@ -95,7 +131,7 @@ int verify_results(const std::string& results_path, const std::string& cell) {
     const std::string out = dir + "/" + run->run_id + ".h5";
     root.set_override("output", "'" + out + "'");
     std::fprintf(stderr, "verify: rerunning %s (%s)\n", run->run_id.c_str(), run->name.c_str());
-    run_one(root, false, true);
+    run_one(root, registries_for(*run, plugins, plugin_sha), false, true);
     const storage::ResultsFile again = storage::read_results(out);
     fs::remove(out);
     const std::string diff = first_mismatch(*run, again.runs.front());
@@ -107,7 +143,7 @@ int verify_results(const std::string& results_path, const std::string& cell) {
     ++mismatches;
     std::printf("%s %s: MISMATCH: %s\n", run->run_id.c_str(), run->name.c_str(), diff.c_str());
     for (const char* key : {"blas_threads", "parallel_threads", "parallel_scheme",
-                            "openblas_config", "openblas_coretype", "git_commit", "compiler",
+                            "openblas_config", "openblas_coretype", "git_commit", "compiler", "plugins",
                             "cxx_flags", "library_versions", "data_sha256", "cpu_model"}) {
       const std::string a = attribute(*run, key), b = attribute(again.runs.front(), key);
       if (a != b) std::printf("  %s differs: stored '%s', rerun '%s'\n", key, a.c_str(), b.c_str());

@@ -6,11 +6,18 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace reglab::experiment {
 
 /// Verifies every run of `results_path`, or only run `cell` if not empty. Returns 0 if all
 /// match, 5 if any differs. Throws reglab::Error on a bad file or an unknown cell.
-int verify_results(const std::string& results_path, const std::string& cell);
+///
+/// A results file never makes reglab load code: a run that used plugins is rerun with the files
+/// in `plugins` (command-line paths) whose SHA-256 equals the one recorded for it, loaded in the
+/// recorded order. A recorded plugin without a matching file is a PluginError (exit 2) that names
+/// the plugin, its recorded SHA-256 and the files given.
+int verify_results(const std::string& results_path, const std::string& cell,
+                   const std::vector<std::string>& plugins = {});
 
 }  // namespace reglab::experiment

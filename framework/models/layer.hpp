@@ -69,6 +69,10 @@ class Layer {
   /// restores them, so a resumed run draws the same numbers as an uninterrupted one. Every layer
   /// that owns an Rng must list it here.
   virtual std::vector<Rng*> streams() { return {}; }
+  /// A layer that normalises its input with a running variance at evaluation time (batch norm)
+  /// returns it here, one value per input column, so train/diagnostics can measure the variance
+  /// shift (Li et al. 2019) without knowing the layer's type. Default: none.
+  virtual const Vector* running_variance() const { return nullptr; }
 
   const Matrix& output() const { return out_; }
   const Matrix& input_grad() const { return grad_in_; }

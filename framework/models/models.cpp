@@ -1,12 +1,12 @@
 #include "framework/models/models.hpp"
 
-#include "framework/experiment/options.hpp"
+#include "framework/config/options.hpp"
 
 namespace reglab::models {
 namespace {
 
-using experiment::OptionReader;
-using experiment::Range;
+using config::OptionReader;
+using config::Range;
 
 void read_init(OptionReader& opts, NetworkSpec& spec) {
   const std::string init = opts.get_string("init", "glorot_uniform",
@@ -35,19 +35,12 @@ NetworkSpec softmax_regression(OptionReader& opts) {
   return spec;
 }
 
-ModelRegistry build() {
-  ModelRegistry r;
+}  // namespace
+
+void register_builtin(ModelRegistry& r) {
   r.add("mlp", "multi-layer perceptron: dense layers with relu/tanh/sigmoid between them", mlp);
   r.add("softmax_regression", "multinomial logistic regression (one dense layer)",
         softmax_regression);
-  return r;
-}
-
-}  // namespace
-
-const ModelRegistry& model_registry() {
-  static const ModelRegistry registry = build();
-  return registry;
 }
 
 }  // namespace reglab::models

@@ -10,7 +10,7 @@
 #include "framework/core/registry.hpp"
 #include "framework/models/network.hpp"
 
-namespace reglab::experiment {
+namespace reglab::config {
 class OptionReader;
 }
 
@@ -18,7 +18,8 @@ namespace reglab::models {
 
 /// A factory reads the model options (except `name`) and returns a spec with `hidden`,
 /// `activation` and `init` set.
-using ModelRegistry = Registry<NetworkSpec(experiment::OptionReader&)>;
-const ModelRegistry& model_registry();
+using ModelRegistry = Registry<NetworkSpec(config::OptionReader&)>;
+/// Adds the built-in models to `r`.
+void register_builtin(ModelRegistry& r);
 
 }  // namespace reglab::models

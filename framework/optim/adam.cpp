@@ -6,8 +6,8 @@
 #include <stdexcept>
 
 #include "framework/core/parallel.hpp"
-#include "framework/experiment/options.hpp"
-#include "framework/train/checkpoint.hpp"
+#include "framework/config/options.hpp"
+#include "framework/core/state_blob.hpp"
 
 namespace reglab::optim {
 
@@ -89,15 +89,15 @@ void Adam::step(const std::vector<models::Param*>& params, double lr) {
   }
 }
 
-OptimizerPtr make_adam(experiment::OptionReader& options) {
-  using experiment::Range;
+OptimizerPtr make_adam(config::OptionReader& options) {
+  using config::Range;
   const double beta1 = options.get_double("beta1", 0.9, Range::closed_open(0.0, 1.0));
   const double beta2 = options.get_double("beta2", 0.999, Range::closed_open(0.0, 1.0));
   const double eps = options.get_double("eps", 1e-8, Range::positive());
   return std::make_unique<Adam>(beta1, beta2, eps);
 }
 
-void Adam::save_state(train::StateBlob& blob) const {
+void Adam::save_state(StateBlob& blob) const {
   blob.put_u64("optimizer/adam/t", t_);
   for (std::size_t k = 0; k < m_.size(); ++k) {
     blob.put_floats("optimizer/adam/m/" + std::to_string(k), m_[k].data(), m_[k].size());
@@ -105,7 +105,7 @@ void Adam::save_state(train::StateBlob& blob) const {
   }
 }
 
-void Adam::load_state(const train::StateBlob& blob, const std::vector<models::Param*>& params) {
+void Adam::load_state(const StateBlob& blob, const std::vector<models::Param*>& params) {
   m_.clear();
   v_.clear();
   t_ = static_cast<std::size_t>(blob.get_u64("optimizer/adam/t"));

@@ -8,7 +8,7 @@
 #include "framework/core/tensor.hpp"
 #include "framework/optim/optimizer.hpp"
 
-namespace reglab::experiment {
+namespace reglab::config {
 class OptionReader;
 }
 
@@ -36,8 +36,8 @@ class Adam : public Optimizer {
   /// "adam(beta1=0.9, beta2=0.999, eps=1e-08)".
   std::string describe() const override;
   void step(const std::vector<models::Param*>& params, double lr) override;
-  void save_state(train::StateBlob& blob) const override;
-  void load_state(const train::StateBlob& blob, const std::vector<models::Param*>& params) override;
+  void save_state(StateBlob& blob) const override;
+  void load_state(const StateBlob& blob, const std::vector<models::Param*>& params) override;
 
   double beta1() const { return beta1_; }
   double beta2() const { return beta2_; }
@@ -56,6 +56,6 @@ class Adam : public Optimizer {
 
 /// Registry factory: reads `beta1` (in [0, 1), default 0.9), `beta2` (in [0, 1), default 0.999)
 /// and `eps` (> 0, default 1e-8). The caller calls finish() on the reader.
-OptimizerPtr make_adam(experiment::OptionReader& options);
+OptimizerPtr make_adam(config::OptionReader& options);
 
 }  // namespace reglab::optim

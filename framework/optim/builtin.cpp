@@ -1,6 +1,5 @@
 /// The registration lists of the built-in optimizers and learning-rate schedules. To add one,
 /// write its class and factory and add one line here.
-#include "framework/experiment/options.hpp"
 #include "framework/optim/adam.hpp"
 #include "framework/optim/optimizer.hpp"
 #include "framework/optim/schedules.hpp"
@@ -8,34 +7,16 @@
 
 namespace reglab::optim {
 
-namespace {
-
-OptimizerRegistry build_optimizer_registry() {
-  OptimizerRegistry r;
+void register_builtin(OptimizerRegistry& r) {
   r.add("sgd", "stochastic gradient descent with optional (Nesterov) momentum", make_sgd);
   r.add("adam", "Adam with bias correction (Kingma and Ba 2015)", make_adam);
-  return r;
 }
 
-ScheduleRegistry build_schedule_registry() {
-  ScheduleRegistry r;
+void register_builtin(ScheduleRegistry& r) {
   r.add("constant", "the base learning rate at every epoch", make_constant_schedule);
   r.add("exponential", "lr * decay_rate^(epoch / decay_epochs)", make_exponential_schedule);
   r.add("step", "lr * gamma^floor(epoch / step_epochs)", make_step_schedule);
   r.add("inverse_time", "lr / (1 + decay_rate * epoch / decay_epochs)", make_inverse_time_schedule);
-  return r;
-}
-
-}  // namespace
-
-const OptimizerRegistry& optimizer_registry() {
-  static const OptimizerRegistry registry = build_optimizer_registry();
-  return registry;
-}
-
-const ScheduleRegistry& schedule_registry() {
-  static const ScheduleRegistry registry = build_schedule_registry();
-  return registry;
 }
 
 }  // namespace reglab::optim

@@ -15,11 +15,11 @@
 #include "framework/core/registry.hpp"
 #include "framework/models/layer.hpp"
 
-namespace reglab::experiment {
+namespace reglab::config {
 class OptionReader;
 }
 
-namespace reglab::train {
+namespace reglab {
 class StateBlob;
 }
 
@@ -44,9 +44,9 @@ class Optimizer {
   /// optimizer's own hyper-parameters (SGD's rising momentum).
   virtual void begin_epoch(std::size_t /*epoch*/) {}
   /// Saves the optimizer's state (moments, step count) under keys starting with "optimizer/".
-  virtual void save_state(train::StateBlob& /*blob*/) const {}
+  virtual void save_state(StateBlob& /*blob*/) const {}
   /// Restores what save_state wrote; `params` are the network's params in step() order.
-  virtual void load_state(const train::StateBlob& /*blob*/,
+  virtual void load_state(const StateBlob& /*blob*/,
                           const std::vector<models::Param*>& /*params*/) {}
 };
 
@@ -55,12 +55,13 @@ using SchedulePtr = std::unique_ptr<Schedule>;
 
 /// An optimizer factory reads its own options from the `optimizer:` map (except `name`,
 /// `learning_rate` and `schedule`). The caller accepts those keys and calls finish() afterwards.
-using OptimizerRegistry = Registry<OptimizerPtr(experiment::OptionReader&)>;
-const OptimizerRegistry& optimizer_registry();
+using OptimizerRegistry = Registry<OptimizerPtr(config::OptionReader&)>;
+/// Adds the built-in optimizers and schedules (builtin.cpp, the registration lists).
+void register_builtin(OptimizerRegistry& r);
 
 /// A schedule factory reads `schedule:` options (except `name`) given the base learning rate;
 /// the caller calls finish() afterwards.
-using ScheduleRegistry = Registry<SchedulePtr(experiment::OptionReader&, double base_lr)>;
-const ScheduleRegistry& schedule_registry();
+using ScheduleRegistry = Registry<SchedulePtr(config::OptionReader&, double base_lr)>;
+void register_builtin(ScheduleRegistry& r);
 
 }  // namespace reglab::optim

@@ -6,7 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "framework/experiment/options.hpp"
+#include "framework/config/options.hpp"
 
 namespace reglab::optim {
 
@@ -74,27 +74,27 @@ std::string InverseTimeSchedule::describe() const {
   return os.str();
 }
 
-SchedulePtr make_constant_schedule(experiment::OptionReader& /*options*/, double base_lr) {
+SchedulePtr make_constant_schedule(config::OptionReader& /*options*/, double base_lr) {
   return std::make_unique<ConstantSchedule>(base_lr);
 }
 
-SchedulePtr make_exponential_schedule(experiment::OptionReader& options, double base_lr) {
-  using experiment::Range;
+SchedulePtr make_exponential_schedule(config::OptionReader& options, double base_lr) {
+  using config::Range;
   const double decay_rate = options.get_double("decay_rate", 0.96, Range::open_closed(0.0, 1.0));
   const double decay_epochs = options.get_double("decay_epochs", 1.0, Range::positive());
   return std::make_unique<ExponentialSchedule>(base_lr, decay_rate, decay_epochs);
 }
 
-SchedulePtr make_step_schedule(experiment::OptionReader& options, double base_lr) {
-  using experiment::Range;
+SchedulePtr make_step_schedule(config::OptionReader& options, double base_lr) {
+  using config::Range;
   const double gamma = options.get_double("gamma", 0.1, Range::open_closed(0.0, 1.0));
   const std::int64_t step_epochs =
       options.require_int("step_epochs", 1, std::numeric_limits<std::int64_t>::max());
   return std::make_unique<StepSchedule>(base_lr, gamma, static_cast<std::size_t>(step_epochs));
 }
 
-SchedulePtr make_inverse_time_schedule(experiment::OptionReader& options, double base_lr) {
-  using experiment::Range;
+SchedulePtr make_inverse_time_schedule(config::OptionReader& options, double base_lr) {
+  using config::Range;
   const double decay_rate = options.get_double("decay_rate", 1.0, Range::at_least(0.0));
   const double decay_epochs = options.get_double("decay_epochs", 1.0, Range::positive());
   return std::make_unique<InverseTimeSchedule>(base_lr, decay_rate, decay_epochs);

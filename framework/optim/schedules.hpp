@@ -10,7 +10,7 @@
 
 #include "framework/optim/optimizer.hpp"
 
-namespace reglab::experiment {
+namespace reglab::config {
 class OptionReader;
 }
 
@@ -77,9 +77,9 @@ class InverseTimeSchedule : public Schedule {
 /// exponential: decay_rate in (0, 1] (default 0.96), decay_epochs > 0 (default 1).
 /// step: gamma in (0, 1] (default 0.1), step_epochs integer >= 1 (required).
 /// inverse_time: decay_rate >= 0 (default 1), decay_epochs > 0 (default 1).
-SchedulePtr make_constant_schedule(experiment::OptionReader& options, double base_lr);
-SchedulePtr make_exponential_schedule(experiment::OptionReader& options, double base_lr);
-SchedulePtr make_step_schedule(experiment::OptionReader& options, double base_lr);
-SchedulePtr make_inverse_time_schedule(experiment::OptionReader& options, double base_lr);
+SchedulePtr make_constant_schedule(config::OptionReader& options, double base_lr);
+SchedulePtr make_exponential_schedule(config::OptionReader& options, double base_lr);
+SchedulePtr make_step_schedule(config::OptionReader& options, double base_lr);
+SchedulePtr make_inverse_time_schedule(config::OptionReader& options, double base_lr);
 
 }  // namespace reglab::optim

@@ -7,8 +7,8 @@
 #include <stdexcept>
 
 #include "framework/core/parallel.hpp"
-#include "framework/experiment/options.hpp"
-#include "framework/train/checkpoint.hpp"
+#include "framework/config/options.hpp"
+#include "framework/core/state_blob.hpp"
 
 namespace reglab::optim {
 
@@ -99,7 +99,7 @@ void Sgd::begin_epoch(std::size_t epoch) {
   current_ = initial_momentum_ + (momentum_ - initial_momentum_) * f;
 }
 
-void Sgd::save_state(train::StateBlob& blob) const {
+void Sgd::save_state(StateBlob& blob) const {
   blob.put_u64("optimizer/sgd/initialised", initialised_ ? 1 : 0);
   for (std::size_t k = 0; k < velocity_.size(); ++k) {
     blob.put_floats("optimizer/sgd/velocity/" + std::to_string(k), velocity_[k].data(),
@@ -107,7 +107,7 @@ void Sgd::save_state(train::StateBlob& blob) const {
   }
 }
 
-void Sgd::load_state(const train::StateBlob& blob, const std::vector<models::Param*>& params) {
+void Sgd::load_state(const StateBlob& blob, const std::vector<models::Param*>& params) {
   velocity_.clear();
   initialised_ = blob.get_u64("optimizer/sgd/initialised") != 0;
   if (!initialised_) return;
@@ -119,14 +119,14 @@ void Sgd::load_state(const train::StateBlob& blob, const std::vector<models::Par
   }
 }
 
-OptimizerPtr make_sgd(experiment::OptionReader& options) {
+OptimizerPtr make_sgd(config::OptionReader& options) {
   const double momentum =
-      options.get_double("momentum", 0.0, experiment::Range::closed_open(0.0, 1.0));
+      options.get_double("momentum", 0.0, config::Range::closed_open(0.0, 1.0));
   const bool nesterov = options.get_bool("nesterov", false);
   const double initial =
-      options.get_double("initial_momentum", momentum, experiment::Range::closed_open(0.0, 1.0));
+      options.get_double("initial_momentum", momentum, config::Range::closed_open(0.0, 1.0));
   const double ramp =
-      options.get_double("momentum_ramp_epochs", 0.0, experiment::Range::at_least(0.0));
+      options.get_double("momentum_ramp_epochs", 0.0, config::Range::at_least(0.0));
   if (options.has("initial_momentum") && ramp == 0.0) {
     options.fail("initial_momentum", "initial_momentum needs momentum_ramp_epochs > 0");
   }

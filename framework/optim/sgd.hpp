@@ -7,7 +7,7 @@
 #include "framework/core/tensor.hpp"
 #include "framework/optim/optimizer.hpp"
 
-namespace reglab::experiment {
+namespace reglab::config {
 class OptionReader;
 }
 
@@ -40,8 +40,8 @@ class Sgd : public Optimizer {
   std::string describe() const override;
   void step(const std::vector<models::Param*>& params, double lr) override;
   void begin_epoch(std::size_t epoch) override;
-  void save_state(train::StateBlob& blob) const override;
-  void load_state(const train::StateBlob& blob, const std::vector<models::Param*>& params) override;
+  void save_state(StateBlob& blob) const override;
+  void load_state(const StateBlob& blob, const std::vector<models::Param*>& params) override;
 
   double momentum() const { return momentum_; }
   /// The momentum used by the current epoch.
@@ -62,6 +62,6 @@ class Sgd : public Optimizer {
 /// requires momentum > 0), `initial_momentum` (in [0, 1), default: momentum) and
 /// `momentum_ramp_epochs` (>= 0, default 0 = no ramp; required > 0 when initial_momentum is
 /// given). The caller calls finish() on the reader.
-OptimizerPtr make_sgd(experiment::OptionReader& options);
+OptimizerPtr make_sgd(config::OptionReader& options);
 
 }  // namespace reglab::optim

@@ -10,7 +10,7 @@
 
 #include "framework/core/error.hpp"
 #include "framework/core/parallel.hpp"
-#include "framework/experiment/options.hpp"
+#include "framework/config/options.hpp"
 
 namespace reglab::regularizers {
 
@@ -31,10 +31,10 @@ Vector filled(std::size_t size, float value) {
 
 }  // namespace
 
-BatchNormOptions BatchNormOptions::read(experiment::OptionReader& reader) {
+BatchNormOptions BatchNormOptions::read(config::OptionReader& reader) {
   BatchNormOptions o;
-  o.momentum = reader.get_double("momentum", o.momentum, experiment::Range::open_closed(0.0, 1.0));
-  o.eps = reader.get_double("eps", o.eps, experiment::Range::positive());
+  o.momentum = reader.get_double("momentum", o.momentum, config::Range::open_closed(0.0, 1.0));
+  o.eps = reader.get_double("eps", o.eps, config::Range::positive());
   return o;
 }
 
@@ -193,7 +193,7 @@ BatchNorm::BatchNorm(const BatchNormOptions& options) : options_(options) {
   check_options(options.momentum, options.eps);
 }
 
-RegularizerPtr BatchNorm::from_config(experiment::OptionReader& reader) {
+RegularizerPtr BatchNorm::from_config(config::OptionReader& reader) {
   return std::make_unique<BatchNorm>(BatchNormOptions::read(reader));
 }
 

@@ -19,7 +19,7 @@ struct BatchNormOptions {
   double eps = 1e-5;      ///< added to the variance before the square root, > 0
 
   /// Reads `momentum` and `eps`; throws ConfigError (file, line, column) when out of range.
-  static BatchNormOptions read(experiment::OptionReader& reader);
+  static BatchNormOptions read(config::OptionReader& reader);
 };
 
 /// Batch normalisation of each column (unit) over the rows of a batch.
@@ -60,6 +60,7 @@ class BatchNormLayer : public models::Layer {
   models::Param& beta() { return beta_; }
   const Vector& running_mean() const { return running_mean_; }
   const Vector& running_var() const { return running_var_; }
+  const Vector* running_variance() const override { return &running_var_; }
 
  private:
   // Columns [j0, j1) of the forward and backward passes (the pool splits the units).
@@ -92,7 +93,7 @@ class BatchNorm : public Regularizer {
   /// Throws std::invalid_argument unless 0 < momentum <= 1 and eps > 0.
   explicit BatchNorm(const BatchNormOptions& options);
   /// Registry factory.
-  static RegularizerPtr from_config(experiment::OptionReader& reader);
+  static RegularizerPtr from_config(config::OptionReader& reader);
 
   std::string name() const override { return "batch_norm"; }
   /// "batch_norm(momentum=0.1, eps=1e-05)".

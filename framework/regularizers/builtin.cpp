@@ -1,6 +1,5 @@
 /// The registration list of the built-in regularizers: one line per plugin, in the order
 /// `reglab list` shows them. A new plugin adds its line here (duplicates throw).
-#include "framework/experiment/options.hpp"
 #include "framework/regularizers/batch_norm.hpp"
 #include "framework/regularizers/dropout.hpp"
 #include "framework/regularizers/gaussian_dropout.hpp"
@@ -14,9 +13,6 @@
 
 namespace reglab::regularizers {
 
-namespace {
-
-/// Adds every built-in regularizer to `r`.
 void register_builtin(RegularizerRegistry& r) {
   r.add("dropout", "inverted dropout on hidden units (rate) and inputs (input_rate)",
         &Dropout::from_config);
@@ -33,19 +29,6 @@ void register_builtin(RegularizerRegistry& r) {
   r.add("uout", "multiplicative noise 1+r, r~U(-beta, beta), on hidden units", &Uout::from_config);
   r.add("kl_sparsity", "penalty beta*sum KL(target||mean activation) on hidden units",
         &KlSparsity::from_config);
-}
-
-RegularizerRegistry make_registry() {
-  RegularizerRegistry r;
-  register_builtin(r);
-  return r;
-}
-
-}  // namespace
-
-const RegularizerRegistry& registry() {
-  static const RegularizerRegistry instance = make_registry();
-  return instance;
 }
 
 }  // namespace reglab::regularizers

@@ -10,7 +10,7 @@
 #include <utility>
 
 #include "framework/core/parallel.hpp"
-#include "framework/experiment/options.hpp"
+#include "framework/config/options.hpp"
 
 namespace reglab::regularizers {
 
@@ -24,7 +24,7 @@ void check_rate(double rate, const char* what) {
 
 }  // namespace
 
-LayerSelection read_layer_selection(experiment::OptionReader& reader) {
+LayerSelection read_layer_selection(config::OptionReader& reader) {
   const std::string v = reader.get_string("layers", "all", {"all", "last"});
   return v == "last" ? LayerSelection::kLast : LayerSelection::kAll;
 }
@@ -42,11 +42,11 @@ Rng noise_stream(const AttachContext& ctx, std::string_view name, std::size_t sl
   return Rng::stream(derive_seed(ctx.seed, "dropout_arm", ctx.arm), name, index);
 }
 
-DropoutOptions DropoutOptions::read(experiment::OptionReader& reader) {
+DropoutOptions DropoutOptions::read(config::OptionReader& reader) {
   DropoutOptions o;
-  o.rate = reader.get_double("rate", o.rate, experiment::Range::closed_open(0.0, 1.0));
+  o.rate = reader.get_double("rate", o.rate, config::Range::closed_open(0.0, 1.0));
   o.input_rate =
-      reader.get_double("input_rate", o.input_rate, experiment::Range::closed_open(0.0, 1.0));
+      reader.get_double("input_rate", o.input_rate, config::Range::closed_open(0.0, 1.0));
   o.layers = read_layer_selection(reader);
   return o;
 }
@@ -135,7 +135,7 @@ Dropout::Dropout(const DropoutOptions& options) : options_(options) {
   check_rate(options.input_rate, "input_rate");
 }
 
-RegularizerPtr Dropout::from_config(experiment::OptionReader& reader) {
+RegularizerPtr Dropout::from_config(config::OptionReader& reader) {
   return std::make_unique<Dropout>(DropoutOptions::read(reader));
 }
 

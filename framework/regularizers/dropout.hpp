@@ -29,7 +29,7 @@ enum class LayerSelection {
 
 /// Reads `layers` (all | last, default all); any other value throws ConfigError naming the key
 /// and listing the choices.
-LayerSelection read_layer_selection(experiment::OptionReader& reader);
+LayerSelection read_layer_selection(config::OptionReader& reader);
 /// "all" or "last".
 std::string layer_selection_name(LayerSelection selection);
 /// The first hidden layer index covered by `selection` in a network of `hidden` hidden layers:
@@ -51,7 +51,7 @@ struct DropoutOptions {
 
   /// Reads `rate`, `input_rate` and `layers`; throws ConfigError (file, line, column) when out of
   /// range.
-  static DropoutOptions read(experiment::OptionReader& reader);
+  static DropoutOptions read(config::OptionReader& reader);
 };
 
 /// A layer that multiplies its input by per-entry noise in train mode and is the identity in eval
@@ -130,7 +130,7 @@ class Dropout : public Regularizer {
   /// Throws std::invalid_argument if a rate is outside [0, 1).
   explicit Dropout(const DropoutOptions& options);
   /// Registry factory.
-  static RegularizerPtr from_config(experiment::OptionReader& reader);
+  static RegularizerPtr from_config(config::OptionReader& reader);
 
   std::string name() const override { return "dropout"; }
   /// "dropout(rate=0.5, input_rate=0.2)", with ", layers=last" appended for `layers: last`.

@@ -9,7 +9,7 @@
 #include <string>
 #include <utility>
 
-#include "framework/experiment/options.hpp"
+#include "framework/config/options.hpp"
 
 namespace reglab::regularizers {
 
@@ -23,11 +23,11 @@ void check_rate(double rate, const char* what) {
 
 }  // namespace
 
-GaussianDropoutOptions GaussianDropoutOptions::read(experiment::OptionReader& reader) {
+GaussianDropoutOptions GaussianDropoutOptions::read(config::OptionReader& reader) {
   GaussianDropoutOptions o;
-  o.rate = reader.get_double("rate", o.rate, experiment::Range::closed_open(0.0, 1.0));
+  o.rate = reader.get_double("rate", o.rate, config::Range::closed_open(0.0, 1.0));
   o.input_rate =
-      reader.get_double("input_rate", o.input_rate, experiment::Range::closed_open(0.0, 1.0));
+      reader.get_double("input_rate", o.input_rate, config::Range::closed_open(0.0, 1.0));
   o.layers = read_layer_selection(reader);
   return o;
 }
@@ -53,7 +53,7 @@ GaussianDropout::GaussianDropout(const GaussianDropoutOptions& options) : option
   check_rate(options.input_rate, "input_rate");
 }
 
-RegularizerPtr GaussianDropout::from_config(experiment::OptionReader& reader) {
+RegularizerPtr GaussianDropout::from_config(config::OptionReader& reader) {
   return std::make_unique<GaussianDropout>(GaussianDropoutOptions::read(reader));
 }
 

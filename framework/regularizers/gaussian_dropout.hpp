@@ -25,7 +25,7 @@ struct GaussianDropoutOptions {
 
   /// Reads `rate`, `input_rate` and `layers`; throws ConfigError (file, line, column) when out of
   /// range.
-  static GaussianDropoutOptions read(experiment::OptionReader& reader);
+  static GaussianDropoutOptions read(config::OptionReader& reader);
 };
 
 /// Multiplicative Gaussian noise on every column of its input.
@@ -68,7 +68,7 @@ class GaussianDropout : public Regularizer {
   /// Throws std::invalid_argument if a rate is outside [0, 1).
   explicit GaussianDropout(const GaussianDropoutOptions& options);
   /// Registry factory.
-  static RegularizerPtr from_config(experiment::OptionReader& reader);
+  static RegularizerPtr from_config(config::OptionReader& reader);
 
   std::string name() const override { return "gaussian_dropout"; }
   /// "gaussian_dropout(rate=0.5, input_rate=0)", with ", layers=last" for `layers: last`.

@@ -9,7 +9,7 @@
 #include <string>
 #include <utility>
 
-#include "framework/experiment/options.hpp"
+#include "framework/config/options.hpp"
 
 namespace reglab::regularizers {
 
@@ -24,10 +24,10 @@ void check_options(double beta, double target) {
 
 }  // namespace
 
-KlSparsityOptions KlSparsityOptions::read(experiment::OptionReader& reader) {
+KlSparsityOptions KlSparsityOptions::read(config::OptionReader& reader) {
   KlSparsityOptions o;
-  o.beta = reader.get_double("beta", o.beta, experiment::Range::at_least(0.0));
-  o.target = reader.get_double("target", o.target, experiment::Range{0.0, 1.0, false, false});
+  o.beta = reader.get_double("beta", o.beta, config::Range::at_least(0.0));
+  o.target = reader.get_double("target", o.target, config::Range{0.0, 1.0, false, false});
   o.layers = read_layer_selection(reader);
   return o;
 }
@@ -98,7 +98,7 @@ KlSparsity::KlSparsity(const KlSparsityOptions& options) : options_(options) {
   check_options(options.beta, options.target);
 }
 
-RegularizerPtr KlSparsity::from_config(experiment::OptionReader& reader) {
+RegularizerPtr KlSparsity::from_config(config::OptionReader& reader) {
   return std::make_unique<KlSparsity>(KlSparsityOptions::read(reader));
 }
 

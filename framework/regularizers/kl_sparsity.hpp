@@ -25,7 +25,7 @@ struct KlSparsityOptions {
 
   /// Reads `beta`, `target` and `layers`; throws ConfigError (file, line, column) when out of
   /// range.
-  static KlSparsityOptions read(experiment::OptionReader& reader);
+  static KlSparsityOptions read(config::OptionReader& reader);
 };
 
 /// Measures the mean activation of each unit over a batch and back-propagates the gradient of
@@ -89,7 +89,7 @@ class KlSparsity : public Regularizer {
   /// Throws std::invalid_argument unless beta >= 0 and 0 < target < 1.
   explicit KlSparsity(const KlSparsityOptions& options);
   /// Registry factory.
-  static RegularizerPtr from_config(experiment::OptionReader& reader);
+  static RegularizerPtr from_config(config::OptionReader& reader);
 
   std::string name() const override { return "kl_sparsity"; }
   /// "kl_sparsity(beta=0.001, target=0.05)", with ", layers=last" for `layers: last`.

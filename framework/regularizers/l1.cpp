@@ -6,13 +6,13 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "framework/experiment/options.hpp"
+#include "framework/config/options.hpp"
 
 namespace reglab::regularizers {
 
-L1Options L1Options::read(experiment::OptionReader& reader) {
+L1Options L1Options::read(config::OptionReader& reader) {
   L1Options o;
-  o.lambda = reader.get_double("lambda", o.lambda, experiment::Range::at_least(0.0));
+  o.lambda = reader.get_double("lambda", o.lambda, config::Range::at_least(0.0));
   o.start_epoch = static_cast<std::size_t>(reader.get_int("start_epoch", 1, 1, 1000000));
   return o;
 }
@@ -21,7 +21,7 @@ L1::L1(const L1Options& options) : options_(options), active_(options.start_epoc
   if (!(options.lambda >= 0.0)) throw std::invalid_argument("l1: lambda must be >= 0");
 }
 
-RegularizerPtr L1::from_config(experiment::OptionReader& reader) {
+RegularizerPtr L1::from_config(config::OptionReader& reader) {
   return std::make_unique<L1>(L1Options::read(reader));
 }
 

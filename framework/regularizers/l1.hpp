@@ -17,7 +17,7 @@ struct L1Options {
 
   /// Reads `lambda` and `start_epoch` (integer >= 1); throws ConfigError (file, line, column) when
   /// negative or not a number.
-  static L1Options read(experiment::OptionReader& reader);
+  static L1Options read(config::OptionReader& reader);
 };
 
 /// L1 penalty (Tibshirani 1996, "Regression shrinkage and selection via the lasso"; "L1" in
@@ -31,7 +31,7 @@ class L1 : public Regularizer {
   /// Throws std::invalid_argument if lambda < 0.
   explicit L1(const L1Options& options);
   /// Registry factory.
-  static RegularizerPtr from_config(experiment::OptionReader& reader);
+  static RegularizerPtr from_config(config::OptionReader& reader);
 
   std::string name() const override { return "l1"; }
   /// "l1(lambda=1e-05)", or "l1(lambda=1e-05, start_epoch=40)".

@@ -5,13 +5,13 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "framework/experiment/options.hpp"
+#include "framework/config/options.hpp"
 
 namespace reglab::regularizers {
 
-L2Options L2Options::read(experiment::OptionReader& reader) {
+L2Options L2Options::read(config::OptionReader& reader) {
   L2Options o;
-  o.lambda = reader.get_double("lambda", o.lambda, experiment::Range::at_least(0.0));
+  o.lambda = reader.get_double("lambda", o.lambda, config::Range::at_least(0.0));
   return o;
 }
 
@@ -19,7 +19,7 @@ L2::L2(const L2Options& options) : options_(options) {
   if (!(options.lambda >= 0.0)) throw std::invalid_argument("l2: lambda must be >= 0");
 }
 
-RegularizerPtr L2::from_config(experiment::OptionReader& reader) {
+RegularizerPtr L2::from_config(config::OptionReader& reader) {
   return std::make_unique<L2>(L2Options::read(reader));
 }
 

@@ -12,7 +12,7 @@ struct L2Options {
   double lambda = 1e-4;  ///< penalty coefficient, >= 0
 
   /// Reads `lambda`; throws ConfigError (file, line, column) when negative or not a number.
-  static L2Options read(experiment::OptionReader& reader);
+  static L2Options read(config::OptionReader& reader);
 };
 
 /// L2 penalty (Tikhonov regularisation; "L2" in Srivastava et al. 2014, Table 9):
@@ -26,7 +26,7 @@ class L2 : public Regularizer {
   /// Throws std::invalid_argument if lambda < 0.
   explicit L2(const L2Options& options);
   /// Registry factory.
-  static RegularizerPtr from_config(experiment::OptionReader& reader);
+  static RegularizerPtr from_config(config::OptionReader& reader);
 
   std::string name() const override { return "l2"; }
   /// "l2(lambda=0.0001)".

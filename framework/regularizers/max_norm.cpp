@@ -6,14 +6,14 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "framework/experiment/options.hpp"
+#include "framework/config/options.hpp"
 #include "framework/models/dense.hpp"
 
 namespace reglab::regularizers {
 
-MaxNormOptions MaxNormOptions::read(experiment::OptionReader& reader) {
+MaxNormOptions MaxNormOptions::read(config::OptionReader& reader) {
   MaxNormOptions o;
-  o.c = reader.get_double("c", o.c, experiment::Range::positive());
+  o.c = reader.get_double("c", o.c, config::Range::positive());
   o.layers = reader.get_string("layers", o.layers, {"all", "hidden"});
   return o;
 }
@@ -25,7 +25,7 @@ MaxNorm::MaxNorm(const MaxNormOptions& options) : options_(options) {
   }
 }
 
-RegularizerPtr MaxNorm::from_config(experiment::OptionReader& reader) {
+RegularizerPtr MaxNorm::from_config(config::OptionReader& reader) {
   return std::make_unique<MaxNorm>(MaxNormOptions::read(reader));
 }
 

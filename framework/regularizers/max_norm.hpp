@@ -14,7 +14,7 @@ struct MaxNormOptions {
   std::string layers = "all";  ///< "all" dense layers, or "hidden" (not the output layer)
 
   /// Reads `c` and `layers`; throws ConfigError (file, line, column) on a bad value.
-  static MaxNormOptions read(experiment::OptionReader& reader);
+  static MaxNormOptions read(config::OptionReader& reader);
 };
 
 /// Max-norm regularisation (Srivastava et al. 2014, JMLR 15, section 5.1; Hinton et al. 2012,
@@ -30,7 +30,7 @@ class MaxNorm : public Regularizer {
   /// Throws std::invalid_argument unless c > 0 and layers is "all" or "hidden".
   explicit MaxNorm(const MaxNormOptions& options);
   /// Registry factory.
-  static RegularizerPtr from_config(experiment::OptionReader& reader);
+  static RegularizerPtr from_config(config::OptionReader& reader);
 
   std::string name() const override { return "max_norm"; }
   /// "max_norm(c=3, layers=all)".

@@ -19,7 +19,7 @@
 #include "framework/core/registry.hpp"
 #include "framework/models/network.hpp"
 
-namespace reglab::experiment {
+namespace reglab::config {
 class OptionReader;
 }
 
@@ -64,9 +64,9 @@ class Regularizer {
 
 using RegularizerPtr = std::unique_ptr<Regularizer>;
 /// A factory reads its options (every key but `name`) from the reader; the caller calls finish().
-using RegularizerRegistry = Registry<RegularizerPtr(experiment::OptionReader&)>;
+using RegularizerRegistry = Registry<RegularizerPtr(config::OptionReader&)>;
 
-/// The built-in regularizers (defined in builtin.cpp, the registration list).
-const RegularizerRegistry& registry();
+/// Adds the built-in regularizers to `r` (builtin.cpp, the registration list).
+void register_builtin(RegularizerRegistry& r);
 
 }  // namespace reglab::regularizers

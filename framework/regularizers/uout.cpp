@@ -8,7 +8,7 @@
 #include <string>
 #include <utility>
 
-#include "framework/experiment/options.hpp"
+#include "framework/config/options.hpp"
 
 namespace reglab::regularizers {
 
@@ -20,9 +20,9 @@ void check_beta(double beta) {
 
 }  // namespace
 
-UoutOptions UoutOptions::read(experiment::OptionReader& reader) {
+UoutOptions UoutOptions::read(config::OptionReader& reader) {
   UoutOptions o;
-  o.beta = reader.get_double("beta", o.beta, experiment::Range::closed(0.0, 1.0));
+  o.beta = reader.get_double("beta", o.beta, config::Range::closed(0.0, 1.0));
   o.layers = read_layer_selection(reader);
   return o;
 }
@@ -47,7 +47,7 @@ void UoutLayer::draw(float* m, std::size_t count, Rng& rng) const {
 
 Uout::Uout(const UoutOptions& options) : options_(options) { check_beta(options.beta); }
 
-RegularizerPtr Uout::from_config(experiment::OptionReader& reader) {
+RegularizerPtr Uout::from_config(config::OptionReader& reader) {
   return std::make_unique<Uout>(UoutOptions::read(reader));
 }
 

@@ -21,7 +21,7 @@ struct UoutOptions {
   LayerSelection layers = LayerSelection::kAll;
 
   /// Reads `beta` and `layers`; throws ConfigError (file, line, column) when out of range.
-  static UoutOptions read(experiment::OptionReader& reader);
+  static UoutOptions read(config::OptionReader& reader);
 };
 
 /// Uniform multiplicative noise on every column of its input.
@@ -60,7 +60,7 @@ class Uout : public Regularizer {
   /// Throws std::invalid_argument unless 0 <= beta <= 1.
   explicit Uout(const UoutOptions& options);
   /// Registry factory.
-  static RegularizerPtr from_config(experiment::OptionReader& reader);
+  static RegularizerPtr from_config(config::OptionReader& reader);
 
   std::string name() const override { return "uout"; }
   /// "uout(beta=0.1)", with ", layers=last" for `layers: last`.

@@ -5,13 +5,13 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "framework/experiment/options.hpp"
+#include "framework/config/options.hpp"
 
 namespace reglab::regularizers {
 
-WeightDecayOptions WeightDecayOptions::read(experiment::OptionReader& reader) {
+WeightDecayOptions WeightDecayOptions::read(config::OptionReader& reader) {
   WeightDecayOptions o;
-  o.rate = reader.get_double("rate", o.rate, experiment::Range::at_least(0.0));
+  o.rate = reader.get_double("rate", o.rate, config::Range::at_least(0.0));
   return o;
 }
 
@@ -19,7 +19,7 @@ WeightDecay::WeightDecay(const WeightDecayOptions& options) : options_(options) 
   if (!(options.rate >= 0.0)) throw std::invalid_argument("weight_decay: rate must be >= 0");
 }
 
-RegularizerPtr WeightDecay::from_config(experiment::OptionReader& reader) {
+RegularizerPtr WeightDecay::from_config(config::OptionReader& reader) {
   return std::make_unique<WeightDecay>(WeightDecayOptions::read(reader));
 }
 

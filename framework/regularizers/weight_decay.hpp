@@ -12,7 +12,7 @@ struct WeightDecayOptions {
   double rate = 5e-4;  ///< decay per unit learning rate, >= 0
 
   /// Reads `rate`; throws ConfigError (file, line, column) when negative or not a number.
-  static WeightDecayOptions read(experiment::OptionReader& reader);
+  static WeightDecayOptions read(config::OptionReader& reader);
 };
 
 /// Decoupled weight decay (Loshchilov and Hutter 2019, "Decoupled Weight Decay
@@ -30,7 +30,7 @@ class WeightDecay : public Regularizer {
   /// Throws std::invalid_argument if rate < 0.
   explicit WeightDecay(const WeightDecayOptions& options);
   /// Registry factory.
-  static RegularizerPtr from_config(experiment::OptionReader& reader);
+  static RegularizerPtr from_config(config::OptionReader& reader);
 
   std::string name() const override { return "weight_decay"; }
   /// "weight_decay(rate=0.0005)".

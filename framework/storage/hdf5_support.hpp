@@ -9,6 +9,8 @@
 #include <cstddef>
 #include <string>
 
+#include "framework/core/atomic_file.hpp"
+
 namespace reglab::storage::detail {
 
 /// Owns one hid_t and closes it with the matching H5?close function.
@@ -72,16 +74,10 @@ void ok(herr_t status, const Where& where, const std::string& what);
 /// `name` in quotes for a message, shortened if very long.
 std::string quoted(const std::string& name);
 
-/// True if something (even a dangling symlink) exists at `path`.
-bool path_exists(const std::string& path);
-/// Throws StorageError: `path` exists and overwriting was not asked for.
-[[noreturn]] void refuse_overwrite(const std::string& path);
+using reglab::path_exists;
+using reglab::refuse_overwrite;
 
-/// Publishes `size` bytes as the file `path`: writes "<path>.tmp.<pid>", fsyncs it, moves it into
-/// place and fsyncs the directory. Without `overwrite`, an existing `path` is refused before
-/// anything is written, and the move is a hard link that fails if `path` appeared meanwhile
-/// (rename() on file systems without hard links). On failure nothing is left at `path` and the
-/// temporary file is removed; only a failed directory fsync leaves the new file (and says so).
+/// core/atomic_file.hpp's publish_file, with the message's action taken from `where`.
 void publish_bytes(const std::string& path, const char* data, std::size_t size, bool overwrite,
                    const Where& where);
 

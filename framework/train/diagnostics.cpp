@@ -5,7 +5,6 @@
 
 #include "framework/models/activation.hpp"
 #include "framework/models/dense.hpp"
-#include "framework/regularizers/batch_norm.hpp"
 
 namespace reglab::train {
 namespace {
@@ -65,7 +64,7 @@ void Diagnostics::measure(models::Network& net, std::vector<std::pair<std::strin
   std::size_t hidden = 0;
   for (std::size_t k = 0; k < layers.size(); ++k) {
     const auto* act = dynamic_cast<const models::ActivationLayer*>(layers[k]);
-    const auto* bn = dynamic_cast<const regularizers::BatchNormLayer*>(layers[k]);
+    const Vector* running_var = layers[k]->running_variance();
     const Matrix& input = k == 0 ? probe_x_ : layers[k - 1]->output();
     const std::size_t width = input.shape()[1];
     if (act != nullptr) {
@@ -88,8 +87,8 @@ void Diagnostics::measure(models::Network& net, std::vector<std::pair<std::strin
       }
       ++hidden;
     }
-    if (bn != nullptr && options_.variance_shift) {
-      const float* running = bn->running_var().data();
+    if (running_var != nullptr && options_.variance_shift) {
+      const float* running = running_var->data();
       double shift = 0.0;
       for (std::size_t c = 0; c < width; ++c) {
         double mean = 0.0;
@@ -104,7 +103,7 @@ void Diagnostics::measure(models::Network& net, std::vector<std::pair<std::strin
         const double run = running[c];
         shift += var > 0.0 && run > 0.0 ? std::max(var / run, run / var) : 1.0;
       }
-      out.emplace_back("variance_shift." + bn->name(), shift / static_cast<double>(width));
+      out.emplace_back("variance_shift." + layers[k]->name(), shift / static_cast<double>(width));
     }
   }
 }

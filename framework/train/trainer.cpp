@@ -129,9 +129,9 @@ void load_network(models::Network& net, const StateBlob& blob) {
   }
 }
 
-/// Early-stopping bookkeeping (experiment::EarlyStopping).
+/// Early-stopping bookkeeping (EarlyStopping).
 struct EarlyStopper {
-  const experiment::EarlyStopping* options = nullptr;
+  const EarlyStopping* options = nullptr;
   double best = 0.0;
   std::size_t best_epoch = 0;  ///< 1-based; 0 = none yet
   std::size_t bad_epochs = 0;
@@ -180,7 +180,7 @@ struct EarlyStopper {
 TrainResult train(models::Network& net, optim::Optimizer& optimizer,
                   const optim::Schedule& schedule,
                   const std::vector<regularizers::RegularizerPtr>& regs, const data::Splits& splits,
-                  const experiment::TrainSettings& settings, std::uint64_t seed,
+                  const TrainSettings& settings, std::uint64_t seed,
                   ProgressSink* progress, Checkpointer* checkpointer) {
   set_flush_denormals(true);
   const data::Dataset& train_set = *splits.train.dataset;

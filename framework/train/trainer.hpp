@@ -18,7 +18,7 @@
 /// A non-finite mini-batch loss stops training with status "diverged"; the curves hold the epochs
 /// completed before it.
 ///
-/// Early stopping (experiment::EarlyStopping) ends training after the epoch at which the
+/// Early stopping (EarlyStopping) ends training after the epoch at which the
 /// validation metric has gone `patience` epochs without improving; the curves end there, and with
 /// `restore_best` the network is left with the weights (and batch-norm statistics) of the best
 /// epoch.
@@ -35,11 +35,11 @@
 #include <vector>
 
 #include "framework/data/dataset.hpp"
-#include "framework/experiment/run_config.hpp"
+#include "framework/train/settings.hpp"
 #include "framework/models/network.hpp"
 #include "framework/optim/optimizer.hpp"
 #include "framework/regularizers/regularizer.hpp"
-#include "framework/train/checkpoint.hpp"
+#include "framework/core/state_blob.hpp"
 
 namespace reglab::train {
 
@@ -91,7 +91,7 @@ Evaluation evaluate(models::Network& net, const data::Split& split, Matrix& x,
 TrainResult train(models::Network& net, optim::Optimizer& optimizer,
                   const optim::Schedule& schedule,
                   const std::vector<regularizers::RegularizerPtr>& regs, const data::Splits& splits,
-                  const experiment::TrainSettings& settings, std::uint64_t seed,
+                  const TrainSettings& settings, std::uint64_t seed,
                   ProgressSink* progress, Checkpointer* checkpointer = nullptr);
 
 }  // namespace reglab::train

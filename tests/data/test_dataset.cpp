@@ -13,7 +13,7 @@
 #include "framework/core/error.hpp"
 #include "framework/core/sha256.hpp"
 #include "framework/data/dataset.hpp"
-#include "framework/experiment/options.hpp"
+#include "framework/experiment/config_names.hpp"
 
 namespace {
 

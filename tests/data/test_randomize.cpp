@@ -11,7 +11,7 @@
 #include "framework/core/error.hpp"
 #include "framework/core/random.hpp"
 #include "framework/data/randomize.hpp"
-#include "framework/experiment/options.hpp"
+#include "framework/experiment/config_names.hpp"
 
 namespace reglab::data {
 namespace {

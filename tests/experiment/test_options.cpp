@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "framework/core/error.hpp"
-#include "framework/experiment/options.hpp"
+#include "framework/experiment/config_names.hpp"
 
 namespace reglab::experiment {
 namespace {

@@ -12,7 +12,7 @@
 
 #include "framework/core/error.hpp"
 #include "framework/core/sha256.hpp"
-#include "framework/experiment/options.hpp"
+#include "framework/experiment/config_names.hpp"
 #include "framework/experiment/run_config.hpp"
 #include "framework/experiment/sweep.hpp"
 #include "framework/experiment/sweep_runner.hpp"

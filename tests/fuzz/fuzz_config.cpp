@@ -31,7 +31,7 @@
 #include <vector>
 
 #include "framework/core/error.hpp"
-#include "framework/experiment/options.hpp"
+#include "framework/experiment/config_names.hpp"
 #include "framework/experiment/run_config.hpp"
 #include "framework/experiment/sweep.hpp"
 

@@ -4,7 +4,7 @@
 
 #include "framework/core/random.hpp"
 #include "framework/models/activation.hpp"
-#include "tests/support/gradcheck.hpp"
+#include "framework/testing/gradcheck.hpp"
 
 using reglab::Matrix;
 using reglab::Mode;

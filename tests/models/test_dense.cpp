@@ -2,7 +2,7 @@
 
 #include "framework/core/random.hpp"
 #include "framework/models/dense.hpp"
-#include "tests/support/gradcheck.hpp"
+#include "framework/testing/gradcheck.hpp"
 
 using reglab::Matrix;
 using reglab::Mode;

@@ -5,7 +5,7 @@
 
 #include "framework/core/random.hpp"
 #include "framework/models/loss.hpp"
-#include "tests/support/gradcheck.hpp"
+#include "framework/testing/gradcheck.hpp"
 
 using reglab::Matrix;
 using reglab::models::softmax_cross_entropy;

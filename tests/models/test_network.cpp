@@ -6,7 +6,7 @@
 #include "framework/models/dense.hpp"
 #include "framework/models/loss.hpp"
 #include "framework/models/network.hpp"
-#include "tests/support/gradcheck.hpp"
+#include "framework/testing/gradcheck.hpp"
 
 using reglab::Matrix;
 using reglab::Mode;

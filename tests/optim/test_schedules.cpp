@@ -4,7 +4,7 @@
 #include <string>
 
 #include "framework/core/error.hpp"
-#include "framework/experiment/options.hpp"
+#include "framework/experiment/config_names.hpp"
 #include "framework/optim/optimizer.hpp"
 #include "framework/optim/schedules.hpp"
 

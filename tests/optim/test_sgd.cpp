@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "framework/core/error.hpp"
-#include "framework/experiment/options.hpp"
+#include "framework/experiment/config_names.hpp"
 #include "framework/optim/optimizer.hpp"
 #include "framework/optim/sgd.hpp"
 

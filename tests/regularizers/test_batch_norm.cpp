@@ -8,11 +8,11 @@
 
 #include "framework/core/error.hpp"
 #include "framework/core/random.hpp"
-#include "framework/experiment/options.hpp"
+#include "framework/experiment/config_names.hpp"
 #include "framework/models/network.hpp"
 #include "framework/regularizers/batch_norm.hpp"
 #include "framework/regularizers/dropout.hpp"
-#include "tests/support/gradcheck.hpp"
+#include "framework/testing/gradcheck.hpp"
 
 namespace reglab::regularizers {
 namespace {

@@ -9,7 +9,7 @@
 
 #include "framework/core/error.hpp"
 #include "framework/core/random.hpp"
-#include "framework/experiment/options.hpp"
+#include "framework/experiment/config_names.hpp"
 #include "framework/models/network.hpp"
 #include "framework/regularizers/dropout.hpp"
 

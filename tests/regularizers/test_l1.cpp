@@ -6,11 +6,11 @@
 #include <vector>
 
 #include "framework/core/error.hpp"
-#include "framework/experiment/options.hpp"
+#include "framework/experiment/config_names.hpp"
 #include "framework/models/dense.hpp"
 #include "framework/models/network.hpp"
 #include "framework/regularizers/l1.hpp"
-#include "tests/support/gradcheck.hpp"
+#include "framework/testing/gradcheck.hpp"
 
 namespace reglab::regularizers {
 namespace {

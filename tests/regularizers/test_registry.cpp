@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "framework/experiment/options.hpp"
+#include "framework/experiment/config_names.hpp"
 #include "framework/regularizers/regularizer.hpp"
 
 namespace reglab::regularizers {

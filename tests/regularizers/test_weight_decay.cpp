@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "framework/core/error.hpp"
-#include "framework/experiment/options.hpp"
+#include "framework/experiment/config_names.hpp"
 #include "framework/models/network.hpp"
 #include "framework/regularizers/weight_decay.hpp"
 

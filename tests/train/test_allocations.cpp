@@ -9,7 +9,7 @@
 
 #include "framework/core/parallel.hpp"
 #include "framework/data/dataset.hpp"
-#include "framework/experiment/options.hpp"
+#include "framework/experiment/config_names.hpp"
 #include "framework/experiment/run_config.hpp"
 #include "framework/train/trainer.hpp"
 

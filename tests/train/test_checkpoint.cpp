@@ -8,10 +8,10 @@
 
 #include "framework/core/error.hpp"
 #include "framework/data/dataset.hpp"
-#include "framework/experiment/options.hpp"
+#include "framework/experiment/config_names.hpp"
 #include "framework/experiment/run_config.hpp"
 #include "framework/models/network.hpp"
-#include "framework/train/checkpoint.hpp"
+#include "framework/core/state_blob.hpp"
 #include "framework/train/trainer.hpp"
 
 using namespace reglab;
@@ -30,10 +30,10 @@ data::Source synthetic() {
 class MemoryCheckpointer : public train::Checkpointer {
  public:
   explicit MemoryCheckpointer(int stop_after_saves) : stop_after_(stop_after_saves) {}
-  const train::StateBlob* resume_state() const override { return resume_.get(); }
-  void save(train::StateBlob& blob) override {
+  const StateBlob* resume_state() const override { return resume_.get(); }
+  void save(StateBlob& blob) override {
     // Round-trip through the file image, as a real checkpoint does.
-    last_ = std::make_unique<train::StateBlob>(train::StateBlob::parse(blob.serialize(), "mem"));
+    last_ = std::make_unique<StateBlob>(StateBlob::parse(blob.serialize(), "mem"));
     ++saves_;
     if (saves_ == stop_after_) throw std::runtime_error("killed");
   }
@@ -48,8 +48,8 @@ class MemoryCheckpointer : public train::Checkpointer {
  private:
   int stop_after_;
   int saves_ = 0;
-  std::unique_ptr<train::StateBlob> last_;
-  std::unique_ptr<train::StateBlob> resume_;
+  std::unique_ptr<StateBlob> last_;
+  std::unique_ptr<StateBlob> resume_;
 };
 
 struct Outcome {
@@ -117,7 +117,7 @@ output: unused.h5
 }  // namespace
 
 TEST_CASE("checkpoint: a blob round-trips through its file image and rejects corruption") {
-  train::StateBlob b;
+  StateBlob b;
   b.put_u64("a", 42);
   b.put_f64("b", -1.25);
   const float f[3] = {1.0f, 2.5f, -3.0f};
@@ -127,7 +127,7 @@ TEST_CASE("checkpoint: a blob round-trips through its file image and rejects cor
   rng.normal();  // leaves a spare variate: part of the state
   b.put_rng("r", rng);
   const std::string image = b.serialize();
-  const train::StateBlob c = train::StateBlob::parse(image, "x.ckpt");
+  const StateBlob c = StateBlob::parse(image, "x.ckpt");
   CHECK(c.get_u64("a") == 42);
   CHECK(c.get_f64("b") == -1.25);
   float g[3] = {};
@@ -143,28 +143,28 @@ TEST_CASE("checkpoint: a blob round-trips through its file image and rejects cor
 
   std::string flipped = image;
   flipped[20] = static_cast<char>(flipped[20] ^ 1);
-  CHECK_THROWS_WITH_AS(train::StateBlob::parse(flipped, "x.ckpt"),
+  CHECK_THROWS_WITH_AS(StateBlob::parse(flipped, "x.ckpt"),
                        doctest::Contains("x.ckpt: not a valid reglab checkpoint"), StorageError);
-  CHECK_THROWS_AS(train::StateBlob::parse(image.substr(0, image.size() - 5), "x.ckpt"),
+  CHECK_THROWS_AS(StateBlob::parse(image.substr(0, image.size() - 5), "x.ckpt"),
                   StorageError);
-  CHECK_THROWS_AS(train::StateBlob::parse("", "x.ckpt"), StorageError);
+  CHECK_THROWS_AS(StateBlob::parse("", "x.ckpt"), StorageError);
 }
 
 TEST_CASE("checkpoint: file write is atomic and read back") {
   const auto dir = std::filesystem::temp_directory_path() / "reglab_ckpt_test";
   std::filesystem::create_directories(dir);
   const std::string path = (dir / "r.h5.ckpt").string();
-  train::StateBlob b;
+  StateBlob b;
   b.put_u64("x", 1);
   b.write_file(path);
   b.put_u64("x", 2);
   b.write_file(path);  // replaces
-  CHECK(train::StateBlob::read_file(path).get_u64("x") == 2);
+  CHECK(StateBlob::read_file(path).get_u64("x") == 2);
   int files = 0;
   for (const auto& e : std::filesystem::directory_iterator(dir)) files += e.is_regular_file();
   CHECK(files == 1);  // no temporary left behind
   std::filesystem::remove_all(dir);
-  CHECK_THROWS_AS(train::StateBlob::read_file(path), StorageError);
+  CHECK_THROWS_AS(StateBlob::read_file(path), StorageError);
 }
 
 TEST_CASE("checkpoint: a run stopped after any checkpoint resumes bitwise identical") {

@@ -5,7 +5,7 @@
 
 #include "framework/core/error.hpp"
 #include "framework/data/dataset.hpp"
-#include "framework/experiment/options.hpp"
+#include "framework/experiment/config_names.hpp"
 #include "framework/experiment/run_config.hpp"
 #include "framework/models/dense.hpp"
 #include "framework/train/diagnostics.hpp"

@@ -18,7 +18,7 @@ namespace YAML {
 class Node;
 }
 
-namespace reglab::experiment {
+namespace reglab::config {
 
 struct NodeImpl;
 
@@ -54,6 +54,9 @@ class ConfigNode {
   const std::string& path() const;
   /// "FILE:LINE:COLUMN" (1-based), or "command-line override 'k=v'" for overridden values.
   std::string location() const;
+  /// The file this node's value was written in (for composed configurations, the included file
+  /// it came from); relative paths in the value resolve against its folder.
+  std::string source_file() const;
   /// Throws ConfigError "LOCATION: key PATH: MESSAGE".
   [[noreturn]] void fail(const std::string& message) const;
 
@@ -144,4 +147,9 @@ class OptionReader {
   std::set<std::string> known_;
 };
 
-}  // namespace reglab::experiment
+/// Applies command-line overrides KEY.PATH=VALUE to `root` in order: `grid.PATH=...` adds or
+/// replaces one grid axis, anything else sets a key path. Throws ConfigError for an override
+/// without `=` or with an empty key.
+ConfigNode apply_overrides(ConfigNode root, const std::vector<std::string>& overrides);
+
+}  // namespace reglab::config

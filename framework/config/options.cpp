@@ -1,4 +1,4 @@
-#include "framework/experiment/options.hpp"
+#include "framework/config/options.hpp"
 
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
@@ -16,7 +16,7 @@
 
 #include "framework/core/error.hpp"
 
-namespace reglab::experiment {
+namespace reglab::config {
 
 namespace {
 
@@ -327,6 +327,8 @@ const std::string& ConfigNode::path() const {
   return impl_->path.empty() ? root : impl_->path;
 }
 
+std::string ConfigNode::source_file() const { return impl_->ctx->file_of(impl_->path); }
+
 std::string ConfigNode::location() const {
   for (auto it = impl_->ctx->overrides.rbegin(); it != impl_->ctx->overrides.rend(); ++it) {
     if (path_under(impl_->path, it->first)) return it->second;
@@ -627,4 +629,22 @@ void OptionReader::finish() const {
   }
 }
 
-}  // namespace reglab::experiment
+ConfigNode apply_overrides(ConfigNode root, const std::vector<std::string>& overrides) {
+  for (const auto& o : overrides) {
+    const auto eq = o.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw ConfigError("command-line override '" + o + "': expected KEY.PATH=VALUE");
+    }
+    const std::string key = o.substr(0, eq);
+    // Grid and zip keys are whole key paths: "grid.optimizer.learning_rate=[0.1, 0.01]" adds the
+    // axis "optimizer.learning_rate".
+    if (key.rfind("grid.", 0) == 0 && key.size() > 5) {
+      root.set_override_entry("grid", key.substr(5), o.substr(eq + 1));
+    } else {
+      root.set_override(key, o.substr(eq + 1));
+    }
+  }
+  return root;
+}
+
+}  // namespace reglab::config

@@ -23,7 +23,7 @@
 
 #include "framework/core/random.hpp"
 
-namespace reglab::train {
+namespace reglab {
 
 class StateBlob {
  public:
@@ -64,4 +64,4 @@ class StateBlob {
   std::map<std::string, std::string> entries_;
 };
 
-}  // namespace reglab::train
+}  // namespace reglab

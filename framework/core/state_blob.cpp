@@ -1,4 +1,4 @@
-#include "framework/train/checkpoint.hpp"
+#include "framework/core/state_blob.hpp"
 
 #include <cstring>
 #include <fstream>
@@ -7,9 +7,9 @@
 
 #include "framework/core/error.hpp"
 #include "framework/core/sha256.hpp"
-#include "framework/storage/hdf5_support.hpp"
+#include "framework/core/atomic_file.hpp"
 
-namespace reglab::train {
+namespace reglab {
 namespace {
 
 constexpr char kMagic[8] = {'R', 'L', 'C', 'K', 'P', 'T', '0', '1'};
@@ -196,8 +196,7 @@ StateBlob StateBlob::parse(const std::string& bytes, const std::string& path) {
 
 void StateBlob::write_file(const std::string& path) const {
   const std::string bytes = serialize();
-  storage::detail::publish_bytes(path, bytes.data(), bytes.size(), /*overwrite=*/true,
-                                 {path, "cannot write checkpoint"});
+  publish_file(path, bytes, /*overwrite=*/true, "cannot write checkpoint");
 }
 
 StateBlob StateBlob::read_file(const std::string& path) {
@@ -208,4 +207,4 @@ StateBlob StateBlob::read_file(const std::string& path) {
   return parse(bytes, path);
 }
 
-}  // namespace reglab::train
+}  // namespace reglab

@@ -1,0 +1,33 @@
+/// A run's training settings as typed values: the `train:` map and the top-level `diagnostics:`
+/// map of a run configuration, read by experiment/run_config.cpp.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "framework/train/diagnostics.hpp"
+
+namespace reglab::train {
+
+/// `train.early_stopping`: stop when the validation metric has not improved by more than
+/// `min_delta` for `patience` epochs (Prechelt 1998, "Early stopping - but when?"); with
+/// `restore_best` the saved weights are those of the best epoch. Needs a validation split.
+struct EarlyStopping {
+  bool enabled = false;
+  std::string metric = "validation_loss";  ///< validation_loss (lower) or validation_accuracy
+  std::size_t patience = 10;
+  double min_delta = 0.0;
+  bool restore_best = true;
+};
+
+struct TrainSettings {
+  std::size_t epochs = 0;
+  std::size_t batch_size = 64;
+  std::size_t eval_batch_size = 1000;
+  EarlyStopping early_stopping;
+  /// Write a checkpoint every N epochs (0 = never); see train/checkpoint.hpp.
+  std::size_t checkpoint_every = 1;
+  train::DiagnosticsOptions diagnostics;  ///< the top-level `diagnostics:` map
+};
+
+}  // namespace reglab::train

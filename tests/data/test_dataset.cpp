@@ -14,6 +14,7 @@
 #include "framework/core/sha256.hpp"
 #include "framework/data/dataset.hpp"
 #include "framework/experiment/config_names.hpp"
+#include "support/builtins.hpp"
 
 namespace {
 
@@ -21,7 +22,7 @@ using reglab::ConfigError;
 using reglab::DataError;
 using reglab::Matrix;
 using reglab::data::Dataset;
-using reglab::data::dataset_registry;
+using reglab::testing::builtins;
 using reglab::data::make_splits;
 using reglab::data::Source;
 using reglab::experiment::ConfigNode;
@@ -30,12 +31,12 @@ using Bytes = std::vector<std::uint8_t>;
 
 /// Loads dataset `name` with the options in the YAML mapping `yaml`; checks every key was read.
 Source load(const std::string& name, const std::string& yaml) {
-  const auto* entry = dataset_registry().find(name);
+  const auto* entry = builtins().datasets.find(name);
   REQUIRE(entry != nullptr);
   OptionReader reader(ConfigNode::parse(yaml, "test.yaml"));
-  Source src = entry->factory(reader);
+  const reglab::data::DataLoader loader = entry->factory(reader);
   reader.finish();
-  return src;
+  return loader();
 }
 
 /// A fresh directory under the system temp directory, removed with its contents on destruction.
@@ -136,8 +137,8 @@ Source small_synthetic(std::size_t train, std::size_t test) {
 }  // namespace
 
 TEST_CASE("dataset registry lists the built-in datasets in order") {
-  CHECK(dataset_registry().known() == "fashion-mnist, mnist, idx, synthetic");
-  for (const auto& e : dataset_registry().entries()) {
+  CHECK(builtins().datasets.known() == "fashion-mnist, mnist, idx, synthetic");
+  for (const auto& e : builtins().datasets.entries()) {
     CAPTURE(e.name);
     CHECK(!e.description.empty());
     CHECK(e.description.find('\n') == std::string::npos);

@@ -9,6 +9,7 @@
 #include "framework/core/error.hpp"
 #include "framework/core/sha256.hpp"
 #include "framework/experiment/run_config.hpp"
+#include "support/builtins.hpp"
 
 namespace reglab::experiment {
 namespace {
@@ -37,7 +38,7 @@ const std::string kExample =
     "  - {name: max_norm, c: 3.0}\n"                     // 20
     "output: results/dropout-maxnorm.h5\n";              // 21
 
-RunPlan plan(const std::string& text) { return plan_run(ConfigNode::parse(text, "cfg.yaml")); }
+RunPlan plan(const std::string& text) { return plan_run(ConfigNode::parse(text, "cfg.yaml"), reglab::testing::builtins()); }
 
 /// `text` with the first occurrence of `from` replaced by `to` (which must occur).
 std::string replace(std::string text, const std::string& from, const std::string& to) {
@@ -61,7 +62,7 @@ bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
 
-/// Checks that plan_run(text) throws a ConfigError whose message contains every part.
+/// Checks that plan_run(text, reglab::testing::builtins()) throws a ConfigError whose message contains every part.
 void check_error(const std::string& text, const std::vector<std::string>& parts) {
   const std::string msg = plan_error(text);
   INFO("message: ", msg);
@@ -81,8 +82,7 @@ TEST_CASE("plan_run: the example configuration") {
   CHECK(p.dataset == "fashion-mnist");
   CHECK(p.train_size == 20000);
   CHECK(p.validation_size == 5000);
-  CHECK(p.data_node.is_map());
-  CHECK(p.data_node.path() == "data");
+  CHECK(static_cast<bool>(p.load_data));
 
   CHECK(p.model == "mlp");
   CHECK(p.network.hidden == std::vector<std::size_t>{256, 256});
@@ -154,7 +154,7 @@ TEST_CASE("plan_run: run_id is stable and changes with every value") {
   {
     ConfigNode root = ConfigNode::parse(kExample, "cfg.yaml");
     root.set_override("seed", "7");
-    CHECK(plan_run(root).run_id == id);
+    CHECK(plan_run(root, reglab::testing::builtins()).run_id == id);
   }
 
   const std::vector<std::pair<std::string, std::string>> changes = {
@@ -322,7 +322,7 @@ TEST_CASE("plan_run: errors in overridden values name the override") {
   root.set_override("regularizers[0].rate", "1.5");
   std::string msg;
   try {
-    plan_run(root);
+    plan_run(root, reglab::testing::builtins());
   } catch (const ConfigError& e) {
     msg = e.what();
   }
@@ -333,7 +333,7 @@ TEST_CASE("plan_run: errors in overridden values name the override") {
   ConfigNode ok = ConfigNode::parse(kExample, "cfg.yaml");
   ok.set_override("optimizer.learning_rate", "0.05");
   ok.set_override("train.epochs", "2");
-  const RunPlan p = plan_run(ok);
+  const RunPlan p = plan_run(ok, reglab::testing::builtins());
   CHECK(p.learning_rate == doctest::Approx(0.05));
   CHECK(p.train.epochs == 2);
   CHECK(p.run_id != plan(kExample).run_id);

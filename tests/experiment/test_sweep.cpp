@@ -17,6 +17,7 @@
 #include "framework/experiment/sweep.hpp"
 #include "framework/experiment/sweep_runner.hpp"
 #include "framework/storage/results.hpp"
+#include "support/builtins.hpp"
 
 namespace reglab::experiment {
 namespace {
@@ -113,7 +114,7 @@ bool is_id(const std::string& s) {
 /// The validated plan of a cell, as the cell's child process builds it.
 RunPlan plan_of(const std::string& path, const std::vector<std::string>& overrides,
                 const Cell& cell) {
-  return plan_run(cell_config(path, overrides, cell));
+  return plan_run(cell_config(path, overrides, cell), reglab::testing::builtins());
 }
 
 /// "[1, 2, ..., n]"
@@ -208,7 +209,7 @@ TEST_CASE("expand_sweep: a file without grid, zip or seeds is one run") {
   CHECK(s.cells[0].name == "sw");
   CHECK(s.cells[0].output == s.output);
   CHECK(s.factor_paths.empty());
-  CHECK(s.cells[0].id == plan_run(ConfigNode::load_file(path)).run_id);
+  CHECK(s.cells[0].id == plan_run(ConfigNode::load_file(path), reglab::testing::builtins()).run_id);
 }
 
 TEST_CASE("expand_sweep: zip groups vary their keys together") {
@@ -597,7 +598,7 @@ TEST_CASE("expand_sweep: cell ids are stable and depend only on what a cell comp
                   "regularizers: [{name: dropout, rate: 0.3}]\n"
                   "output: /somewhere/else.h5\n"
                   "seed: 2\n");
-    CHECK(plan_run(ConfigNode::load_file(single)).run_id == a.cells[3].id);
+    CHECK(plan_run(ConfigNode::load_file(single), reglab::testing::builtins()).run_id == a.cells[3].id);
   }
   SUBCASE("reordering the keys of the file changes the ids") {
     // The id is the SHA-256 of the emitted YAML text, which keeps document order, so the same

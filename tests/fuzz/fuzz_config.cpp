@@ -34,6 +34,7 @@
 #include "framework/experiment/config_names.hpp"
 #include "framework/experiment/run_config.hpp"
 #include "framework/experiment/sweep.hpp"
+#include "support/builtins.hpp"
 
 #ifndef REGLAB_SOURCE_DIR
 #error "REGLAB_SOURCE_DIR must name the repository (set by tests/fuzz/fuzz.cmake)"
@@ -141,7 +142,7 @@ std::size_t estimate_cells(const ConfigNode& root) {
 void check_cell(const std::vector<std::string>& overrides, const reglab::experiment::Cell& cell) {
   using reglab::experiment::plan_run;
   const reglab::experiment::RunPlan plan =
-      plan_run(reglab::experiment::cell_config(g_file, overrides, cell));
+      plan_run(reglab::experiment::cell_config(g_file, overrides, cell), reglab::testing::builtins());
   if (plan.run_id != cell.id) {
     contract_violation("cell " + cell.id + " plans as run " + plan.run_id);
   }
@@ -150,7 +151,7 @@ void check_cell(const std::vector<std::string>& overrides, const reglab::experim
   try {
     ConfigNode again = ConfigNode::parse(plan.config_yaml, "stored.yaml");
     again.set_override("output", "'" + g_dir + "/verify.h5'");
-    const reglab::experiment::RunPlan replan = plan_run(again);
+    const reglab::experiment::RunPlan replan = plan_run(again, reglab::testing::builtins());
     if (replan.run_id != plan.run_id) {
       contract_violation("stored configuration plans as run " + replan.run_id + ", not " +
                          plan.run_id + ":\n" + plan.config_yaml);

@@ -9,6 +9,7 @@
 #include "framework/experiment/config_names.hpp"
 #include "framework/optim/adam.hpp"
 #include "framework/optim/optimizer.hpp"
+#include "support/builtins.hpp"
 
 namespace reglab::optim {
 namespace {
@@ -21,7 +22,7 @@ models::Param make_param(const std::vector<float>& values) {
 
 OptimizerPtr build_adam(const std::string& yaml) {
   experiment::OptionReader reader(experiment::ConfigNode::parse(yaml, "test.yaml"));
-  OptimizerPtr opt = optimizer_registry().find("adam")->factory(reader);
+  OptimizerPtr opt = reglab::testing::builtins().optimizers.find("adam")->factory(reader);
   reader.finish();
   return opt;
 }

@@ -7,6 +7,7 @@
 #include "framework/experiment/config_names.hpp"
 #include "framework/optim/optimizer.hpp"
 #include "framework/optim/schedules.hpp"
+#include "support/builtins.hpp"
 
 namespace reglab::optim {
 namespace {
@@ -14,7 +15,7 @@ namespace {
 /// Builds schedule `name` through the registry from YAML text named "test.yaml", then finish().
 SchedulePtr build(const std::string& name, const std::string& yaml, double base_lr) {
   experiment::OptionReader reader(experiment::ConfigNode::parse(yaml, "test.yaml"));
-  const ScheduleRegistry::Entry* entry = schedule_registry().find(name);
+  const ScheduleRegistry::Entry* entry = reglab::testing::builtins().schedules.find(name);
   REQUIRE(entry != nullptr);
   SchedulePtr s = entry->factory(reader, base_lr);
   reader.finish();
@@ -121,13 +122,13 @@ TEST_CASE("schedules: invalid options are rejected with file and key") {
 }
 
 TEST_CASE("schedule registry holds exactly the four schedules") {
-  const ScheduleRegistry& r = schedule_registry();
+  const ScheduleRegistry& r = reglab::testing::builtins().schedules;
   REQUIRE(r.entries().size() == 4);
   CHECK(r.known() == "constant, exponential, step, inverse_time");
   for (const auto& e : r.entries()) CHECK_FALSE(e.description.empty());
   CHECK(r.find("cosine") == nullptr);
   CHECK(r.find("") == nullptr);
-  CHECK(&schedule_registry() == &r);
+  CHECK(&reglab::testing::builtins().schedules == &r);
 }
 
 }  // namespace reglab::optim

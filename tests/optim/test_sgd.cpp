@@ -9,6 +9,7 @@
 #include "framework/experiment/config_names.hpp"
 #include "framework/optim/optimizer.hpp"
 #include "framework/optim/sgd.hpp"
+#include "support/builtins.hpp"
 
 namespace reglab::optim {
 namespace {
@@ -26,7 +27,7 @@ void set_grad(models::Param& p, const std::vector<float>& grads) {
 /// Builds "sgd" through the registry from YAML text named "test.yaml" and calls finish().
 OptimizerPtr build_sgd(const std::string& yaml) {
   experiment::OptionReader reader(experiment::ConfigNode::parse(yaml, "test.yaml"));
-  OptimizerPtr opt = optimizer_registry().find("sgd")->factory(reader);
+  OptimizerPtr opt = reglab::testing::builtins().optimizers.find("sgd")->factory(reader);
   reader.finish();
   return opt;
 }
@@ -176,7 +177,7 @@ TEST_CASE("sgd: invalid options are rejected with file and key") {
 }
 
 TEST_CASE("optimizer registry holds exactly sgd and adam") {
-  const OptimizerRegistry& r = optimizer_registry();
+  const OptimizerRegistry& r = reglab::testing::builtins().optimizers;
   REQUIRE(r.entries().size() == 2);
   CHECK(r.entries()[0].name == "sgd");
   CHECK(r.entries()[1].name == "adam");
@@ -184,7 +185,7 @@ TEST_CASE("optimizer registry holds exactly sgd and adam") {
   for (const auto& e : r.entries()) CHECK_FALSE(e.description.empty());
   CHECK(r.find("rmsprop") == nullptr);
   CHECK(r.find("SGD") == nullptr);
-  CHECK(&optimizer_registry() == &r);
+  CHECK(&reglab::testing::builtins().optimizers == &r);
 }
 
 TEST_CASE("sgd: rising momentum is linear in the epoch, then constant") {

@@ -5,12 +5,13 @@
 
 #include "framework/experiment/config_names.hpp"
 #include "framework/regularizers/regularizer.hpp"
+#include "support/builtins.hpp"
 
 namespace reglab::regularizers {
 
 TEST_CASE("regularizer registry: the built-in list") {
-  const RegularizerRegistry& reg = registry();
-  CHECK(&reg == &registry());  // built once
+  const RegularizerRegistry& reg = reglab::testing::builtins().regularizers;
+  CHECK(&reg == &reglab::testing::builtins().regularizers);  // built once
   std::vector<std::string> names;
   for (const auto& e : reg.entries()) {
     names.push_back(e.name);
@@ -26,7 +27,7 @@ TEST_CASE("regularizer registry: the built-in list") {
 }
 
 TEST_CASE("regularizer registry: every entry builds from an empty options map") {
-  for (const auto& e : registry().entries()) {
+  for (const auto& e : reglab::testing::builtins().regularizers.entries()) {
     CAPTURE(e.name);
     experiment::OptionReader reader(experiment::ConfigNode::parse("{}", "test.yaml"));
     const RegularizerPtr r = e.factory(reader);
@@ -41,7 +42,7 @@ TEST_CASE("regularizer registry: the noise and sparsity plugins accept layers: l
   for (const char* name : {"dropout", "gaussian_dropout", "uout", "kl_sparsity"}) {
     CAPTURE(name);
     experiment::OptionReader reader(experiment::ConfigNode::parse("layers: last", "test.yaml"));
-    const RegularizerPtr r = registry().find(name)->factory(reader);
+    const RegularizerPtr r = reglab::testing::builtins().regularizers.find(name)->factory(reader);
     reader.finish();
     CHECK(r->describe().find("layers=last") != std::string::npos);
   }
@@ -49,7 +50,7 @@ TEST_CASE("regularizer registry: the noise and sparsity plugins accept layers: l
 
 TEST_CASE("regularizer registry: a factory rejects unknown keys through finish()") {
   experiment::OptionReader reader(experiment::ConfigNode::parse("lambda: 0.1\n", "test.yaml"));
-  const RegularizerPtr r = registry().find("dropout")->factory(reader);
+  const RegularizerPtr r = reglab::testing::builtins().regularizers.find("dropout")->factory(reader);
   CHECK_THROWS_WITH(reader.finish(), doctest::Contains("test.yaml"));
 }
 

@@ -12,6 +12,7 @@
 #include "framework/experiment/config_names.hpp"
 #include "framework/experiment/run_config.hpp"
 #include "framework/train/trainer.hpp"
+#include "support/builtins.hpp"
 
 namespace {
 std::atomic<long> g_allocations{0};
@@ -67,7 +68,7 @@ regularizers:
   - {name: kl_sparsity, beta: 0.01, layers: last}
 output: unused.h5
 )";
-  auto plan = experiment::plan_run(experiment::ConfigNode::parse(yaml, "alloc.yaml"));
+  auto plan = experiment::plan_run(experiment::ConfigNode::parse(yaml, "alloc.yaml"), reglab::testing::builtins());
   const data::Splits splits = data::make_splits(src, 0, 0, plan.seed);
   plan.network.inputs = src.train.features();
   plan.network.classes = src.train.classes;
@@ -90,7 +91,7 @@ TEST_CASE("the training step allocates nothing per batch after the first") {
   auto node = experiment::ConfigNode::parse(
       "{train_samples: 640, test_samples: 64, features: 16, classes: 3}", "t.yaml");
   experiment::OptionReader r(node);
-  const data::Source src = data::dataset_registry().find("synthetic")->factory(r);
+  const data::Source src = reglab::testing::builtins().datasets.find("synthetic")->factory(r)();
   const long two = allocations_for(src, 2);
   const long six = allocations_for(src, 6);
   // 40 batches per epoch: 160 more batches in the longer run. What remains is the growth of the
@@ -105,7 +106,7 @@ TEST_CASE("on two threads the training step allocates nothing either") {
   auto node = experiment::ConfigNode::parse(
       "{train_samples: 1280, test_samples: 128, features: 512, classes: 3}", "t.yaml");
   experiment::OptionReader r(node);
-  const data::Source src = data::dataset_registry().find("synthetic")->factory(r);
+  const data::Source src = reglab::testing::builtins().datasets.find("synthetic")->factory(r)();
   parallel::set_threads(2);
   const long two = allocations_for(src, 2, 256, 128);
   const long six = allocations_for(src, 6, 256, 128);

@@ -13,6 +13,7 @@
 #include "framework/models/network.hpp"
 #include "framework/core/state_blob.hpp"
 #include "framework/train/trainer.hpp"
+#include "support/builtins.hpp"
 
 using namespace reglab;
 
@@ -22,7 +23,7 @@ data::Source synthetic() {
   auto node = experiment::ConfigNode::parse(
       "{train_samples: 900, test_samples: 300, features: 24, classes: 4, noise: 0.6}", "t.yaml");
   experiment::OptionReader r(node);
-  return data::dataset_registry().find("synthetic")->factory(r);
+  return reglab::testing::builtins().datasets.find("synthetic")->factory(r)();
 }
 
 /// Keeps checkpoints in memory; can stop the run (by throwing) after a given number of saves,
@@ -59,7 +60,7 @@ struct Outcome {
 
 Outcome run(const data::Source& src, const std::string& yaml, train::Checkpointer* ckpt,
             bool* killed = nullptr) {
-  auto plan = experiment::plan_run(experiment::ConfigNode::parse(yaml, "run.yaml"));
+  auto plan = experiment::plan_run(experiment::ConfigNode::parse(yaml, "run.yaml"), reglab::testing::builtins());
   const data::Splits splits = data::make_splits(src, 0, 150, plan.seed);
   plan.network.inputs = src.train.features();
   plan.network.classes = src.train.classes;
@@ -94,7 +95,7 @@ std::vector<std::pair<std::string, std::vector<double>>> numbers(const train::Tr
   return c;
 }
 
-std::string config(const std::string& optimizer, const std::string& extra_train = "") {
+std::string run_yaml(const std::string& optimizer, const std::string& extra_train = "") {
   return R"(
 name: ckpt
 seed: 11
@@ -174,7 +175,7 @@ TEST_CASE("checkpoint: a run stopped after any checkpoint resumes bitwise identi
                     "momentum_ramp_epochs: 4}"),
         std::string("{name: adam, learning_rate: 0.003}")}) {
     CAPTURE(opt);
-    const std::string yaml = config(opt, ", checkpoint_every: 2");
+    const std::string yaml = run_yaml(opt, ", checkpoint_every: 2");
     const Outcome full = run(src, yaml, nullptr);
     REQUIRE(full.result.status == "complete");
     for (int stop = 1; stop <= 3; ++stop) {
@@ -196,7 +197,7 @@ TEST_CASE("checkpoint: a run stopped after any checkpoint resumes bitwise identi
 TEST_CASE("checkpoint: early-stopping state survives a resume") {
   const auto src = synthetic();
   const std::string yaml =
-      config("{name: sgd, learning_rate: 0.2, momentum: 0.9}",
+      run_yaml("{name: sgd, learning_rate: 0.2, momentum: 0.9}",
              ", checkpoint_every: 1, early_stopping: {metric: validation_loss, patience: 2}");
   const Outcome full = run(src, yaml, nullptr);
   for (int stop = 1; stop <= 2; ++stop) {
@@ -216,9 +217,9 @@ TEST_CASE("checkpoint: early-stopping state survives a resume") {
 TEST_CASE("checkpoint: checkpoint_every 0 writes none, the last epoch writes none") {
   const auto src = synthetic();
   MemoryCheckpointer none(-1);
-  run(src, config("{name: adam, learning_rate: 0.003}", ", checkpoint_every: 0"), &none);
+  run(src, run_yaml("{name: adam, learning_rate: 0.003}", ", checkpoint_every: 0"), &none);
   CHECK(none.saves() == 0);
   MemoryCheckpointer every(-1);
-  run(src, config("{name: adam, learning_rate: 0.003}", ", checkpoint_every: 1"), &every);
+  run(src, run_yaml("{name: adam, learning_rate: 0.003}", ", checkpoint_every: 1"), &every);
   CHECK(every.saves() == 6);  // after epochs 1..6 of 7
 }

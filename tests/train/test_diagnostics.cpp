@@ -10,6 +10,7 @@
 #include "framework/models/dense.hpp"
 #include "framework/train/diagnostics.hpp"
 #include "framework/train/trainer.hpp"
+#include "support/builtins.hpp"
 
 using namespace reglab;
 
@@ -19,7 +20,7 @@ data::Source synthetic() {
   auto node = experiment::ConfigNode::parse(
       "{train_samples: 800, test_samples: 300, features: 24, classes: 4, noise: 0.6}", "t.yaml");
   experiment::OptionReader r(node);
-  return data::dataset_registry().find("synthetic")->factory(r);
+  return reglab::testing::builtins().datasets.find("synthetic")->factory(r)();
 }
 
 struct Outcome {
@@ -40,7 +41,7 @@ regularizers:
   - {name: batch_norm}
 output: unused.h5
 )" + diagnostics;
-  auto plan = experiment::plan_run(experiment::ConfigNode::parse(yaml, "diag.yaml"));
+  auto plan = experiment::plan_run(experiment::ConfigNode::parse(yaml, "diag.yaml"), reglab::testing::builtins());
   const data::Splits splits = data::make_splits(src, 0, 100, plan.seed);
   plan.network.inputs = src.train.features();
   plan.network.classes = src.train.classes;

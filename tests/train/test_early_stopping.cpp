@@ -10,6 +10,7 @@
 #include "framework/experiment/run_config.hpp"
 #include "framework/models/network.hpp"
 #include "framework/train/trainer.hpp"
+#include "support/builtins.hpp"
 
 using namespace reglab;
 
@@ -19,7 +20,7 @@ data::Source synthetic() {
   auto node = experiment::ConfigNode::parse(
       "{train_samples: 300, test_samples: 300, features: 24, classes: 4, noise: 1.0}", "t.yaml");
   experiment::OptionReader r(node);
-  return data::dataset_registry().find("synthetic")->factory(r);
+  return reglab::testing::builtins().datasets.find("synthetic")->factory(r)();
 }
 
 struct Outcome {
@@ -39,7 +40,7 @@ std::vector<float> weights_of(models::Network& net) {
 
 train::TrainResult train_yaml(const data::Source& src, const std::string& yaml,
                               std::vector<float>& weights) {
-  auto plan = experiment::plan_run(experiment::ConfigNode::parse(yaml, "run.yaml"));
+  auto plan = experiment::plan_run(experiment::ConfigNode::parse(yaml, "run.yaml"), reglab::testing::builtins());
   const data::Splits splits = data::make_splits(src, 0, plan.validation_size, plan.seed);
   plan.network.inputs = src.train.features();
   plan.network.classes = src.train.classes;
@@ -54,7 +55,7 @@ train::TrainResult train_yaml(const data::Source& src, const std::string& yaml,
   return r;
 }
 
-std::string config(int epochs, const std::string& early) {
+std::string run_yaml(int epochs, const std::string& early) {
   return R"(
 name: es
 seed: 3
@@ -84,7 +85,7 @@ TEST_CASE("early stopping: stops patience epochs after the best validation loss"
   const auto src = synthetic();
   std::vector<float> w;
   const auto r =
-      train_yaml(src, config(60, ", early_stopping: {metric: validation_loss, patience: 3}"), w);
+      train_yaml(src, run_yaml(60, ", early_stopping: {metric: validation_loss, patience: 3}"), w);
   REQUIRE(r.stopped_epoch > 0);
   CHECK(r.stopped_epoch < 60);
   CHECK(r.stopped_epoch == r.best_epoch + 3);
@@ -98,18 +99,18 @@ TEST_CASE("early stopping: stops patience epochs after the best validation loss"
 
   // restore_best leaves the weights of the best epoch: the same as training exactly that long.
   std::vector<float> at_best;
-  train_yaml(src, config(static_cast<int>(r.best_epoch), ""), at_best);
+  train_yaml(src, run_yaml(static_cast<int>(r.best_epoch), ""), at_best);
   CHECK(w == at_best);
 
   // Without restore_best the weights are the last epoch's.
   std::vector<float> last;
   train_yaml(src,
-             config(60,
+             run_yaml(60,
                     ", early_stopping: {metric: validation_loss, patience: 3, "
                     "restore_best: false}"),
              last);
   std::vector<float> at_stop;
-  train_yaml(src, config(static_cast<int>(r.stopped_epoch), ""), at_stop);
+  train_yaml(src, run_yaml(static_cast<int>(r.stopped_epoch), ""), at_stop);
   CHECK(last == at_stop);
 }
 
@@ -117,7 +118,7 @@ TEST_CASE("early stopping: validation_accuracy is maximised and min_delta counts
   const auto src = synthetic();
   std::vector<float> w;
   const auto r = train_yaml(
-      src, config(40, ", early_stopping: {metric: validation_accuracy, patience: 2}"), w);
+      src, run_yaml(40, ", early_stopping: {metric: validation_accuracy, patience: 2}"), w);
   if (r.stopped_epoch > 0) {
     const auto& acc = curve(r, "validation_accuracy");
     const auto best = std::max_element(acc.begin(), acc.end());
@@ -126,7 +127,7 @@ TEST_CASE("early stopping: validation_accuracy is maximised and min_delta counts
   // A huge min_delta: no epoch after the first counts as an improvement.
   const auto strict = train_yaml(
       src,
-      config(40, ", early_stopping: {metric: validation_accuracy, patience: 2, min_delta: 1.0}"),
+      run_yaml(40, ", early_stopping: {metric: validation_accuracy, patience: 2, min_delta: 1.0}"),
       w);
   CHECK(strict.best_epoch == 1);
   CHECK(strict.stopped_epoch == 3);
@@ -135,18 +136,18 @@ TEST_CASE("early stopping: validation_accuracy is maximised and min_delta counts
 TEST_CASE("early stopping: configuration errors") {
   auto error = [](const std::string& yaml) -> std::string {
     try {
-      experiment::plan_run(experiment::ConfigNode::parse(yaml, "run.yaml"));
+      experiment::plan_run(experiment::ConfigNode::parse(yaml, "run.yaml"), reglab::testing::builtins());
     } catch (const ConfigError& e) {
       return e.what();
     }
     return "";
   };
-  CHECK(error(config(5, ", early_stopping: {metric: test_accuracy}"))
+  CHECK(error(run_yaml(5, ", early_stopping: {metric: test_accuracy}"))
             .find("validation_loss, validation_accuracy") != std::string::npos);
-  CHECK(error(config(5, ", early_stopping: {patience: 0}")).find("patience") != std::string::npos);
-  CHECK(error(config(5, ", early_stopping: {patiense: 3}")).find("patiense") != std::string::npos);
-  std::string no_val = config(5, ", early_stopping: {patience: 3}");
+  CHECK(error(run_yaml(5, ", early_stopping: {patience: 0}")).find("patience") != std::string::npos);
+  CHECK(error(run_yaml(5, ", early_stopping: {patiense: 3}")).find("patiense") != std::string::npos);
+  std::string no_val = run_yaml(5, ", early_stopping: {patience: 3}");
   no_val.replace(no_val.find(", validation_size: 100"), 22, "");
   CHECK(error(no_val).find("needs a validation split") != std::string::npos);
-  CHECK(error(config(5, ", checkpoint_every: -1")).find("checkpoint_every") != std::string::npos);
+  CHECK(error(run_yaml(5, ", checkpoint_every: -1")).find("checkpoint_every") != std::string::npos);
 }

@@ -9,6 +9,7 @@
 #include "framework/experiment/run_config.hpp"
 #include "framework/models/network.hpp"
 #include "framework/train/trainer.hpp"
+#include "support/builtins.hpp"
 
 using namespace reglab;
 
@@ -18,7 +19,7 @@ data::Source synthetic() {
   auto node = experiment::ConfigNode::parse(
       "{train_samples: 1200, test_samples: 400, features: 32, classes: 4, noise: 0.5}", "t.yaml");
   experiment::OptionReader r(node);
-  return data::dataset_registry().find("synthetic")->factory(r);
+  return reglab::testing::builtins().datasets.find("synthetic")->factory(r)();
 }
 
 struct Outcome {
@@ -28,7 +29,7 @@ struct Outcome {
 
 /// Plans a run from YAML (so the real optimizer and regularizer factories are used) and trains it.
 Outcome run(const data::Source& src, const std::string& yaml) {
-  auto plan = experiment::plan_run(experiment::ConfigNode::parse(yaml, "run.yaml"));
+  auto plan = experiment::plan_run(experiment::ConfigNode::parse(yaml, "run.yaml"), reglab::testing::builtins());
   const data::Splits splits = data::make_splits(src, 0, 200, plan.seed);
   plan.network.inputs = src.train.features();
   plan.network.classes = src.train.classes;

@@ -48,6 +48,15 @@ void write_text_atomic(const std::string& path, const std::string& text) {
   publish_file(path, text, /*overwrite=*/true, "cannot write");
 }
 
+/// The sweep configuration as the manifest pins it: the YAML, then one comment line per loaded
+/// plugin (its code is part of every cell), so a rebuilt plugin shows up in "What differs".
+std::string pinned_config(const Sweep& s) {
+  std::string text = s.config_yaml;
+  std::istringstream lines(s.registries.identity());
+  for (std::string line; std::getline(lines, line);) text += "# " + line + "\n";
+  return text;
+}
+
 std::string manifest_text(const Sweep& s) {
   std::string text =
       "# reglab sweep manifest: the configuration the cells in this folder belong to\n";
@@ -55,7 +64,7 @@ std::string manifest_text(const Sweep& s) {
   text += "cells:\n";
   for (const auto& c : s.cells) text += "  - " + c.id + "  # " + c.name + "\n";
   text += "config: |\n";
-  std::istringstream lines(s.config_yaml);
+  std::istringstream lines(pinned_config(s));
   for (std::string line; std::getline(lines, line);) text += "  " + line + "\n";
   return text;
 }
@@ -101,7 +110,7 @@ void check_manifest(const Sweep& s) {
   for (const auto& id : old_cells) gone += new_cells.count(id) == 0 ? 1 : 0;
   for (const auto& id : new_cells) added += old_cells.count(id) == 0 ? 1 : 0;
   std::vector<std::string> new_lines;
-  std::istringstream in(s.config_yaml);
+  std::istringstream in(pinned_config(s));
   for (std::string line; std::getline(in, line);) new_lines.push_back(line);
   const std::multiset<std::string> old_set(old_lines.begin(), old_lines.end());
   const std::multiset<std::string> new_set(new_lines.begin(), new_lines.end());

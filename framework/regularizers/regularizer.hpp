@@ -1,9 +1,14 @@
 /// The regularizer interface. Every hook defaults to a no-op; a plugin overrides what it needs:
 ///   attach()              insert layers into the network's slots (dropout, batch_norm)
+///   before_forward()      change the parameters the next training pass uses (DropConnect's
+///                         masked weights, an out-of-tree plugin in experiments/)
+///   after_backward()      undo that and map the gradients back, right after backward()
 ///   penalty()             a term added to the training loss (l1, l2)
 ///   add_penalty_gradient() its gradient, added to Param::grad after backward()
 ///   after_update()        a step after each optimizer update (max_norm, weight_decay)
 ///   begin_epoch()         switches that depend on the epoch (l1's start_epoch)
+/// Order within one training step: before_forward, forward, penalty (it sees the parameters the
+/// pass used), backward, after_backward, add_penalty_gradient, optimizer update, after_update.
 /// Named state that must be saved (batch-norm running statistics) lives in the layers a plugin
 /// attaches, exposed through Layer::state(), so storage/ saves it with the weights.
 ///
@@ -51,6 +56,12 @@ class Regularizer {
   virtual std::string describe() const = 0;
 
   virtual void attach(models::Network& /*net*/, const AttachContext& /*ctx*/) {}
+  /// Runs before the forward pass of every training mini-batch; `ctx.step` is the number of the
+  /// update this batch leads to (1 for the first), `ctx.epoch` the epoch. Evaluation passes do
+  /// not call it. Whatever it changes must be restored by after_backward().
+  virtual void before_forward(models::Network& /*net*/, const StepContext& /*ctx*/) {}
+  /// Runs right after backward() of every training mini-batch, before penalty gradients.
+  virtual void after_backward(models::Network& /*net*/) {}
   /// Penalty added to the loss, given the current parameters.
   virtual double penalty(const models::Network& /*net*/) const { return 0.0; }
   /// Adds d(penalty)/d(param) to every affected Param::grad.

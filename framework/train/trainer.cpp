@@ -249,12 +249,16 @@ TrainResult train(models::Network& net, optim::Optimizer& optimizer,
       const std::size_t start = b * settings.batch_size;
       const std::size_t n = std::min(settings.batch_size, order.size() - start);
       data::gather_batch(train_set, order.data() + start, n, x, labels.data());
+      const regularizers::StepContext next{lr, epoch, step + 1};
+      for (const auto& r : regs) r->before_forward(net, next);
       const Matrix& logits = net.forward(x, n, Mode::kTrain);
       const auto loss = models::softmax_cross_entropy(logits, labels.data(), n, &grad);
       double penalty = 0.0;
       for (const auto& r : regs) penalty += r->penalty(net);
       const double objective = loss.loss + penalty;
       if (!std::isfinite(objective)) {
+        // Give before_forward's changes back, so the stored weights are the trained ones.
+        for (const auto& r : regs) r->after_backward(net);
         result.status = "diverged";
         result.message = "non-finite training loss at epoch " + std::to_string(epoch + 1) +
                          ", batch " + std::to_string(b + 1) + " (step " + std::to_string(step + 1) +
@@ -265,6 +269,7 @@ TrainResult train(models::Network& net, optim::Optimizer& optimizer,
       }
       objective_sum += objective * static_cast<double>(n);
       net.backward(x, grad, n);
+      for (const auto& r : regs) r->after_backward(net);
       for (const auto& r : regs) r->add_penalty_gradient(net);
       optimizer.step(params, lr);
       ++step;

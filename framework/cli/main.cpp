@@ -81,8 +81,8 @@ int cmd_list(const std::vector<std::string>& args) {
   print_registry("schedules", regs.schedules);
   print_registry("datasets", regs.datasets);
   for (const auto& p : regs.plugins) {
-    std::printf("plugin %s %s: %s (sha256 %s)\n", p.name.c_str(), p.version.c_str(),
-                p.path.c_str(), p.sha256.c_str());
+    std::printf("plugin %s %s: %s (sha256 %s)\n", p.name.c_str(), p.version.c_str(), p.path.c_str(),
+                p.sha256.c_str());
   }
   return 0;
 }

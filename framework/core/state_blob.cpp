@@ -5,9 +5,9 @@
 #include <iterator>
 #include <sstream>
 
+#include "framework/core/atomic_file.hpp"
 #include "framework/core/error.hpp"
 #include "framework/core/sha256.hpp"
-#include "framework/core/atomic_file.hpp"
 
 namespace reglab {
 namespace {

@@ -10,11 +10,11 @@
 #include <utility>
 #include <vector>
 
+#include "framework/config/options.hpp"
 #include "framework/core/error.hpp"
 #include "framework/core/random.hpp"
 #include "framework/core/sha256.hpp"
 #include "framework/data/idx.hpp"
-#include "framework/config/options.hpp"
 
 namespace reglab::data {
 namespace {
@@ -169,7 +169,8 @@ DataLoader synthetic(config::OptionReader& r) {
     r.fail("features", "train_samples/test_samples x features exceeds " +
                            std::to_string(kMaxSyntheticBytes) + " bytes");
   }
-  return [=] { return make_synthetic(train_samples, test_samples, features, classes, noise, seed); };
+  return
+      [=] { return make_synthetic(train_samples, test_samples, features, classes, noise, seed); };
 }
 
 }  // namespace

@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "framework/config/options.hpp"
 #include "framework/core/error.hpp"
 #include "framework/core/random.hpp"
-#include "framework/config/options.hpp"
 
 namespace reglab::data {
 namespace {
@@ -175,8 +175,7 @@ const char* input_randomisation_name(Inputs inputs) {
 
 RandomizeOptions RandomizeOptions::read(config::OptionReader& reader) {
   RandomizeOptions o;
-  o.label_corruption =
-      reader.get_double("label_corruption", 0.0, config::Range::closed(0.0, 1.0));
+  o.label_corruption = reader.get_double("label_corruption", 0.0, config::Range::closed(0.0, 1.0));
   std::vector<std::string> names;
   for (Inputs i : kAllInputs) names.emplace_back(input_randomisation_name(i));
   const std::string name = reader.get_string("input_randomisation", "none", names);

@@ -35,8 +35,8 @@ void read_data(OptionReader& top, const plugin::Registries& regs, RunPlan& plan)
   plan.randomize = data::RandomizeOptions::read(data);
   const auto* entry = regs.datasets.find(plan.dataset);
   if (entry == nullptr) {
-    data.fail("dataset", "unknown dataset '" + plan.dataset + "' (known: " + regs.datasets.known() +
-                             ")");
+    data.fail("dataset",
+              "unknown dataset '" + plan.dataset + "' (known: " + regs.datasets.known() + ")");
   }
   plan.load_data = entry->factory(data);
   data.finish();

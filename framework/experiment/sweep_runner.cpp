@@ -18,8 +18,8 @@
 #include <sstream>
 #include <thread>
 
-#include "framework/core/build_info.hpp"
 #include "framework/core/atomic_file.hpp"
+#include "framework/core/build_info.hpp"
 #include "framework/core/error.hpp"
 #include "framework/experiment/executor.hpp"
 #include "framework/storage/results.hpp"

@@ -88,11 +88,10 @@ plugin::Registries registries_for(const storage::RunRecord& run,
       for (std::size_t i = 0; i < given.size(); ++i) {
         offered += "\n  " + given[i] + " (sha256 " + given_sha[i] + ")";
       }
-      throw PluginError("run " + run.run_id + " used plugin " + name + " " + version +
-                        " (sha256 " + sha + ", recorded path " + path +
-                        "); pass its file with --plugin" +
-                        (given.empty() ? std::string(" (none given)")
-                                       : "; the files given differ:" + offered));
+      throw PluginError(
+          "run " + run.run_id + " used plugin " + name + " " + version + " (sha256 " + sha +
+          ", recorded path " + path + "); pass its file with --plugin" +
+          (given.empty() ? std::string(" (none given)") : "; the files given differ:" + offered));
     }
     plugin::load_plugin(regs, given[k]);
   }
@@ -142,9 +141,10 @@ int verify_results(const std::string& results_path, const std::string& cell,
     }
     ++mismatches;
     std::printf("%s %s: MISMATCH: %s\n", run->run_id.c_str(), run->name.c_str(), diff.c_str());
-    for (const char* key : {"blas_threads", "parallel_threads", "parallel_scheme",
-                            "openblas_config", "openblas_coretype", "git_commit", "compiler", "plugins",
-                            "cxx_flags", "library_versions", "data_sha256", "cpu_model"}) {
+    for (const char* key :
+         {"blas_threads", "parallel_threads", "parallel_scheme", "openblas_config",
+          "openblas_coretype", "git_commit", "compiler", "plugins", "cxx_flags", "library_versions",
+          "data_sha256", "cpu_model"}) {
       const std::string a = attribute(*run, key), b = attribute(again.runs.front(), key);
       if (a != b) std::printf("  %s differs: stored '%s', rerun '%s'\n", key, a.c_str(), b.c_str());
     }

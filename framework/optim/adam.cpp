@@ -5,8 +5,8 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "framework/core/parallel.hpp"
 #include "framework/config/options.hpp"
+#include "framework/core/parallel.hpp"
 #include "framework/core/state_blob.hpp"
 
 namespace reglab::optim {

@@ -6,8 +6,8 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "framework/core/parallel.hpp"
 #include "framework/config/options.hpp"
+#include "framework/core/parallel.hpp"
 #include "framework/core/state_blob.hpp"
 
 namespace reglab::optim {
@@ -120,13 +120,11 @@ void Sgd::load_state(const StateBlob& blob, const std::vector<models::Param*>& p
 }
 
 OptimizerPtr make_sgd(config::OptionReader& options) {
-  const double momentum =
-      options.get_double("momentum", 0.0, config::Range::closed_open(0.0, 1.0));
+  const double momentum = options.get_double("momentum", 0.0, config::Range::closed_open(0.0, 1.0));
   const bool nesterov = options.get_bool("nesterov", false);
   const double initial =
       options.get_double("initial_momentum", momentum, config::Range::closed_open(0.0, 1.0));
-  const double ramp =
-      options.get_double("momentum_ramp_epochs", 0.0, config::Range::at_least(0.0));
+  const double ramp = options.get_double("momentum_ramp_epochs", 0.0, config::Range::at_least(0.0));
   if (options.has("initial_momentum") && ramp == 0.0) {
     options.fail("initial_momentum", "initial_momentum needs momentum_ramp_epochs > 0");
   }

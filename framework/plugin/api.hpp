@@ -56,12 +56,12 @@ class Registrar {
 
 /// Defines a plugin's two exported functions. NAME and VERSION are string literals; FUNCTION is a
 /// `void(reglab::plugin::Registries&)` that adds the plugin's entries.
-#define REGLAB_PLUGIN(NAME, VERSION, FUNCTION)                                              \
-  extern "C" __attribute__((visibility("default"))) int reglab_plugin_abi_version(void) {  \
-    return ::reglab::plugin::kAbiVersion;                                                   \
-  }                                                                                         \
-  extern "C" __attribute__((visibility("default"))) void reglab_plugin_register(            \
-      ::reglab::plugin::Registrar* registrar) {                                             \
-    registrar->declare(NAME, VERSION);                                                      \
-    FUNCTION(registrar->registries());                                                      \
+#define REGLAB_PLUGIN(NAME, VERSION, FUNCTION)                                            \
+  extern "C" __attribute__((visibility("default"))) int reglab_plugin_abi_version(void) { \
+    return ::reglab::plugin::kAbiVersion;                                                 \
+  }                                                                                       \
+  extern "C" __attribute__((visibility("default"))) void reglab_plugin_register(          \
+      ::reglab::plugin::Registrar* registrar) {                                           \
+    registrar->declare(NAME, VERSION);                                                    \
+    FUNCTION(registrar->registries());                                                    \
   }

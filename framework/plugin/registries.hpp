@@ -33,7 +33,8 @@ struct Registries {
   /// Sets the origin recorded with entries added from now on, in every registry.
   void set_origin(const std::string& origin);
   /// What the loaded plugins contribute to a run's identity: "" without plugins (so runs without
-  /// plugins keep their ids), else one line per plugin, "plugin NAME VERSION SHA256", in load order.
+  /// plugins keep their ids), else one line per plugin, "plugin NAME VERSION SHA256", in load
+  /// order.
   std::string identity() const;
   /// The same as provenance text: one line per plugin, "SHA256 NAME VERSION PATH".
   std::string provenance() const;

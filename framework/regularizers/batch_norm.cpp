@@ -8,9 +8,9 @@
 #include <stdexcept>
 #include <utility>
 
+#include "framework/config/options.hpp"
 #include "framework/core/error.hpp"
 #include "framework/core/parallel.hpp"
-#include "framework/config/options.hpp"
 
 namespace reglab::regularizers {
 

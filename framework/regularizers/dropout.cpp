@@ -9,8 +9,8 @@
 #include <string>
 #include <utility>
 
-#include "framework/core/parallel.hpp"
 #include "framework/config/options.hpp"
+#include "framework/core/parallel.hpp"
 
 namespace reglab::regularizers {
 

@@ -180,8 +180,8 @@ struct EarlyStopper {
 TrainResult train(models::Network& net, optim::Optimizer& optimizer,
                   const optim::Schedule& schedule,
                   const std::vector<regularizers::RegularizerPtr>& regs, const data::Splits& splits,
-                  const TrainSettings& settings, std::uint64_t seed,
-                  ProgressSink* progress, Checkpointer* checkpointer) {
+                  const TrainSettings& settings, std::uint64_t seed, ProgressSink* progress,
+                  Checkpointer* checkpointer) {
   set_flush_denormals(true);
   const data::Dataset& train_set = *splits.train.dataset;
   const std::size_t cap = net.capacity();

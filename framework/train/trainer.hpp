@@ -34,12 +34,12 @@
 #include <utility>
 #include <vector>
 
+#include "framework/core/state_blob.hpp"
 #include "framework/data/dataset.hpp"
-#include "framework/train/settings.hpp"
 #include "framework/models/network.hpp"
 #include "framework/optim/optimizer.hpp"
 #include "framework/regularizers/regularizer.hpp"
-#include "framework/core/state_blob.hpp"
+#include "framework/train/settings.hpp"
 
 namespace reglab::train {
 
@@ -91,7 +91,7 @@ Evaluation evaluate(models::Network& net, const data::Split& split, Matrix& x,
 TrainResult train(models::Network& net, optim::Optimizer& optimizer,
                   const optim::Schedule& schedule,
                   const std::vector<regularizers::RegularizerPtr>& regs, const data::Splits& splits,
-                  const TrainSettings& settings, std::uint64_t seed,
-                  ProgressSink* progress, Checkpointer* checkpointer = nullptr);
+                  const TrainSettings& settings, std::uint64_t seed, ProgressSink* progress,
+                  Checkpointer* checkpointer = nullptr);
 
 }  // namespace reglab::train

@@ -22,11 +22,11 @@ using reglab::ConfigError;
 using reglab::DataError;
 using reglab::Matrix;
 using reglab::data::Dataset;
-using reglab::testing::builtins;
 using reglab::data::make_splits;
 using reglab::data::Source;
 using reglab::experiment::ConfigNode;
 using reglab::experiment::OptionReader;
+using reglab::testing::builtins;
 using Bytes = std::vector<std::uint8_t>;
 
 /// Loads dataset `name` with the options in the YAML mapping `yaml`; checks every key was read.

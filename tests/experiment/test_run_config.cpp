@@ -38,7 +38,9 @@ const std::string kExample =
     "  - {name: max_norm, c: 3.0}\n"                     // 20
     "output: results/dropout-maxnorm.h5\n";              // 21
 
-RunPlan plan(const std::string& text) { return plan_run(ConfigNode::parse(text, "cfg.yaml"), reglab::testing::builtins()); }
+RunPlan plan(const std::string& text) {
+  return plan_run(ConfigNode::parse(text, "cfg.yaml"), reglab::testing::builtins());
+}
 
 /// `text` with the first occurrence of `from` replaced by `to` (which must occur).
 std::string replace(std::string text, const std::string& from, const std::string& to) {
@@ -62,7 +64,8 @@ bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
 
-/// Checks that plan_run(text, reglab::testing::builtins()) throws a ConfigError whose message contains every part.
+/// Checks that plan_run(text, reglab::testing::builtins()) throws a ConfigError whose message
+/// contains every part.
 void check_error(const std::string& text, const std::vector<std::string>& parts) {
   const std::string msg = plan_error(text);
   INFO("message: ", msg);

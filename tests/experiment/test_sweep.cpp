@@ -598,7 +598,8 @@ TEST_CASE("expand_sweep: cell ids are stable and depend only on what a cell comp
                   "regularizers: [{name: dropout, rate: 0.3}]\n"
                   "output: /somewhere/else.h5\n"
                   "seed: 2\n");
-    CHECK(plan_run(ConfigNode::load_file(single), reglab::testing::builtins()).run_id == a.cells[3].id);
+    CHECK(plan_run(ConfigNode::load_file(single), reglab::testing::builtins()).run_id ==
+          a.cells[3].id);
   }
   SUBCASE("reordering the keys of the file changes the ids") {
     // The id is the SHA-256 of the emitted YAML text, which keeps document order, so the same

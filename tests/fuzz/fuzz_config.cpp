@@ -141,8 +141,8 @@ std::size_t estimate_cells(const ConfigNode& root) {
 /// What run_one and `reglab verify` do with a cell, checked against what expand_sweep computed.
 void check_cell(const std::vector<std::string>& overrides, const reglab::experiment::Cell& cell) {
   using reglab::experiment::plan_run;
-  const reglab::experiment::RunPlan plan =
-      plan_run(reglab::experiment::cell_config(g_file, overrides, cell), reglab::testing::builtins());
+  const reglab::experiment::RunPlan plan = plan_run(
+      reglab::experiment::cell_config(g_file, overrides, cell), reglab::testing::builtins());
   if (plan.run_id != cell.id) {
     contract_violation("cell " + cell.id + " plans as run " + plan.run_id);
   }

@@ -14,7 +14,9 @@ class Crash : public reglab::regularizers::Regularizer {
  public:
   explicit Crash(std::size_t at_step) : at_step_(at_step) {}
   std::string name() const override { return "crash"; }
-  std::string describe() const override { return "crash(at_step=" + std::to_string(at_step_) + ")"; }
+  std::string describe() const override {
+    return "crash(at_step=" + std::to_string(at_step_) + ")";
+  }
   void after_update(reglab::models::Network& /*net*/,
                     const reglab::regularizers::StepContext& ctx) override {
     if (ctx.step == at_step_) std::raise(SIGSEGV);

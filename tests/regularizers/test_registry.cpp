@@ -50,7 +50,8 @@ TEST_CASE("regularizer registry: the noise and sparsity plugins accept layers: l
 
 TEST_CASE("regularizer registry: a factory rejects unknown keys through finish()") {
   experiment::OptionReader reader(experiment::ConfigNode::parse("lambda: 0.1\n", "test.yaml"));
-  const RegularizerPtr r = reglab::testing::builtins().regularizers.find("dropout")->factory(reader);
+  const RegularizerPtr r =
+      reglab::testing::builtins().regularizers.find("dropout")->factory(reader);
   CHECK_THROWS_WITH(reader.finish(), doctest::Contains("test.yaml"));
 }
 

@@ -68,7 +68,8 @@ regularizers:
   - {name: kl_sparsity, beta: 0.01, layers: last}
 output: unused.h5
 )";
-  auto plan = experiment::plan_run(experiment::ConfigNode::parse(yaml, "alloc.yaml"), reglab::testing::builtins());
+  auto plan = experiment::plan_run(experiment::ConfigNode::parse(yaml, "alloc.yaml"),
+                                   reglab::testing::builtins());
   const data::Splits splits = data::make_splits(src, 0, 0, plan.seed);
   plan.network.inputs = src.train.features();
   plan.network.classes = src.train.classes;

@@ -7,11 +7,11 @@
 #include <vector>
 
 #include "framework/core/error.hpp"
+#include "framework/core/state_blob.hpp"
 #include "framework/data/dataset.hpp"
 #include "framework/experiment/config_names.hpp"
 #include "framework/experiment/run_config.hpp"
 #include "framework/models/network.hpp"
-#include "framework/core/state_blob.hpp"
 #include "framework/train/trainer.hpp"
 #include "support/builtins.hpp"
 
@@ -60,7 +60,8 @@ struct Outcome {
 
 Outcome run(const data::Source& src, const std::string& yaml, train::Checkpointer* ckpt,
             bool* killed = nullptr) {
-  auto plan = experiment::plan_run(experiment::ConfigNode::parse(yaml, "run.yaml"), reglab::testing::builtins());
+  auto plan = experiment::plan_run(experiment::ConfigNode::parse(yaml, "run.yaml"),
+                                   reglab::testing::builtins());
   const data::Splits splits = data::make_splits(src, 0, 150, plan.seed);
   plan.network.inputs = src.train.features();
   plan.network.classes = src.train.classes;
@@ -146,8 +147,7 @@ TEST_CASE("checkpoint: a blob round-trips through its file image and rejects cor
   flipped[20] = static_cast<char>(flipped[20] ^ 1);
   CHECK_THROWS_WITH_AS(StateBlob::parse(flipped, "x.ckpt"),
                        doctest::Contains("x.ckpt: not a valid reglab checkpoint"), StorageError);
-  CHECK_THROWS_AS(StateBlob::parse(image.substr(0, image.size() - 5), "x.ckpt"),
-                  StorageError);
+  CHECK_THROWS_AS(StateBlob::parse(image.substr(0, image.size() - 5), "x.ckpt"), StorageError);
   CHECK_THROWS_AS(StateBlob::parse("", "x.ckpt"), StorageError);
 }
 
@@ -198,7 +198,7 @@ TEST_CASE("checkpoint: early-stopping state survives a resume") {
   const auto src = synthetic();
   const std::string yaml =
       run_yaml("{name: sgd, learning_rate: 0.2, momentum: 0.9}",
-             ", checkpoint_every: 1, early_stopping: {metric: validation_loss, patience: 2}");
+               ", checkpoint_every: 1, early_stopping: {metric: validation_loss, patience: 2}");
   const Outcome full = run(src, yaml, nullptr);
   for (int stop = 1; stop <= 2; ++stop) {
     MemoryCheckpointer ckpt(stop);

@@ -41,7 +41,8 @@ regularizers:
   - {name: batch_norm}
 output: unused.h5
 )" + diagnostics;
-  auto plan = experiment::plan_run(experiment::ConfigNode::parse(yaml, "diag.yaml"), reglab::testing::builtins());
+  auto plan = experiment::plan_run(experiment::ConfigNode::parse(yaml, "diag.yaml"),
+                                   reglab::testing::builtins());
   const data::Splits splits = data::make_splits(src, 0, 100, plan.seed);
   plan.network.inputs = src.train.features();
   plan.network.classes = src.train.classes;

@@ -40,7 +40,8 @@ std::vector<float> weights_of(models::Network& net) {
 
 train::TrainResult train_yaml(const data::Source& src, const std::string& yaml,
                               std::vector<float>& weights) {
-  auto plan = experiment::plan_run(experiment::ConfigNode::parse(yaml, "run.yaml"), reglab::testing::builtins());
+  auto plan = experiment::plan_run(experiment::ConfigNode::parse(yaml, "run.yaml"),
+                                   reglab::testing::builtins());
   const data::Splits splits = data::make_splits(src, 0, plan.validation_size, plan.seed);
   plan.network.inputs = src.train.features();
   plan.network.classes = src.train.classes;
@@ -106,8 +107,8 @@ TEST_CASE("early stopping: stops patience epochs after the best validation loss"
   std::vector<float> last;
   train_yaml(src,
              run_yaml(60,
-                    ", early_stopping: {metric: validation_loss, patience: 3, "
-                    "restore_best: false}"),
+                      ", early_stopping: {metric: validation_loss, patience: 3, "
+                      "restore_best: false}"),
              last);
   std::vector<float> at_stop;
   train_yaml(src, run_yaml(static_cast<int>(r.stopped_epoch), ""), at_stop);
@@ -136,7 +137,8 @@ TEST_CASE("early stopping: validation_accuracy is maximised and min_delta counts
 TEST_CASE("early stopping: configuration errors") {
   auto error = [](const std::string& yaml) -> std::string {
     try {
-      experiment::plan_run(experiment::ConfigNode::parse(yaml, "run.yaml"), reglab::testing::builtins());
+      experiment::plan_run(experiment::ConfigNode::parse(yaml, "run.yaml"),
+                           reglab::testing::builtins());
     } catch (const ConfigError& e) {
       return e.what();
     }
@@ -144,8 +146,10 @@ TEST_CASE("early stopping: configuration errors") {
   };
   CHECK(error(run_yaml(5, ", early_stopping: {metric: test_accuracy}"))
             .find("validation_loss, validation_accuracy") != std::string::npos);
-  CHECK(error(run_yaml(5, ", early_stopping: {patience: 0}")).find("patience") != std::string::npos);
-  CHECK(error(run_yaml(5, ", early_stopping: {patiense: 3}")).find("patiense") != std::string::npos);
+  CHECK(error(run_yaml(5, ", early_stopping: {patience: 0}")).find("patience") !=
+        std::string::npos);
+  CHECK(error(run_yaml(5, ", early_stopping: {patiense: 3}")).find("patiense") !=
+        std::string::npos);
   std::string no_val = run_yaml(5, ", early_stopping: {patience: 3}");
   no_val.replace(no_val.find(", validation_size: 100"), 22, "");
   CHECK(error(no_val).find("needs a validation split") != std::string::npos);

@@ -29,7 +29,8 @@ struct Outcome {
 
 /// Plans a run from YAML (so the real optimizer and regularizer factories are used) and trains it.
 Outcome run(const data::Source& src, const std::string& yaml) {
-  auto plan = experiment::plan_run(experiment::ConfigNode::parse(yaml, "run.yaml"), reglab::testing::builtins());
+  auto plan = experiment::plan_run(experiment::ConfigNode::parse(yaml, "run.yaml"),
+                                   reglab::testing::builtins());
   const data::Splits splits = data::make_splits(src, 0, 200, plan.seed);
   plan.network.inputs = src.train.features();
   plan.network.classes = src.train.classes;

@@ -67,7 +67,7 @@ class DropConnect : public reglab::regularizers::Regularizer {
   Options options_;
   std::uint64_t arm_seed_ = 0;
   std::uint64_t position_ = 0;
-  bool applied_ = false;  ///< a before_forward awaits its after_backward
+  bool applied_ = false;                   ///< a before_forward awaits its after_backward
   std::vector<std::vector<float>> saved_;  ///< the kernels before masking
   std::vector<std::vector<std::uint8_t>> masks_;
 };

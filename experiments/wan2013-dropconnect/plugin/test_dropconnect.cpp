@@ -133,7 +133,8 @@ TEST_CASE("dropconnect: the kernel gradient matches finite differences of the ma
   const auto loss = [&] {
     reg->before_forward(net, step);
     const Matrix& logits = net.forward(batch.x, n, reglab::Mode::kTrain);
-    const double l = reglab::models::softmax_cross_entropy(logits, batch.labels.data(), n, nullptr).loss;
+    const double l =
+        reglab::models::softmax_cross_entropy(logits, batch.labels.data(), n, nullptr).loss;
     reg->after_backward(net);
     return l;
   };

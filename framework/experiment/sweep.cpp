@@ -117,6 +117,11 @@ std::vector<Axis> read_axes(const ConfigNode& root) {
   std::set<std::string> paths;
   for (const auto& a : axes) {
     for (const auto& p : a.paths) {
+      if (p == "plugins" || p.rfind("plugins[", 0) == 0 || p.rfind("plugins.", 0) == 0) {
+        root.fail("key path '" + p +
+                  "': plugins are loaded once for the whole sweep and cannot vary along an axis "
+                  "(list every plugin in the top-level 'plugins:')");
+      }
       if (!paths.insert(p).second) {
         root.fail("key path '" + p + "' is varied by two axes (grid, zip or seeds)");
       }

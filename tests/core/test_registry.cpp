@@ -59,5 +59,16 @@ TEST_CASE("Registry: a duplicate name throws std::logic_error and changes nothin
   CHECK(r.known() == "one, two");
 }
 
+TEST_CASE("Registry: entries carry their origin; a duplicate names the first one's") {
+  IntRegistry r;
+  r.add("one", "first", [](int) { return 1; });
+  r.set_origin("plugin /x/libp.so");
+  r.add("two", "second", [](int) { return 2; });
+  CHECK(r.find("one")->origin == "built-in");
+  CHECK(r.find("two")->origin == "plugin /x/libp.so");
+  CHECK_THROWS_WITH_AS(r.add("one", "again", [](int) { return 3; }),
+                       "name 'one' is already registered (built-in)", DuplicateName);
+}
+
 }  // namespace
 }  // namespace reglab

@@ -149,6 +149,10 @@ TEST_CASE("plan_run: defaults for optional keys") {
 
 TEST_CASE("plan_run: run_id is stable and changes with every value") {
   const std::string id = plan(kExample).run_id;
+  // The id this configuration has always had: loading no plugin adds nothing to it, and the
+  // `plugins:` key itself (paths of files) is not part of it.
+  CHECK(id == "e79e647eb578");
+  CHECK(plan(kExample + "plugins: []\n").run_id == id);
   CHECK(plan(kExample).run_id == id);
   // Comments and layout are not part of the configuration.
   CHECK(plan("# the example\n" + replace(kExample, "seed: 7\n", "seed:    7   # lucky\n")).run_id ==
@@ -341,6 +345,17 @@ TEST_CASE("plan_run: errors in overridden values name the override") {
   CHECK(p.train.epochs == 2);
   CHECK(p.run_id != plan(kExample).run_id);
   CHECK(contains(p.config_yaml, "learning_rate: 0.05"));
+}
+
+TEST_CASE("plan_run: dataset options are checked when the run is planned, before any data") {
+  // The directory does not exist: planning does not read it, so only the misspelt key fails.
+  const std::string bad = replace(kExample, "  train_size: 20000\n",
+                                  "  train_size: 20000\n  path: /nonexistent\n  pathh: x\n");
+  CHECK_THROWS_WITH_AS(
+      plan(bad), doctest::Contains("cfg.yaml:7:10: data.pathh: unknown key 'pathh'"), ConfigError);
+  const RunPlan ok = plan(
+      replace(kExample, "  train_size: 20000\n", "  train_size: 20000\n  path: /nonexistent\n"));
+  CHECK_THROWS_AS(ok.load_data(), DataError);  // the files are read when the run starts
 }
 
 }  // namespace

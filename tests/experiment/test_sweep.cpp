@@ -767,5 +767,26 @@ TEST_CASE("merge_sweep: a grid over `name`") {
   CHECK(ok);
 }
 
+TEST_CASE("expand_sweep: a misspelt dataset option on a grid axis refuses the whole sweep") {
+  TempDir dir;
+  const std::string msg =
+      expand_error(write_sweep(dir, "grid:\n  data.train_samplez: [100, 200]\n"));
+  CHECK(contains(msg, "sweep.yaml:9:"));
+  CHECK(contains(msg, "data.train_samplez: unknown key 'train_samplez'"));
+}
+
+TEST_CASE("expand_sweep: plugins cannot vary along an axis; plugins: [] changes no cell id") {
+  TempDir dir;
+  CHECK(contains(expand_error(write_sweep(dir, "grid:\n  plugins: [[], []]\n")),
+                 "plugins are loaded once for the whole sweep"));
+  const Sweep plain = expand_sweep(write_sweep(dir, "seeds: 2\n"), {});
+  const Sweep empty = expand_sweep(write_sweep(dir, "plugins: []\nseeds: 2\n"), {});
+  REQUIRE(plain.cells.size() == 2);
+  REQUIRE(empty.cells.size() == 2);
+  CHECK(plain.cells[0].id == empty.cells[0].id);
+  CHECK(plain.cells[1].id == empty.cells[1].id);
+  CHECK(empty.registries.plugins.empty());
+}
+
 }  // namespace
 }  // namespace reglab::experiment

@@ -76,7 +76,9 @@ constexpr std::size_t kMaxPathShown = 120;
 /// whether line and column refer to that file.
 class DocumentCheck {
  public:
-  DocumentCheck(std::string source, bool marks) : source_(std::move(source)), marks_(marks) {}
+  /// `lines`: the document's text by line, to check that quoted strings end on their line.
+  DocumentCheck(std::string source, bool marks, std::vector<std::string> lines = {})
+      : source_(std::move(source)), marks_(marks), lines_(std::move(lines)) {}
 
   void walk(const YAML::Node& node, const std::string& path, std::size_t depth) {
     if (depth > kMaxDepth) {
@@ -110,6 +112,7 @@ class DocumentCheck {
   /// would not survive the configuration text stored in results files: yaml-cpp emits it
   /// unquoted, where it reads back as a line break.
   void check_text(const YAML::Node& scalar, const std::string& path) const {
+    check_quote(scalar, path);
     for (const char c : scalar.Scalar()) {
       const auto u = static_cast<unsigned char>(c);
       if ((u < 0x20 && c != '\t' && c != '\n') || u == 0x7f) {
@@ -118,6 +121,34 @@ class DocumentCheck {
         fail(scalar.Mark(), path, std::string("control character ") + code + " in a key or value");
       }
     }
+  }
+
+  /// Refuses a quoted string that does not end on the line it starts on. YAML lets it run on
+  /// (folding the lines into one value), so a forgotten closing quote would swallow the rest of
+  /// the file and surface as a missing key far away; reglab's names, paths and numbers never
+  /// need more than one line.
+  void check_quote(const YAML::Node& scalar, const std::string& path) const {
+    const YAML::Mark m = scalar.Mark();
+    if (lines_.empty() || m.is_null() || scalar.Tag() != "!") return;
+    if (static_cast<std::size_t>(m.line) >= lines_.size()) return;
+    const std::string& line = lines_[static_cast<std::size_t>(m.line)];
+    std::size_t i = static_cast<std::size_t>(m.column);
+    if (i >= line.size() || (line[i] != '"' && line[i] != '\'')) return;
+    const char quote = line[i];
+    for (++i; i < line.size(); ++i) {
+      if (quote == '"' && line[i] == '\\') {
+        ++i;
+      } else if (line[i] == quote) {
+        if (quote == '\'' && i + 1 < line.size() && line[i + 1] == '\'') {
+          ++i;  // '' is an escaped quote
+        } else {
+          return;
+        }
+      }
+    }
+    fail(m, path,
+         std::string("unclosed quote: the string opened here with ") + quote +
+             " does not end on its line (YAML would read the following lines into it)");
   }
 
   [[noreturn]] void fail(const YAML::Mark& m, const std::string& path,
@@ -134,8 +165,16 @@ class DocumentCheck {
 
   std::string source_;
   bool marks_;
+  std::vector<std::string> lines_;
   std::size_t nodes_ = 0;
 };
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
 
 }  // namespace
 
@@ -162,16 +201,26 @@ ConfigNode ConfigNode::parse(const std::string& text, const std::string& file) {
     throw ConfigError(file + ":" + std::to_string(e.mark.line + 1) + ":" +
                       std::to_string(e.mark.column + 1) + ": YAML syntax error: " + yaml_error(e));
   }
-  DocumentCheck(file, true).walk(out.impl_->node, "", 0);
+  DocumentCheck(file, true, split_lines(text)).walk(out.impl_->node, "", 0);
   return out;
 }
 
 ConfigNode ConfigNode::load_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    throw ConfigError(path + ": is a directory, not a configuration file (name the .yaml file)");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError(path + ": cannot open configuration file");
   std::ostringstream s;
   s << in.rdbuf();
-  return parse(s.str(), path);
+  ConfigNode node = parse(s.str(), path);
+  if (!node.defined() || node.is_null()) {
+    throw ConfigError(path +
+                      ": the file is empty (nothing but blank lines or comments); a configuration "
+                      "is a YAML map with name, data, model, optimizer, train and output");
+  }
+  return node;
 }
 
 namespace {
@@ -615,6 +664,14 @@ void OptionReader::accept(const std::string& key) { known_.insert(key); }
 void OptionReader::fail(const std::string& key, const std::string& message) const {
   const ConfigNode n = node_.child(key);
   if (!n.is_null()) n.fail(message);
+  // The key is absent: if a key nobody read is a near miss of it, the user misspelt it, and
+  // that is the error to report (at the misspelt key), not the missing one.
+  if (!node_.defined() || !node_.is_map() || node_.child(key).defined()) node_.fail(message);
+  for (const auto& written : node_.keys()) {
+    if (known_.count(written) == 0 && !did_you_mean(written, {key}).empty()) {
+      node_.child(written).fail("unknown key '" + written + "'" + did_you_mean(written, {key}));
+    }
+  }
   node_.fail(message);
 }
 
@@ -623,10 +680,49 @@ void OptionReader::finish() const {
     if (known_.count(key) == 0) {
       std::string list;
       for (const auto& k : known_) list += (list.empty() ? "" : ", ") + k;
-      node_.child(key).fail("unknown key '" + key +
-                            "' (known keys: " + (list.empty() ? std::string("none") : list) + ")");
+      const std::vector<std::string> candidates(known_.begin(), known_.end());
+      node_.child(key).fail("unknown key '" + key + "'" + did_you_mean(key, candidates) +
+                            " (known keys: " + (list.empty() ? std::string("none") : list) + ")");
     }
   }
+}
+
+namespace {
+
+/// Optimal string alignment distance: insertions, deletions, substitutions and transpositions of
+/// adjacent characters each cost 1 ("dropuot" is 1 from "dropout").
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+}  // namespace
+
+std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates) {
+  // A near miss: at most 1 edit for short words, 2 from 6 characters on, and not the word itself.
+  const std::size_t limit = word.size() >= 6 ? 2 : 1;
+  std::string best;
+  std::size_t best_distance = limit + 1;
+  for (const auto& c : candidates) {
+    if (c == word || word.size() > 64 || c.size() > 64) continue;
+    const std::size_t d = edit_distance(word, c);
+    if (d < best_distance) {
+      best = c;
+      best_distance = d;
+    }
+  }
+  return best.empty() ? "" : " (did you mean '" + best + "'?)";
 }
 
 ConfigNode apply_overrides(ConfigNode root, const std::vector<std::string>& overrides) {

@@ -147,6 +147,11 @@ class OptionReader {
   std::set<std::string> known_;
 };
 
+/// " (did you mean 'X'?)" for the candidate X nearest to `word` when it is a plausible typo of it
+/// (one edit for words under 6 characters, two from 6 on; swapping two neighbours is one edit),
+/// else "". For messages about unknown keys and names.
+std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates);
+
 /// Applies command-line overrides KEY.PATH=VALUE to `root` in order: `grid.PATH=...` adds or
 /// replaces one grid axis, anything else sets a key path. Throws ConfigError for an override
 /// without `=` or with an empty key.

@@ -15,12 +15,21 @@ std::string require_name(OptionReader& opts, const std::string& what) {
   return opts.get_string("name", "");
 }
 
+/// " (did you mean 'X'?)" when `name` is a near miss of a registered name.
+template <class Reg>
+std::string suggest(const std::string& name, const Reg& registry) {
+  std::vector<std::string> names;
+  for (const auto& e : registry.entries()) names.push_back(e.name);
+  return config::did_you_mean(name, names);
+}
+
 template <class Reg>
 const typename Reg::Entry& lookup(const Reg& registry, OptionReader& opts, const std::string& name,
                                   const std::string& what) {
   const auto* entry = registry.find(name);
   if (entry == nullptr) {
-    opts.fail("name", "unknown " + what + " '" + name + "' (known: " + registry.known() + ")");
+    opts.fail("name", "unknown " + what + " '" + name + "'" + suggest(name, registry) +
+                          " (known: " + registry.known() + ")");
   }
   return *entry;
 }
@@ -35,8 +44,9 @@ void read_data(OptionReader& top, const plugin::Registries& regs, RunPlan& plan)
   plan.randomize = data::RandomizeOptions::read(data);
   const auto* entry = regs.datasets.find(plan.dataset);
   if (entry == nullptr) {
-    data.fail("dataset",
-              "unknown dataset '" + plan.dataset + "' (known: " + regs.datasets.known() + ")");
+    data.fail("dataset", "unknown dataset '" + plan.dataset + "'" +
+                             suggest(plan.dataset, regs.datasets) +
+                             " (known: " + regs.datasets.known() + ")");
   }
   plan.load_data = entry->factory(data);
   data.finish();

@@ -545,6 +545,7 @@ int slurm_command(const std::vector<std::string>& args) {
               merge_job.c_str(), array_job.c_str(), slurm_dir.c_str(), merge_job.c_str());
   std::string status = o.config;
   for (const auto& ov : o.overrides) status += " " + sh_quote(ov);
+  for (const auto& p : sweep.extra_plugins) status += " --plugin " + sh_quote(p);
   std::printf("cell list %s\nfollow with: squeue -j %s,%s   or   reglab status %s\n", list.c_str(),
               array_job.c_str(), merge_job.c_str(), status.c_str());
   return 0;

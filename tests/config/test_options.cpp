@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <limits>
 #include <string>
@@ -503,6 +505,48 @@ TEST_CASE("ConfigNode::to_yaml: round-trips through parse") {
   const ConfigNode overridden = ConfigNode::parse(root.to_yaml(), "o.yaml");
   CHECK(overridden.child("seed").scalar() == "8");
   CHECK(root.to_yaml() != yaml);
+}
+
+TEST_CASE("did_you_mean: near misses of a candidate, nothing for unrelated words") {
+  const std::vector<std::string> keys = {"learning_rate", "momentum", "nesterov", "schedule"};
+  CHECK(config::did_you_mean("learnin_rate", keys) == " (did you mean 'learning_rate'?)");
+  CHECK(config::did_you_mean("momentun", keys) == " (did you mean 'momentum'?)");
+  CHECK(config::did_you_mean("nestreov", keys) == " (did you mean 'nesterov'?)");  // a swap
+  CHECK(config::did_you_mean("lr", keys).empty());
+  CHECK(config::did_you_mean("schedule", keys).empty());  // the word itself is no suggestion
+  CHECK(config::did_you_mean("dropuot", {"dropout", "l2"}) == " (did you mean 'dropout'?)");
+  CHECK(config::did_you_mean("l3", {"dropout", "l2"}) == " (did you mean 'l2'?)");
+  CHECK(config::did_you_mean("l33", {"dropout", "l2"}).empty());  // two edits in a short word
+}
+
+TEST_CASE("OptionReader: a misspelt required key is reported as unknown, at its own place") {
+  OptionReader r(ConfigNode::parse("{name: sgd, learnin_rate: 0.05}", "o.yaml"));
+  CHECK(r.get_string("name", "") == "sgd");
+  CHECK_THROWS_WITH_AS(
+      r.require_double("learning_rate", Range::positive()),
+      "o.yaml:1:27: learnin_rate: unknown key 'learnin_rate' (did you mean 'learning_rate'?)",
+      ConfigError);
+  // Without a near miss, the key is reported missing.
+  OptionReader q(ConfigNode::parse("{name: sgd, lr: 0.05}", "o.yaml"));
+  CHECK_THROWS_WITH_AS(q.require_double("learning_rate", Range::positive()),
+                       doctest::Contains("missing required key 'learning_rate'"), ConfigError);
+}
+
+TEST_CASE("ConfigNode: an unclosed quote, an empty file and a folder have their own messages") {
+  CHECK_THROWS_WITH_AS(ConfigNode::parse("name: \"abc\nseed: 1\n", "q.yaml"),
+                       doctest::Contains("q.yaml:1:7: name: unclosed quote"), ConfigError);
+  CHECK(ConfigNode::parse("name: \"a \\\" b\"\nx: 'it''s'\n", "q.yaml").child("x").scalar() ==
+        "it's");
+  const auto dir = std::filesystem::temp_directory_path() / "reglab-config-folder.yaml";
+  std::filesystem::create_directories(dir);
+  CHECK_THROWS_WITH_AS(ConfigNode::load_file(dir.string()),
+                       doctest::Contains("is a directory, not a configuration file"), ConfigError);
+  std::filesystem::remove(dir);
+  const auto empty = std::filesystem::temp_directory_path() / "reglab-empty-config.yaml";
+  std::ofstream(empty) << "# only a comment\n\n";
+  CHECK_THROWS_WITH_AS(ConfigNode::load_file(empty.string()),
+                       doctest::Contains("the file is empty"), ConfigError);
+  std::filesystem::remove(empty);
 }
 
 }  // namespace

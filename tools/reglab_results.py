@@ -234,8 +234,9 @@ def main(argv):
           + (f" (not in the means: {excluded})" if excluded else ""))
     w = max(len("arm"), *per_arm.arm.map(len))
     print(f"{'arm':<{w}}  {'n':>3}  {'final_test_accuracy':>19}  {'gap_final':>9}")
-    for a in per_arm.itertuples():
-        print(f"{a.arm:<{w}}  {a.n:>3}  {a.final_test_accuracy:>19.6f}  {a.gap_final:>9.6f}")
+    for a in per_arm.itertuples():  # NaN (an arm without complete cells) as in the CSV export
+        acc, gap = (f"{v:.6f}".replace("nan", "NaN") for v in (a.final_test_accuracy, a.gap_final))
+        print(f"{a.arm:<{w}}  {a.n:>3}  {acc:>19}  {gap:>9}")
     return 0
 
 

@@ -1,5 +1,8 @@
 #include "framework/experiment/report.hpp"
 
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <boost/program_options.hpp>
 #include <cmath>
@@ -11,6 +14,7 @@
 #include <sstream>
 #include <utility>
 
+#include "framework/config/options.hpp"
 #include "framework/core/error.hpp"
 
 namespace reglab::experiment {
@@ -404,10 +408,13 @@ void write_csv(std::ostream& out, const Report& report) {
 
 }  // namespace
 
-std::vector<std::string> report_metrics(const std::string& metric) {
+std::vector<std::string> report_metrics(const std::string& metric,
+                                        const std::vector<std::string>& extra) {
   std::vector<std::string> metrics(std::begin(kStandardMetrics), std::end(kStandardMetrics));
-  if (std::find(metrics.begin(), metrics.end(), metric) == metrics.end()) {
-    metrics.push_back(metric);
+  std::vector<std::string> wanted = {metric};
+  wanted.insert(wanted.end(), extra.begin(), extra.end());
+  for (const auto& m : wanted) {
+    if (std::find(metrics.begin(), metrics.end(), m) == metrics.end()) metrics.push_back(m);
   }
   return metrics;
 }
@@ -428,6 +435,10 @@ std::string report_help() {
        "  --by FACTORS     grouping factors, comma-separated (default: all but seed)\n"
        "  --metric NAME    summary column compared (default final_test_accuracy)\n"
        "  --format F       table (default), markdown or csv\n"
+       "  --columns M,...  per-arm metrics of the table (default final_test_accuracy,gap_final;\n"
+       "                   any float column of /summary); markdown and csv add them\n"
+       "  --wide           the table with every column (markdown and csv always have them)\n"
+       "  --width N        fit the table into N columns (default: the terminal, $COLUMNS, 100)\n"
        "  -h, --help       show this help\n";
   return s.str();
 }
@@ -436,6 +447,7 @@ ReportOptions parse_report_args(const std::vector<std::string>& args) {
   ReportOptions options;
   std::string format_name = "table";
   std::vector<std::string> by;
+  std::vector<std::string> columns;
   std::vector<std::string> positional;
   po::options_description desc;
   desc.add_options()("help,h", po::bool_switch(&options.help))(
@@ -443,6 +455,8 @@ ReportOptions parse_report_args(const std::vector<std::string>& args) {
       "by", po::value<std::vector<std::string>>(&by)->composing())(
       "metric", po::value<std::string>(&options.metric))("format",
                                                          po::value<std::string>(&format_name))(
+      "columns", po::value<std::vector<std::string>>(&columns)->composing())(
+      "wide", po::bool_switch(&options.wide))("width", po::value<std::size_t>(&options.width))(
       "results", po::value<std::vector<std::string>>(&positional));
   po::positional_options_description pos;
   pos.add("results", -1);
@@ -467,6 +481,16 @@ ReportOptions parse_report_args(const std::vector<std::string>& args) {
       if (first == std::string::npos)
         throw UsageError("report: empty factor in --by '" + list + "'");
       options.by.push_back(part.substr(first, last - first + 1));
+    }
+  }
+  for (const auto& list : columns) {
+    std::istringstream parts(list);
+    for (std::string part; std::getline(parts, part, ',');) {
+      const auto first = part.find_first_not_of(' ');
+      const auto last = part.find_last_not_of(' ');
+      if (first == std::string::npos)
+        throw UsageError("report: empty metric in --columns '" + list + "'");
+      options.columns.push_back(part.substr(first, last - first + 1));
     }
   }
   if (format_name == "table")
@@ -533,7 +557,14 @@ Report build_report(const storage::ResultsFile& file, const ReportOptions& optio
     throw UsageError("report: --metric '" + options.metric + "' is not a float column of " + path +
                      "'s /summary; choose one of: " + join(allowed, ", "));
   }
-  const std::vector<std::string> metrics = report_metrics(options.metric);
+  for (const auto& c : options.columns) {
+    if (std::find(allowed.begin(), allowed.end(), c) == allowed.end()) {
+      throw UsageError("report: --columns '" + c + "' is not a float column of " + path +
+                       "'s /summary" + config::did_you_mean(c, allowed) +
+                       "; choose from: " + join(allowed, ", "));
+    }
+  }
+  const std::vector<std::string> metrics = report_metrics(options.metric, options.columns);
   std::vector<const Column*> metric_columns;
   for (const auto& m : metrics) {
     const Column* c = find_column(t, m);
@@ -637,8 +668,159 @@ int report_command(const std::vector<std::string>& args, std::ostream& out) {
     return 0;
   }
   const storage::ResultsFile file = storage::read_results(options.results_path);
-  write_report(out, build_report(file, options), options.format);
+  const Report report = build_report(file, options);
+  if (options.format == ReportFormat::kTable && !options.wide) {
+    const std::vector<std::string> columns =
+        options.columns.empty() ? std::vector<std::string>{"final_test_accuracy", "gap_final"}
+                                : options.columns;
+    write_compact(out, report, columns, report_width(options.width));
+  } else {
+    write_report(out, report, options.format);
+  }
   return 0;
+}
+
+std::size_t report_width(std::size_t requested) {
+  std::size_t width = requested;
+  winsize ws{};
+  if (width == 0 && isatty(STDOUT_FILENO) != 0 && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0) {
+    width = ws.ws_col;
+  }
+  if (const char* columns = std::getenv("COLUMNS"); width == 0 && columns != nullptr) {
+    width = static_cast<std::size_t>(std::strtoul(columns, nullptr, 10));
+  }
+  if (width == 0) width = 100;
+  return std::max<std::size_t>(width, 40);
+}
+
+namespace {
+
+/// `text` broken into lines of at most `width` characters at spaces; continuation lines are
+/// indented by `indent` spaces.
+std::string wrap(const std::string& text, std::size_t width, std::size_t indent) {
+  std::string out, line;
+  std::istringstream words(text);
+  for (std::string word; words >> word;) {
+    if (!line.empty() && line.size() + 1 + word.size() > width) {
+      out += line + "\n";
+      line = std::string(indent, ' ');
+    } else if (!line.empty() && line.find_first_not_of(' ') != std::string::npos) {
+      line += " ";
+    }
+    line += word;
+  }
+  return out + line + "\n";
+}
+
+/// The width of the table write_grid would print.
+std::size_t grid_width(const std::vector<std::string>& header,
+                       const std::vector<std::vector<std::string>>& rows) {
+  std::size_t total = 0;
+  for (std::size_t k = 0; k < header.size(); ++k) {
+    std::size_t w = header[k].size();
+    for (const auto& row : rows) w = std::max(w, row[k].size());
+    total += w + (k + 1 < header.size() ? 2 : 0);
+  }
+  return total;
+}
+
+}  // namespace
+
+void write_compact(std::ostream& out, const Report& report, const std::vector<std::string>& columns,
+                   std::size_t width) {
+  std::string status = std::to_string(report.cells) + " cells, " +
+                       std::to_string(report.cells - report.excluded) + " complete, " +
+                       std::to_string(report.excluded) + " excluded";
+  if (report.excluded > 0) {
+    std::vector<std::string> parts;
+    for (const auto& [name, count] : report.excluded_by_status) {
+      parts.push_back(std::to_string(count) + " " + name);
+    }
+    status += " (" + join(parts, ", ") + ")";
+  }
+  out << wrap(report.results_path + ": " + status + "; arms by " +
+                  (report.factors.empty() ? "(none)" : join(report.factors, ", ")) +
+                  ", matched on " + join(report.matched_on, ", "),
+              width, 2);
+  const bool show_excluded = report.excluded > 0;
+  std::vector<const ReportComparison*> versus(report.arms.size(), nullptr);
+  for (const auto& c : report.comparisons) versus[c.arm] = &c;
+  // Candidate columns; `ci[k]` marks the CI column of a metric (dropped first, last one first).
+  std::vector<std::string> header = {"arm", "n"};
+  std::vector<bool> right = {false, true}, ci = {false, false};
+  if (show_excluded) {
+    header.push_back("excl.");
+    right.push_back(true);
+    ci.push_back(false);
+  }
+  for (const auto& m : columns) {
+    header.insert(header.end(), {metric_title(m), "95% CI"});
+    right.insert(right.end(), {true, true});
+    ci.insert(ci.end(), {false, true});
+  }
+  header.insert(header.end(),
+                {"vs " + display_label(report, report.arms[report.baseline]), "p (Holm)"});
+  right.insert(right.end(), {true, true});
+  ci.insert(ci.end(), {false, false});
+  std::vector<std::vector<std::string>> rows;
+  for (std::size_t a = 0; a < report.arms.size(); ++a) {
+    const ReportArm& arm = report.arms[a];
+    std::vector<std::string> row = {display_label(report, arm), std::to_string(arm.rows.size())};
+    if (show_excluded) row.push_back(std::to_string(arm.excluded));
+    for (const auto& m : columns) {
+      const auto s = std::find_if(arm.metrics.begin(), arm.metrics.end(),
+                                  [&](const MetricSummary& x) { return x.metric == m; });
+      if (s == arm.metrics.end() || s->n == 0) {
+        row.insert(row.end(), {"n/a", "n/a"});
+      } else {
+        row.push_back(show(m, s->mean) + " (" + show(m, s->sd) + ")");
+        row.push_back(show_ci(m, s->ci));
+      }
+    }
+    const ReportComparison* c = versus[a];
+    if (a == report.baseline) {
+      row.insert(row.end(), {"baseline", ""});
+    } else if (c == nullptr || c->method == "none") {
+      row.insert(row.end(), {"n/a", "n/a"});
+    } else {
+      row.push_back(show(report.metric, c->difference, true));
+      row.push_back(show_p(c->p_t_holm) + (c->method == "welch" ? " W" : ""));
+    }
+    rows.push_back(row);
+  }
+  // Drop CI columns, last metric first, until the table fits.
+  for (std::size_t k = header.size(); k-- > 0 && grid_width(header, rows) > width;) {
+    if (!ci[k]) continue;
+    header.erase(header.begin() + static_cast<long>(k));
+    right.erase(right.begin() + static_cast<long>(k));
+    for (auto& row : rows) row.erase(row.begin() + static_cast<long>(k));
+  }
+  // Then shorten the arm labels.
+  const std::size_t total = grid_width(header, rows);
+  std::size_t label = 0;
+  for (const auto& row : rows) label = std::max(label, row[0].size());
+  if (total > width && label > 12) {
+    const std::size_t keep = std::max<std::size_t>(12, label - (total - width));
+    for (auto& row : rows) {
+      if (row[0].size() > keep) row[0] = row[0].substr(0, keep - 1) + "~";
+    }
+  }
+  const std::string unit = in_points(report.metric) ? " (points)" : "";
+  const bool any_ci = std::find(header.begin(), header.end(), "95% CI") != header.end();
+  out << "\n"
+      << wrap(std::string("per arm: mean (sd) over seeds") + (any_ci ? " and 95% CI" : "") +
+                  "; accuracy and gap in percentage points; vs " +
+                  display_label(report, report.arms[report.baseline]) + ": difference in " +
+                  report.metric + unit + ", t-test p Holm-adjusted (W: Welch, unpaired)",
+              width, 2);
+  write_grid(out, header, rows, right, false);
+  if (!report.comparisons.empty()) out << "\n";
+  for (const auto& c : report.comparisons) out << wrap(interpretation(report, c), width, 2);
+  out << "\n"
+      << wrap(
+             "all columns: --wide, --format markdown or --format csv; other metrics: "
+             "--columns NAME,...",
+             width, 2);
 }
 
 int report_command(const std::vector<std::string>& args) { return report_command(args, std::cout); }

@@ -52,7 +52,13 @@ struct ReportOptions {
   std::vector<std::string> by;  ///< grouping factors; empty: every factor column
   std::string metric = "final_test_accuracy";
   ReportFormat format = ReportFormat::kTable;
-  bool help = false;  ///< --help was given (nothing else is checked)
+  /// --columns: the per-arm metrics of the table format (default final_test_accuracy and
+  /// gap_final); any float summary column. Markdown, CSV and --wide show these after the
+  /// standard ones.
+  std::vector<std::string> columns;
+  bool wide = false;      ///< --wide: the table format with every column (lines of ~230 chars)
+  std::size_t width = 0;  ///< --width; 0: the terminal's width, else $COLUMNS, else 100
+  bool help = false;      ///< --help was given (nothing else is checked)
 };
 
 /// Mean, sample standard deviation and 95% confidence interval of one metric over an arm's cells.
@@ -102,8 +108,9 @@ struct Report {
 };
 
 /// The metrics summarised per arm: final_test_accuracy, best_test_accuracy, final_test_loss,
-/// gap_final, then `metric` if it is not one of them.
-std::vector<std::string> report_metrics(const std::string& metric);
+/// gap_final, then `metric` and each of `extra` that is not already listed.
+std::vector<std::string> report_metrics(const std::string& metric,
+                                        const std::vector<std::string>& extra = {});
 
 /// Parses `RESULTS.h5 [--baseline ARM] [--by FACTOR[,FACTOR...]] [--metric NAME]
 /// [--format table|markdown|csv]` (--by may repeat). Throws UsageError on a missing or extra
@@ -119,8 +126,20 @@ std::string report_help();
 /// message lists the valid choices) or a baseline without complete cells.
 Report build_report(const storage::ResultsFile& file, const ReportOptions& options);
 
-/// Writes `report` in `format`.
+/// Writes `report` in `format`, every column (the table format as with --wide).
 void write_report(std::ostream& out, const Report& report, ReportFormat format);
+
+/// The table format's default view, made to be read in a terminal of `width` columns: per arm n,
+/// each of `columns` as mean (sd) with its 95% CI, and the difference from the baseline on the
+/// comparison metric with its Holm-adjusted p (paired or Welch t); then one line per comparison,
+/// wrapped. Columns that do not fit are dropped in this order: the CIs from the last metric
+/// backwards, then the arm labels are shortened (a final '~' marks a cut label).
+void write_compact(std::ostream& out, const Report& report, const std::vector<std::string>& columns,
+                   std::size_t width);
+
+/// The width `reglab report` fits: `requested` if not 0, else the terminal's (stdout), else
+/// $COLUMNS, else 100; at least 40.
+std::size_t report_width(std::size_t requested);
 
 /// `reglab report ARGS`: parses, reads the file (storage::read_results), builds and writes the
 /// report to `out`. Returns 0. Throws UsageError / StorageError as above.

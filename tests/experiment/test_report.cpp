@@ -393,7 +393,7 @@ TEST_CASE("report: command line, formats and bad files") {
   CHECK(bn[column("p_wilcoxon")] == "");
 
   std::ostringstream table;
-  CHECK(report_command({path, "--baseline", "none"}, table) == 0);
+  CHECK(report_command({path, "--baseline", "none", "--wide"}, table) == 0);
   CHECK(table.str().find("4 excluded (2 failed, 1 diverged, 1 missing)") != std::string::npos);
   CHECK(table.str().find("dropout vs none: -1.55 points [95% CI ") != std::string::npos);
   CHECK(table.str().find("batch_norm vs none: -0.99 points") != std::string::npos);
@@ -430,4 +430,33 @@ TEST_CASE("report: command line, formats and bad files") {
   CHECK(o.results_path == path);
   CHECK(o.by == std::vector<std::string>{"regularizers", "optimizer.lr", "depth"});
   CHECK(o.format == ReportFormat::kMarkdown);
+}
+
+TEST_CASE("report: the table fits the width it is given; --wide and --columns") {
+  TempDir dir;
+  const std::string path = dir.file("sweep.h5");
+  reglab::storage::write_results(path, sweep_file(kCells, false), false);
+  for (const char* width : {"80", "120"}) {
+    CAPTURE(width);
+    std::ostringstream out;
+    CHECK(report_command({path, "--baseline", "none", "--width", width}, out) == 0);
+    for (const auto& line : split(out.str(), '\n')) {
+      CAPTURE(line);
+      CHECK(line.size() <= std::stoul(width));
+    }
+    CHECK(out.str().find("final test acc") != std::string::npos);
+    CHECK(out.str().find("gap final") != std::string::npos);
+    CHECK(out.str().find("dropout vs none: -1.55 points") != std::string::npos);
+    CHECK(out.str().find("best-val test acc") == std::string::npos);  // only with --wide
+  }
+  std::ostringstream wide;
+  CHECK(report_command({path, "--baseline", "none", "--wide"}, wide) == 0);
+  CHECK(wide.str().find("best-val test acc") != std::string::npos);
+  std::ostringstream loss;
+  CHECK(report_command({path, "--baseline", "none", "--columns", "final_test_loss"}, loss) == 0);
+  CHECK(loss.str().find("final test loss") != std::string::npos);
+  CHECK(loss.str().find("gap final") == std::string::npos);
+  std::ostringstream ignored;
+  CHECK_THROWS_WITH_AS(report_command({path, "--columns", "final_test_los"}, ignored),
+                       doctest::Contains("did you mean 'final_test_loss'?"), UsageError);
 }

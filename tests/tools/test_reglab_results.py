@@ -49,12 +49,11 @@ def check(name, fn):
 
 
 def same(a, b):
-    """Equal values, NaN equal to NaN, numbers compared bitwise as float64."""
+    """Equal values: floats bitwise (NaN equal to NaN), anything else with ==."""
     if isinstance(a, (float, np.floating)) or isinstance(b, (float, np.floating)):
-        return np.float64(a).tobytes() == np.float64(b).tobytes() or (math.isnan(a) and
-                                                                       math.isnan(b))
-    return a == b and type(a) is type(b) or (isinstance(a, (int, np.integer))
-                                             and isinstance(b, (int, np.integer)) and a == b)
+        both_nan = math.isnan(a) and math.isnan(b)
+        return both_nan or np.float64(a).tobytes() == np.float64(b).tobytes()
+    return a == b
 
 
 def raw_summary(path):

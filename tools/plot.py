@@ -14,6 +14,10 @@ Writes to DIR (created if needed), 150 dpi, and prints each path:
                          validation_accuracy; the last epoch without a validation set), as the
                          summary's gap_final and gap_best: mean, 95% t interval, seeds
     loss_curves.png      train_loss (dashed) and test_loss (solid), mean and min-max band
+    spectra_vs_gap.png   only when the runs recorded `diagnostics: {spectra: true}`: per dense
+                         layer, the last measured alpha and stable rank of its kernel (x) against
+                         the final generalisation gap (y), one dot per cell, coloured by arm
+                         (Martin and Mahoney 2021: data-free measures set against overfitting)
 
 Arms: the cells of a sweep grouped by every factor column of /summary except the seed (the
 columns between `name` and `seed`), in the order of first appearance; cells without a run
@@ -285,6 +289,42 @@ def plot_gap(arms, legend_title, title, path):
     plt.close(fig)
 
 
+def last_measured(curves, name):
+    """The last finite value of a curve (spectra are NaN at epochs not measured), else NaN."""
+    if name not in curves:
+        return math.nan
+    v = curves[name].to_numpy()
+    v = v[np.isfinite(v)]
+    return float(v[-1]) if len(v) else math.nan
+
+
+def plot_spectra(arms, legend_title, title, path):
+    """alpha and stable rank of each dense kernel against the final gap; False if none recorded."""
+    layers = sorted({c.partition(".")[2] for _, runs in arms for r in runs for c in r.columns
+                     if c.startswith("alpha.")})
+    if not layers:
+        return False
+    fig, axes = plt.subplots(2, len(layers), figsize=(4.2 * len(layers), 7.5), squeeze=False)
+    cs = colours(len(arms))
+    for j, layer in enumerate(layers):
+        for i, measure in enumerate(["alpha", "stable_rank"]):
+            ax = axes[i][j]
+            for (label, runs), c in zip(arms, cs):
+                x = [last_measured(r, f"{measure}.{layer}") for r in runs]
+                y = [final_value(r, "train_accuracy") - final_value(r, "test_accuracy")
+                     for r in runs]
+                ax.scatter(x, y, color=c, s=28, label=label, edgecolor="black", linewidth=0.4)
+            ax.set_xlabel(f"{measure.replace('_', ' ')} of {layer} (last measured)")
+            ax.set_ylabel("final gap (train - test accuracy)")
+            ax.grid(alpha=0.3)
+    axes[0][0].legend(title=legend_title, fontsize="x-small")
+    fig.suptitle(f"{title}: spectral diagnostics against the generalisation gap")
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return True
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description="Plot a reglab results file (sweep or run) to PNGs.")
     p.add_argument("results", help="a reglab results file (.h5)")
@@ -318,6 +358,8 @@ def main(argv=None):
     plot_curves(arms, [("train_loss", "--", "train_loss"), ("test_loss", "-", "test_loss")],
                 "cross-entropy loss", f"{title}: loss curves", legend_title,
                 out("loss_curves.png"))
+    if plot_spectra(arms, legend_title, title, os.path.join(args.out, "spectra_vs_gap.png")):
+        written.append(os.path.join(args.out, "spectra_vs_gap.png"))
     for path in written:
         print(path)
     return 0

@@ -22,6 +22,7 @@ packages=(
   libhdf5-dev hdf5-tools libyaml-cpp-dev libboost-program-options-dev doctest-dev zlib1g-dev
   dataset-fashion-mnist
   python3-h5py python3-numpy python3-pandas python3-matplotlib python3-scipy
+  r-cran-hdf5r
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -240,6 +240,15 @@ std::string csv_field(const std::string& s) {
 
 std::string csv_number(double v) { return std::isnan(v) ? "" : shortest(v); }
 
+/// The metrics summarised per arm, in order (the standard ones, the comparison metric, --columns
+/// and the runs' spectral diagnostics).
+std::vector<std::string> shown_metrics(const Report& report) {
+  std::vector<std::string> out;
+  if (report.arms.empty()) return report_metrics(report.metric);
+  for (const auto& m : report.arms.front().metrics) out.push_back(m.metric);
+  return out;
+}
+
 /// "dropout+max_norm" with one grouping factor, else the whole label.
 std::string display_label(const Report& report, const ReportArm& arm) {
   return report.factors.size() == 1 ? arm.short_label : arm.label;
@@ -287,7 +296,7 @@ void write_text(std::ostream& out, const Report& report, bool markdown) {
       << "; baseline: " << report.arms[report.baseline].label << "\n\n";
 
   // Per-arm table.
-  const std::vector<std::string> metrics = report_metrics(report.metric);
+  const std::vector<std::string> metrics = shown_metrics(report);
   // The excluded column only when something was excluded.
   const bool show_excluded = report.excluded > 0;
   std::vector<std::string> header = {"arm", "n"};
@@ -358,7 +367,7 @@ void write_text(std::ostream& out, const Report& report, bool markdown) {
 }
 
 void write_csv(std::ostream& out, const Report& report) {
-  const std::vector<std::string> metrics = report_metrics(report.metric);
+  const std::vector<std::string> metrics = shown_metrics(report);
   std::vector<std::string> header = {"arm"};
   for (const auto& f : report.factors) header.push_back(f);
   for (const char* h : {"n", "excluded", "is_baseline"}) header.push_back(h);
@@ -504,9 +513,60 @@ ReportOptions parse_report_args(const std::vector<std::string>& args) {
   return options;
 }
 
+namespace {
+
+/// Spectral diagnostics (train/spectra.hpp) are shown per arm without being asked for.
+bool is_spectral(const std::string& curve) {
+  return curve.rfind("alpha.", 0) == 0 || curve.rfind("stable_rank.", 0) == 0 ||
+         curve.rfind("spectral_norm.", 0) == 0;
+}
+
+/// The /summary table plus one float column per curve in `wanted` that /summary lacks, holding
+/// each cell's last finite value of that curve (NaN for a cell without a run or the curve).
+/// Adds every spectral curve of the runs to `wanted` first.
+storage::Table with_curve_columns(const storage::ResultsFile& file,
+                                  std::vector<std::string>& wanted) {
+  storage::Table table = file.summary;
+  for (const auto& run : file.runs) {
+    for (const auto& [name, values] : run.curves) {
+      if (is_spectral(name) && std::find(wanted.begin(), wanted.end(), name) == wanted.end()) {
+        wanted.push_back(name);
+      }
+    }
+  }
+  const Column* ids = find_column(table, "cell_id");
+  if (ids == nullptr || ids->type != Column::Type::kString) return table;
+  for (const auto& name : wanted) {
+    if (find_column(table, name) != nullptr) continue;
+    Column column;
+    column.name = name;
+    bool found = false;
+    for (const auto& id : ids->str) {
+      double last = std::numeric_limits<double>::quiet_NaN();
+      for (const auto& run : file.runs) {
+        if (run.run_id != id) continue;
+        for (const auto& [curve, values] : run.curves) {
+          if (curve != name) continue;
+          found = true;
+          for (double v : values) {
+            if (std::isfinite(v)) last = v;
+          }
+        }
+      }
+      column.f64.push_back(last);
+    }
+    if (found) table.columns.push_back(std::move(column));
+  }
+  return table;
+}
+
+}  // namespace
+
 Report build_report(const storage::ResultsFile& file, const ReportOptions& options) {
   const std::string& path = options.results_path;
-  const storage::Table& t = file.summary;
+  std::vector<std::string> extra = options.columns;
+  const storage::Table table = with_curve_columns(file, extra);
+  const storage::Table& t = table;
   if (t.empty()) {
     throw StorageError(path +
                        ": not a sweep file (no /summary); report needs the merged file of "
@@ -559,12 +619,12 @@ Report build_report(const storage::ResultsFile& file, const ReportOptions& optio
   }
   for (const auto& c : options.columns) {
     if (std::find(allowed.begin(), allowed.end(), c) == allowed.end()) {
-      throw UsageError("report: --columns '" + c + "' is not a float column of " + path +
-                       "'s /summary" + config::did_you_mean(c, allowed) +
+      throw UsageError("report: --columns '" + c + "' is neither a float column of " + path +
+                       "'s /summary nor a curve of its runs" + config::did_you_mean(c, allowed) +
                        "; choose from: " + join(allowed, ", "));
     }
   }
-  const std::vector<std::string> metrics = report_metrics(options.metric, options.columns);
+  const std::vector<std::string> metrics = report_metrics(options.metric, extra);
   std::vector<const Column*> metric_columns;
   for (const auto& m : metrics) {
     const Column* c = find_column(t, m);
@@ -816,6 +876,18 @@ void write_compact(std::ostream& out, const Report& report, const std::vector<st
   write_grid(out, header, rows, right, false);
   if (!report.comparisons.empty()) out << "\n";
   for (const auto& c : report.comparisons) out << wrap(interpretation(report, c), width, 2);
+  std::vector<std::string> spectral;
+  for (const auto& m : shown_metrics(report)) {
+    if (is_spectral(m) && std::find(columns.begin(), columns.end(), m) == columns.end()) {
+      spectral.push_back(m);
+    }
+  }
+  if (!spectral.empty()) {
+    out << "\n"
+        << wrap("spectral diagnostics recorded (shown with --wide or --columns): " +
+                    join(spectral, ", "),
+                width, 2);
+  }
   out << "\n"
       << wrap(
              "all columns: --wide, --format markdown or --format csv; other metrics: "

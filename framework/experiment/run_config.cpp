@@ -115,6 +115,8 @@ void read_diagnostics(OptionReader& top, RunPlan& plan) {
   d.percentiles_layer = static_cast<long>(opts.get_int("percentiles_layer", -1, -1, 1 << 20));
   d.percentiles_unit = static_cast<std::size_t>(opts.get_int("percentiles_unit", 0, 0, 1 << 20));
   d.variance_shift = opts.get_bool("variance_shift", false);
+  d.spectra = opts.get_bool("spectra", false);
+  d.spectra_every = static_cast<std::size_t>(opts.get_int("spectra_every", 1, 1, 1000000));
   d.every_steps = static_cast<std::size_t>(opts.get_int("every_steps", 0, 0, 1 << 30));
   d.probe_size = static_cast<std::size_t>(opts.get_int("probe_size", 1000, 2, 1 << 20));
   d.step_test_accuracy = opts.get_bool("step_test_accuracy", false);

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "framework/models/activation.hpp"
 #include "framework/models/dense.hpp"
+#include "framework/train/spectra.hpp"
 
 namespace reglab::train {
 namespace {
@@ -40,6 +42,18 @@ void weight_norms(const models::Network& net, std::vector<std::pair<std::string,
   }
 }
 
+void spectra(const models::Network& net, bool measured,
+             std::vector<std::pair<std::string, double>>& out) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (models::Dense* d : net.dense_layers()) {
+    Spectrum s{nan, nan, nan, nan, 0};
+    if (measured) s = spectrum(d->kernel().value.data(), d->inputs(), d->units());
+    out.emplace_back("spectral_norm." + d->name(), s.spectral_norm);
+    out.emplace_back("stable_rank." + d->name(), s.stable_rank);
+    out.emplace_back("alpha." + d->name(), s.alpha);
+  }
+}
+
 }  // namespace
 
 Diagnostics::Diagnostics(const DiagnosticsOptions& options, const models::Network& net,
@@ -54,8 +68,12 @@ Diagnostics::Diagnostics(const DiagnosticsOptions& options, const models::Networ
   scratch_.reserve(probe_n_);
 }
 
-void Diagnostics::measure(models::Network& net, std::vector<std::pair<std::string, double>>& out) {
+void Diagnostics::measure(models::Network& net, std::vector<std::pair<std::string, double>>& out,
+                          std::size_t epoch, bool last) {
   if (options_.weight_norms) weight_norms(net, out);
+  if (options_.spectra && epoch > 0) {
+    spectra(net, last || epoch % options_.spectra_every == 0, out);
+  }
   const bool needs_forward =
       options_.activations || options_.percentiles_layer >= 0 || options_.variance_shift;
   if (!needs_forward || probe_n_ == 0) return;

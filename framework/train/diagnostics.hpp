@@ -14,6 +14,12 @@
 ///                           unbiased variance of the layer's input in eval mode on the probe
 ///                           batch and v_running its running variance ("variance_shift.
 ///                           batch_norm_i"; Li, Chen, Hu and Yang 2019)
+///   spectra: true           per dense layer, the spectral norm, stable rank and power-law
+///                           exponent alpha of the kernel's spectrum ("spectral_norm.dense_i",
+///                           "stable_rank.dense_i", "alpha.dense_i"; train/spectra.hpp, Martin
+///                           and Mahoney 2021); per epoch only, not in step curves
+///   spectra_every: N        measure the spectra every N epochs and at the last one (default 1);
+///                           other epochs hold NaN
 ///   every_steps: N          also record them every N optimizer steps (step_curves/, with "step")
 ///   step_test_accuracy: true  also evaluate the whole test split every N steps ("test_loss",
 ///                           "test_accuracy" in step_curves/): accuracy against steps, as in
@@ -40,11 +46,13 @@ struct DiagnosticsOptions {
   long percentiles_layer = -1;  ///< hidden layer index, -1 = off
   std::size_t percentiles_unit = 0;
   bool variance_shift = false;
+  bool spectra = false;
+  std::size_t spectra_every = 1;
   std::size_t every_steps = 0;  ///< 0 = per epoch only
   bool step_test_accuracy = false;
   std::size_t probe_size = 1000;
   bool enabled() const {
-    return weight_norms || activations || percentiles_layer >= 0 || variance_shift;
+    return weight_norms || activations || percentiles_layer >= 0 || variance_shift || spectra;
   }
 };
 
@@ -54,8 +62,11 @@ class Diagnostics {
   /// Gathers the probe batch (at most net.capacity() rows) from `probe`.
   Diagnostics(const DiagnosticsOptions& options, const models::Network& net,
               const data::Split& probe);
-  /// Appends (name, value) for every enabled diagnostic, always in the same order.
-  void measure(models::Network& net, std::vector<std::pair<std::string, double>>& out);
+  /// Appends (name, value) for every enabled diagnostic, always in the same order. `epoch` is
+  /// the 1-based epoch just finished and `last` whether it is the run's last planned epoch; a
+  /// measurement between epochs (every_steps) passes epoch 0 and gets no spectra.
+  void measure(models::Network& net, std::vector<std::pair<std::string, double>>& out,
+               std::size_t epoch = 0, bool last = false);
 
  private:
   DiagnosticsOptions options_;

@@ -309,7 +309,7 @@ TrainResult train(models::Network& net, optim::Optimizer& optimizer,
     curves.add("seconds", dt.count());
     if (diagnostics) {
       measured.clear();
-      diagnostics->measure(net, measured);
+      diagnostics->measure(net, measured, epoch + 1, epoch + 1 == settings.epochs);
       for (const auto& [name, value] : measured) curves.add(name, value);
     }
     if (progress != nullptr) progress->epoch_done(epoch, curves.all());

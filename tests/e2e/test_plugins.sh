@@ -110,7 +110,7 @@ assert (arm["final_test_accuracy"] > 0.5).all(), arm
 PY
 "$reglab" report "$tmp/dc/out.h5" > "$tmp/report.log" 2>&1
 expect_rc "reglab report reads the sweep" 0 $? "$tmp/report.log"
-expect_in "reglab report shows the plugin's arm" "regularizers=dropconnect" "$tmp/report.log"
+expect_in "reglab report shows the plugin's arm" "dropconnect vs none:" "$tmp/report.log"
 check "the runs record the plugin's path, SHA-256, name and version" "$py" - "$tmp/dc/out.h5" "$tmp/dc/plug/libdropconnect.so" << 'PY'
 import sys, hashlib, h5py
 sha = hashlib.sha256(open(sys.argv[2], "rb").read()).hexdigest()

@@ -8,7 +8,6 @@ Trains, in a temporary folder, a sweep on synthetic data (3 regularizer arms x 2
 reader against what h5py reads directly and against `reglab report`. Prints "ok - NAME" or
 "not ok - NAME" per check, then "N passed, N failed"; exits 1 if any check failed.
 """
-import contextlib
 import glob
 import io
 import math
@@ -65,7 +64,11 @@ def raw_summary(path):
 
 
 def run(reglab, *args, cwd):
-    p = subprocess.run([reglab, *args], cwd=cwd, capture_output=True, text=True)
+    """(exit code, output) of reglab; 127 if it cannot be started."""
+    try:
+        p = subprocess.run([reglab, *args], cwd=cwd, capture_output=True, text=True)
+    except OSError as e:
+        return 127, str(e)
     return p.returncode, p.stdout + p.stderr
 
 
@@ -295,5 +298,4 @@ def finish():
 
 
 if __name__ == "__main__":
-    with contextlib.suppress(KeyboardInterrupt):
-        sys.exit(main(sys.argv))
+    sys.exit(main(sys.argv))

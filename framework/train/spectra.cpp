@@ -13,8 +13,8 @@ namespace reglab::train {
 std::vector<double> gram_eigenvalues(const float* w, std::size_t rows, std::size_t cols) {
   xt::xtensor<double, 2> m = xt::zeros<double>({rows, cols});
   std::copy(w, w + rows * cols, m.begin());
-  const xt::xtensor<double, 2> gram = cols <= rows ? xt::linalg::dot(xt::transpose(m), m)
-                                                   : xt::linalg::dot(m, xt::transpose(m));
+  const xt::xtensor<double, 2> gram =
+      cols <= rows ? xt::linalg::dot(xt::transpose(m), m) : xt::linalg::dot(m, xt::transpose(m));
   const xt::xtensor<double, 1> eig = xt::linalg::eigvalsh(gram);
   std::vector<double> out(eig.begin(), eig.end());
   std::sort(out.begin(), out.end());

@@ -33,9 +33,9 @@ constexpr std::size_t kMinTail = 5;
 struct Spectrum {
   double spectral_norm = 0.0;
   double stable_rank = 0.0;
-  double alpha = 0.0;   ///< NaN when it cannot be fitted
-  double x_min = 0.0;   ///< the chosen x_min (NaN with alpha)
-  std::size_t tail = 0; ///< eigenvalues in the fitted tail
+  double alpha = 0.0;    ///< NaN when it cannot be fitted
+  double x_min = 0.0;    ///< the chosen x_min (NaN with alpha)
+  std::size_t tail = 0;  ///< eigenvalues in the fitted tail
 };
 
 /// Eigenvalues of the smaller Gram matrix of the row-major `rows` x `cols` matrix `w`, ascending.

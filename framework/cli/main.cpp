@@ -1,7 +1,5 @@
 /// The reglab command line: Boost.Program_options into typed options, then one call into the
-/// framework. Exit codes: 0 success, 1 internal error, 2 bad input (configuration, data, usage,
-/// results file), 3 a run diverged, 4 sweep cells failed, 5 verify found a mismatch, 130
-/// interrupted (rerun to resume).
+/// framework. Exit codes: reglab::Exit (core/error.hpp).
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <filesystem>
@@ -220,7 +218,7 @@ int main(int argc, char** argv) {
   try {
     if (argc < 2) {
       std::fputs(kUsage, stderr);
-      return 2;
+      return reglab::code(reglab::Exit::kBadInput);
     }
     const std::string command = argv[1];
     const std::vector<std::string> args(argv + 2, argv + argc);
@@ -240,17 +238,17 @@ int main(int argc, char** argv) {
     throw reglab::UsageError("unknown command '" + command + "'\n" + kUsage);
   } catch (const reglab::Error& e) {
     std::fprintf(stderr, "reglab: error: %s\n", e.what());
-    return 2;
+    return reglab::code(reglab::Exit::kBadInput);
   } catch (const po::error& e) {
     std::fprintf(stderr, "reglab: error: %s\n", e.what());
-    return 2;
+    return reglab::code(reglab::Exit::kBadInput);
   } catch (const std::filesystem::filesystem_error& e) {
     // The file system refused a path (a symlink loop, an unsearchable folder): bad input or
     // environment, not a bug.
     std::fprintf(stderr, "reglab: error: %s\n", e.what());
-    return 2;
+    return reglab::code(reglab::Exit::kBadInput);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "reglab: internal error: %s\n", e.what());
-    return 1;
+    return reglab::code(reglab::Exit::kInternal);
   }
 }

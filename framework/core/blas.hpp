@@ -1,8 +1,9 @@
-/// BLAS thread control and configuration, recorded in every run's provenance.
+/// OpenBLAS's own thread count and configuration, recorded in every run's provenance.
 ///
-/// OpenBLAS results differ bitwise between thread counts, so a run pins its thread count
-/// (`threads` in the config) before training and records it with OpenBLAS's build configuration
-/// and the OPENBLAS_CORETYPE environment variable.
+/// OpenBLAS results differ bitwise between its thread counts, so a run pins it to 1 before
+/// training (a run's `threads` are reglab's own pool, core/parallel.hpp, which splits products
+/// into single-threaded OpenBLAS calls) and records it with OpenBLAS's build configuration and the
+/// OPENBLAS_CORETYPE environment variable.
 #pragma once
 
 #include <string>

@@ -1,9 +1,9 @@
 /// Element-wise work on the run's threads.
 ///
-/// A run with `threads: N` gives OpenBLAS N threads for its matrix products; the loops between
-/// them (activations, dropout, the optimizer update, bias gradients) would otherwise run on one
-/// core while the others wait. This is a small persistent pool of N - 1 workers plus the calling
-/// thread for those loops.
+/// A run with `threads: N` runs on this pool: a small persistent set of N - 1 workers plus the
+/// calling thread. Matrix products are cut into blocks, one single-threaded OpenBLAS call each
+/// (core/gemm.hpp), and the loops between them (activations, dropout, the optimizer update, bias
+/// gradients) are split into chunks. OpenBLAS itself always runs single-threaded.
 ///
 /// Reproducibility: every use in reglab splits work so that each output element is computed by
 /// the same arithmetic in the same order whatever the split (element-wise loops, sums kept within

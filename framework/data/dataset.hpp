@@ -85,7 +85,7 @@ void register_builtin(DatasetRegistry& reg);
 
 /// Holds out `validation_size` random training samples, then keeps a random subset of
 /// `train_size` of the rest (0 = all), both drawn from the "split" stream of `seed`. Indices in
-/// each split are sorted. Throws ConfigError-free DataError if the sizes exceed the data.
+/// each split are sorted. Throws DataError if the sizes exceed the data.
 Splits make_splits(const Source& source, std::size_t train_size, std::size_t validation_size,
                    std::uint64_t seed);
 

@@ -1,5 +1,6 @@
 #include "framework/experiment/run_config.hpp"
 
+#include <algorithm>
 #include <limits>
 
 #include "framework/core/sha256.hpp"
@@ -190,6 +191,17 @@ RunPlan plan_run(const ConfigNode& root, const plugin::Registries& regs) {
   const std::string arm = root.to_yaml({"output", "seed", "diagnostics", "plugins"}) + plugins;
   plan.arm_key = std::stoull(sha256_hex(arm.data(), arm.size()).substr(0, 16), nullptr, 16);
   return plan;
+}
+
+std::unique_ptr<models::Network> build_network(RunPlan& plan, const data::Source& source) {
+  plan.network.inputs = source.train.features();
+  plan.network.classes = source.train.classes;
+  auto net = std::make_unique<models::Network>(plan.network, plan.seed);
+  for (std::size_t i = 0; i < plan.regularizers.size(); ++i) {
+    plan.regularizers[i]->attach(*net, {plan.seed, i, plan.arm_key});
+  }
+  net->finalize(std::max(plan.train.batch_size, plan.train.eval_batch_size));
+  return net;
 }
 
 }  // namespace reglab::experiment

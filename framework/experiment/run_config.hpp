@@ -3,7 +3,8 @@
 /// Top-level keys (all others are rejected):
 ///   name           string, required; names the run in logs and in the results file
 ///   seed           integer >= 0 (default 0); root of every random stream (core/random.hpp)
-///   threads        BLAS threads, 1..256 (default 1); recorded, changes results bitwise
+///   threads        threads of the run's pool (core/parallel.hpp), 1..256 (default 1); recorded,
+///                  changes results bitwise (products are cut into one block per thread)
 ///   data           dataset (required), train_size (0 = all), validation_size (default 0),
 ///                  label_corruption (0..1, default 0) and input_randomisation
 ///                  (none|shuffled_pixels|random_pixels|gaussian) (data/randomize.hpp), and the
@@ -27,6 +28,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -83,5 +85,11 @@ struct RunPlan {
 /// plugins; the configuration's own `plugins:` key is accepted here but loaded before, by
 /// experiment/plugins.hpp). Throws ConfigError naming file, line, column and key.
 RunPlan plan_run(const ConfigNode& root, const plugin::Registries& registries);
+
+/// The run's network for data shaped like `source`: sets plan.network's inputs and classes,
+/// draws the initial weights from the plan's seed, attaches the plan's regularizers in their
+/// order, and finalizes it for batches of max(batch_size, eval_batch_size). The one sequence the
+/// runner and the tests use.
+std::unique_ptr<models::Network> build_network(RunPlan& plan, const data::Source& source);
 
 }  // namespace reglab::experiment

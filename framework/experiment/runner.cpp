@@ -12,6 +12,7 @@
 
 #include "framework/core/blas.hpp"
 #include "framework/core/build_info.hpp"
+#include "framework/core/clock.hpp"
 #include "framework/core/error.hpp"
 #include "framework/core/parallel.hpp"
 #include "framework/core/state_blob.hpp"
@@ -27,15 +28,6 @@
 #include "framework/train/trainer.hpp"
 
 namespace reglab::experiment {
-
-std::string utc_now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 namespace {
 
@@ -181,15 +173,11 @@ int run_one(const ConfigNode& root, const plugin::Registries& registries, bool o
   data::randomize(source, plan.randomize, plan.seed);
   const data::Splits splits =
       data::make_splits(source, plan.train_size, plan.validation_size, plan.seed);
-  plan.network.inputs = source.train.features();
-  plan.network.classes = source.train.classes;
-  models::Network net(plan.network, plan.seed);
+  const std::unique_ptr<models::Network> network = build_network(plan, source);
+  models::Network& net = *network;
   std::string reg_desc;
-  for (std::size_t i = 0; i < plan.regularizers.size(); ++i) {
-    plan.regularizers[i]->attach(net, {plan.seed, i, plan.arm_key});
-    reg_desc += (reg_desc.empty() ? "" : "; ") + plan.regularizers[i]->describe();
-  }
-  net.finalize(std::max(plan.train.batch_size, plan.train.eval_batch_size));
+  for (const auto& r : plan.regularizers)
+    reg_desc += (reg_desc.empty() ? "" : "; ") + r->describe();
   // OpenBLAS stays single-threaded; products and loops are split over the run's own threads.
   set_blas_threads(1);
   parallel::set_threads(plan.threads);
@@ -199,7 +187,7 @@ int run_one(const ConfigNode& root, const plugin::Registries& registries, bool o
                  plan.name.c_str(), plan.run_id.c_str(), source.description.c_str(),
                  splits.train.size(), splits.validation.size(), splits.test.size());
     std::fprintf(stderr, "%s", net.describe().c_str());
-    std::fprintf(stderr, "optimizer %s, schedule %s, regularizers: %s, blas threads %d\n",
+    std::fprintf(stderr, "optimizer %s, schedule %s, regularizers: %s, threads %d\n",
                  plan.optimizer->describe().c_str(), plan.schedule->describe().c_str(),
                  reg_desc.empty() ? "none" : reg_desc.c_str(), plan.threads);
   }
@@ -270,7 +258,7 @@ int run_one(const ConfigNode& root, const plugin::Registries& registries, bool o
               plan.run_id.c_str());
   if (result.status != "complete") {
     std::fprintf(stderr, "reglab: run diverged: %s\n", result.message.c_str());
-    return 3;
+    return code(Exit::kDiverged);
   }
   return 0;
 }

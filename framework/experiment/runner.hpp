@@ -40,7 +40,4 @@ int run_one(const ConfigNode& root, const plugin::Registries& registries, bool o
 /// Provenance of this process: build, libraries, BLAS, host and CPU, as name/value pairs.
 std::vector<std::pair<std::string, std::string>> environment_provenance();
 
-/// Current UTC time as ISO 8601 ("2026-11-27T17:30:00Z").
-std::string utc_now();
-
 }  // namespace reglab::experiment

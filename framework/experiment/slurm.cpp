@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include "framework/core/atomic_file.hpp"
+#include "framework/core/clock.hpp"
 #include "framework/core/error.hpp"
 #include "framework/experiment/config_names.hpp"
 #include "framework/experiment/runner.hpp"
@@ -153,15 +154,6 @@ std::string job_name(const std::string& sweep_name) {
                                                                                               : '_';
   }
   return n;
-}
-
-std::string utc_stamp() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
-  return buf;
 }
 
 void write_atomic(const fs::path& path, const std::string& text, bool executable) {
@@ -402,9 +394,9 @@ int slurm_command(const std::vector<std::string>& args) {
   }
 
   // Files of this submission, named by the UTC time (with a suffix if that name is taken).
-  std::string stamp = utc_stamp();
+  std::string stamp = utc_now(kUtcCompact);
   for (int k = 2; fs::exists(slurm_dir / ("cells-" + stamp + ".txt")); ++k) {
-    stamp = utc_stamp() + "-" + std::to_string(k);
+    stamp = utc_now(kUtcCompact) + "-" + std::to_string(k);
   }
   const fs::path list = slurm_dir / ("cells-" + stamp + ".txt");
   const fs::path array_script = slurm_dir / ("array-" + stamp + ".sh");

@@ -20,8 +20,10 @@
 
 #include "framework/core/atomic_file.hpp"
 #include "framework/core/build_info.hpp"
+#include "framework/core/clock.hpp"
 #include "framework/core/error.hpp"
 #include "framework/experiment/executor.hpp"
+#include "framework/experiment/report.hpp"
 #include "framework/storage/results.hpp"
 
 namespace reglab::experiment {
@@ -462,7 +464,7 @@ int run_sweep(const Sweep& sweep, const RunOptions& options) {
                    "%s: interrupted with %zu of %zu cells complete; rerun the same command to "
                    "resume\n",
                    sweep.name.c_str(), done, sweep.cells.size());
-      return 130;
+      return code(Exit::kInterrupted);
     }
   }
   merge_sweep(sweep, options.quiet);
@@ -476,7 +478,7 @@ int run_sweep(const Sweep& sweep, const RunOptions& options) {
   if (failed > 0) {
     std::fprintf(stderr, "%s: %zu cells failed (see %s/<cell_id>.log); rerun to retry them\n",
                  sweep.name.c_str(), failed, sweep.cell_dir.c_str());
-    return 4;
+    return code(Exit::kCellsFailed);
   }
   return diverged > 0 ? 3 : 0;
 }
@@ -507,7 +509,7 @@ int merge_and_report(const Sweep& sweep) {
   std::printf("%s: %zu cells: %zu complete, %zu diverged, %zu failed, %zu missing\n",
               sweep.name.c_str(), sweep.cells.size(),
               sweep.cells.size() - failed - missing - diverged, diverged, failed, missing);
-  if (failed + missing > 0) return 4;
+  if (failed + missing > 0) return code(Exit::kCellsFailed);
   return diverged > 0 ? 3 : 0;
 }
 
@@ -577,63 +579,16 @@ int print_file_status(const std::string& results_file) {
 }
 
 void print_arm_table(const std::string& sweep_file) {
-  const storage::ResultsFile f = storage::read_results(sweep_file);
-  const storage::Table& t = f.summary;
-  auto column = [&t](const std::string& name) -> const storage::Column* {
-    for (const auto& c : t.columns) {
-      if (c.name == name) return &c;
-    }
-    return nullptr;
-  };
-  const auto* name = column("name");
-  const auto* acc = column("final_test_accuracy");
-  const auto* gap = column("gap_final");
-  const auto* status = column("status");
-  if (name == nullptr || acc == nullptr || gap == nullptr || status == nullptr) return;
-  // The arm is the cell name without its seed factor.
-  std::vector<std::string> order;
-  std::map<std::string, std::vector<std::size_t>> arms;
-  for (std::size_t i = 0; i < t.rows(); ++i) {
-    std::string arm;
-    std::istringstream parts(name->str[i]);
-    for (std::string part; std::getline(parts, part, ',');) {
-      const auto start = part.find_first_not_of(' ');
-      part = start == std::string::npos ? "" : part.substr(start);
-      if (part.rfind("seed=", 0) == 0) continue;
-      arm += (arm.empty() ? "" : ", ") + part;
-    }
-    if (arm.empty()) arm = "(all)";
-    if (arms.count(arm) == 0) order.push_back(arm);
-    if (status->str[i] == "complete")
-      arms[arm].push_back(i);
-    else
-      arms[arm];
-  }
-  auto mean_sd = [](const std::vector<double>& v, double& mean, double& sd) {
-    mean = 0.0;
-    for (double x : v) mean += x;
-    mean /= static_cast<double>(v.size());
-    sd = 0.0;
-    for (double x : v) sd += (x - mean) * (x - mean);
-    sd = v.size() > 1 ? std::sqrt(sd / static_cast<double>(v.size() - 1)) : kNaN;
-  };
-  std::printf("\n%-44s %5s  %-17s  %-17s\n", "arm", "seeds", "test acc (sd)", "gap (sd)");
-  for (const auto& arm : order) {
-    const auto& idx = arms[arm];
-    if (idx.empty()) {
-      std::printf("%-44s %5d  no complete cells\n", arm.c_str(), 0);
-      continue;
-    }
-    std::vector<double> a, g;
-    for (std::size_t i : idx) {
-      a.push_back(acc->f64[i]);
-      g.push_back(gap->f64[i]);
-    }
-    double am, as, gm, gs;
-    mean_sd(a, am, as);
-    mean_sd(g, gm, gs);
-    std::printf("%-44s %5zu  %.4f (%.4f)    %+.4f (%.4f)\n", arm.c_str(), idx.size(), am, as, gm,
-                gs);
+  // The same per-arm statistics as `reglab report` (experiment/report.hpp), in its compact view.
+  ReportOptions options;
+  options.results_path = sweep_file;
+  try {
+    const Report report = build_report(storage::read_results(sweep_file), options);
+    std::ostringstream out;
+    write_compact(out, report, {"final_test_accuracy", "gap_final"}, report_width(0));
+    std::printf("\n%s", out.str().c_str());
+  } catch (const Error& e) {
+    std::printf("\nno per-arm table: %s\n", e.what());
   }
 }
 

@@ -52,8 +52,8 @@ int print_sweep_status(const Sweep& sweep);
 /// sweep file). Returns 0.
 int print_file_status(const std::string& results_file);
 
-/// Prints per arm (cells that differ only in seed) the number of seeds and the mean and
-/// standard deviation of final test accuracy and of the generalisation gap, from a sweep file.
+/// Prints `reglab report`'s compact per-arm table of a sweep file (arms: cells that differ only in
+/// seed; n, final test accuracy and gap with 95% CIs, the difference from the baseline arm).
 void print_arm_table(const std::string& sweep_file);
 
 }  // namespace reglab::experiment

@@ -150,7 +150,7 @@ int verify_results(const std::string& results_path, const std::string& cell,
     }
   }
   std::printf("verify: %zu of %zu runs identical\n", runs.size() - mismatches, runs.size());
-  return mismatches == 0 ? 0 : 5;
+  return code(mismatches == 0 ? Exit::kSuccess : Exit::kMismatch);
 }
 
 }  // namespace reglab::experiment

@@ -37,10 +37,13 @@ __attribute__((target_clones("avx2", "default"))) void adam_kernel(float* w, con
 
 }  // namespace
 
-Adam::Adam(double beta1, double beta2, double eps) : beta1_(beta1), beta2_(beta2), eps_(eps) {
-  if (!(beta1 >= 0.0 && beta1 < 1.0)) throw std::invalid_argument("adam: beta1 must be in [0, 1)");
-  if (!(beta2 >= 0.0 && beta2 < 1.0)) throw std::invalid_argument("adam: beta2 must be in [0, 1)");
-  if (!(eps > 0.0 && std::isfinite(eps))) throw std::invalid_argument("adam: eps must be > 0");
+Adam::Adam(const AdamOptions& options)
+    : beta1_(options.beta1), beta2_(options.beta2), eps_(options.eps) {
+  if (!(beta1_ >= 0.0 && beta1_ < 1.0))
+    throw std::invalid_argument("adam: beta1 must be in [0, 1)");
+  if (!(beta2_ >= 0.0 && beta2_ < 1.0))
+    throw std::invalid_argument("adam: beta2 must be in [0, 1)");
+  if (!(eps_ > 0.0 && std::isfinite(eps_))) throw std::invalid_argument("adam: eps must be > 0");
 }
 
 std::string Adam::describe() const {
@@ -89,12 +92,17 @@ void Adam::step(const std::vector<models::Param*>& params, double lr) {
   }
 }
 
-OptimizerPtr make_adam(config::OptionReader& options) {
+AdamOptions AdamOptions::read(config::OptionReader& reader) {
   using config::Range;
-  const double beta1 = options.get_double("beta1", 0.9, Range::closed_open(0.0, 1.0));
-  const double beta2 = options.get_double("beta2", 0.999, Range::closed_open(0.0, 1.0));
-  const double eps = options.get_double("eps", 1e-8, Range::positive());
-  return std::make_unique<Adam>(beta1, beta2, eps);
+  AdamOptions o;
+  o.beta1 = reader.get_double("beta1", o.beta1, Range::closed_open(0.0, 1.0));
+  o.beta2 = reader.get_double("beta2", o.beta2, Range::closed_open(0.0, 1.0));
+  o.eps = reader.get_double("eps", o.eps, Range::positive());
+  return o;
+}
+
+OptimizerPtr Adam::from_config(config::OptionReader& reader) {
+  return std::make_unique<Adam>(AdamOptions::read(reader));
 }
 
 void Adam::save_state(StateBlob& blob) const {

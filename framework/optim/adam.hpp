@@ -27,10 +27,21 @@ namespace reglab::optim {
 /// step; the per-weight loop is float32 on raw pointers (it vectorises when compiled with
 /// -fno-math-errno, which lets the compiler use a vector square root). Optimizers have no
 /// train/eval behaviour: they only run during training.
+/// The options of `optimizer: {name: adam, ...}`.
+struct AdamOptions {
+  double beta1 = 0.9;    ///< in [0, 1)
+  double beta2 = 0.999;  ///< in [0, 1)
+  double eps = 1e-8;     ///< > 0
+  /// Reads `beta1`, `beta2`, `eps` with the ranges above; the caller calls finish().
+  static AdamOptions read(config::OptionReader& reader);
+};
+
 class Adam : public Optimizer {
  public:
   /// Throws std::invalid_argument unless beta1, beta2 are in [0, 1) and eps > 0.
-  explicit Adam(double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8);
+  explicit Adam(const AdamOptions& options = {});
+  /// The registry factory: AdamOptions::read, then the constructor.
+  static OptimizerPtr from_config(config::OptionReader& reader);
 
   std::string name() const override { return "adam"; }
   /// "adam(beta1=0.9, beta2=0.999, eps=1e-08)".
@@ -53,9 +64,5 @@ class Adam : public Optimizer {
   std::vector<Vector> m_;  ///< first moments, one per param
   std::vector<Vector> v_;  ///< second moments, one per param
 };
-
-/// Registry factory: reads `beta1` (in [0, 1), default 0.9), `beta2` (in [0, 1), default 0.999)
-/// and `eps` (> 0, default 1e-8). The caller calls finish() on the reader.
-OptimizerPtr make_adam(config::OptionReader& options);
 
 }  // namespace reglab::optim

@@ -8,8 +8,8 @@
 namespace reglab::optim {
 
 void register_builtin(OptimizerRegistry& r) {
-  r.add("sgd", "stochastic gradient descent with optional (Nesterov) momentum", make_sgd);
-  r.add("adam", "Adam with bias correction (Kingma and Ba 2015)", make_adam);
+  r.add("sgd", "stochastic gradient descent with optional (Nesterov) momentum", &Sgd::from_config);
+  r.add("adam", "Adam with bias correction (Kingma and Ba 2015)", &Adam::from_config);
 }
 
 void register_builtin(ScheduleRegistry& r) {

@@ -12,20 +12,18 @@
 
 namespace reglab::optim {
 
-Sgd::Sgd(double momentum, bool nesterov) : Sgd(momentum, nesterov, momentum, 0.0) {}
-
-Sgd::Sgd(double momentum, bool nesterov, double initial_momentum, double ramp_epochs)
-    : momentum_(momentum),
-      nesterov_(nesterov),
-      initial_momentum_(initial_momentum),
-      ramp_epochs_(ramp_epochs),
-      current_(ramp_epochs > 0.0 ? initial_momentum : momentum) {
-  if (!(momentum >= 0.0 && momentum < 1.0) ||
-      !(initial_momentum >= 0.0 && initial_momentum < 1.0)) {
+Sgd::Sgd(const SgdOptions& options)
+    : momentum_(options.momentum),
+      nesterov_(options.nesterov),
+      initial_momentum_(options.initial_momentum.value_or(options.momentum)),
+      ramp_epochs_(options.momentum_ramp_epochs),
+      current_(ramp_epochs_ > 0.0 ? initial_momentum_ : momentum_) {
+  if (!(momentum_ >= 0.0 && momentum_ < 1.0) ||
+      !(initial_momentum_ >= 0.0 && initial_momentum_ < 1.0)) {
     throw std::invalid_argument("sgd: momentum must be in [0, 1)");
   }
-  if (!(ramp_epochs >= 0.0)) throw std::invalid_argument("sgd: momentum_ramp_epochs must be >= 0");
-  if (nesterov && momentum == 0.0) {
+  if (!(ramp_epochs_ >= 0.0)) throw std::invalid_argument("sgd: momentum_ramp_epochs must be >= 0");
+  if (nesterov_ && momentum_ == 0.0) {
     throw std::invalid_argument("sgd: nesterov requires momentum > 0");
   }
 }
@@ -119,19 +117,27 @@ void Sgd::load_state(const StateBlob& blob, const std::vector<models::Param*>& p
   }
 }
 
-OptimizerPtr make_sgd(config::OptionReader& options) {
-  const double momentum = options.get_double("momentum", 0.0, config::Range::closed_open(0.0, 1.0));
-  const bool nesterov = options.get_bool("nesterov", false);
-  const double initial =
-      options.get_double("initial_momentum", momentum, config::Range::closed_open(0.0, 1.0));
-  const double ramp = options.get_double("momentum_ramp_epochs", 0.0, config::Range::at_least(0.0));
-  if (options.has("initial_momentum") && ramp == 0.0) {
-    options.fail("initial_momentum", "initial_momentum needs momentum_ramp_epochs > 0");
+SgdOptions SgdOptions::read(config::OptionReader& reader) {
+  SgdOptions o;
+  o.momentum = reader.get_double("momentum", 0.0, config::Range::closed_open(0.0, 1.0));
+  o.nesterov = reader.get_bool("nesterov", false);
+  if (reader.has("initial_momentum")) {
+    o.initial_momentum =
+        reader.get_double("initial_momentum", 0.0, config::Range::closed_open(0.0, 1.0));
   }
-  if (nesterov && momentum == 0.0) {
-    options.fail("nesterov", "nesterov momentum requires momentum > 0");
+  o.momentum_ramp_epochs =
+      reader.get_double("momentum_ramp_epochs", 0.0, config::Range::at_least(0.0));
+  if (o.initial_momentum && o.momentum_ramp_epochs == 0.0) {
+    reader.fail("initial_momentum", "initial_momentum needs momentum_ramp_epochs > 0");
   }
-  return std::make_unique<Sgd>(momentum, nesterov, initial, ramp);
+  if (o.nesterov && o.momentum == 0.0) {
+    reader.fail("nesterov", "nesterov momentum requires momentum > 0");
+  }
+  return o;
+}
+
+OptimizerPtr Sgd::from_config(config::OptionReader& reader) {
+  return std::make_unique<Sgd>(SgdOptions::read(reader));
 }
 
 }  // namespace reglab::optim

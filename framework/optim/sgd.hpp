@@ -1,6 +1,7 @@
 /// Stochastic gradient descent with optional (Nesterov) momentum.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,12 +29,25 @@ namespace reglab::optim {
 /// The velocity buffers (one per param, float32) are allocated on the first step when mu > 0;
 /// later steps must pass the same params in the same order and allocate nothing. Optimizers
 /// have no train/eval behaviour: they only run during training.
+/// The options of `optimizer: {name: sgd, ...}`.
+struct SgdOptions {
+  double momentum = 0.0;  ///< in [0, 1)
+  bool nesterov = false;  ///< requires momentum > 0
+  /// The momentum of epoch 0 with a ramp; unset: `momentum` (no ramp).
+  std::optional<double> initial_momentum;
+  double momentum_ramp_epochs = 0.0;  ///< >= 0; 0 = no ramp, required > 0 with initial_momentum
+  /// Reads `momentum`, `nesterov`, `initial_momentum`, `momentum_ramp_epochs` with the ranges
+  /// above; the caller calls finish() on the reader, which rejects every other key.
+  static SgdOptions read(config::OptionReader& reader);
+};
+
 class Sgd : public Optimizer {
  public:
-  /// Throws std::invalid_argument unless 0 <= momentum < 1 and (momentum > 0 if nesterov).
-  explicit Sgd(double momentum = 0.0, bool nesterov = false);
-  /// With a momentum ramp from `initial_momentum` over `ramp_epochs` epochs (0 = no ramp).
-  Sgd(double momentum, bool nesterov, double initial_momentum, double ramp_epochs);
+  /// Throws std::invalid_argument unless the momenta are in [0, 1), the ramp is >= 0 and
+  /// momentum > 0 if nesterov.
+  explicit Sgd(const SgdOptions& options = {});
+  /// The registry factory: SgdOptions::read, then the constructor.
+  static OptimizerPtr from_config(config::OptionReader& reader);
 
   std::string name() const override { return "sgd"; }
   /// "sgd(momentum=0.9, nesterov=false)".
@@ -57,11 +71,5 @@ class Sgd : public Optimizer {
   std::vector<Vector> velocity_;  ///< one per param once the first step ran (mu > 0 only)
   bool initialised_ = false;
 };
-
-/// Registry factory: reads `momentum` (in [0, 1), default 0), `nesterov` (bool, default false;
-/// requires momentum > 0), `initial_momentum` (in [0, 1), default: momentum) and
-/// `momentum_ramp_epochs` (>= 0, default 0 = no ramp; required > 0 when initial_momentum is
-/// given). The caller calls finish() on the reader.
-OptimizerPtr make_sgd(config::OptionReader& options);
 
 }  // namespace reglab::optim

@@ -11,30 +11,17 @@
 
 #include "framework/core/error.hpp"
 #include "framework/core/sha256.hpp"
+#include "support/temp_dir.hpp"
 
 namespace reglab {
 namespace {
 
 std::string digest(const std::string& s) { return sha256_hex(s.data(), s.size()); }
 
-/// A fresh temporary directory, removed on destruction.
-class TempDir {
+/// This file's temporary folders: /tmp/reglab_sha256_XXXXXX.
+class TempDir : public reglab::testing::TempDir {
  public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "reglab_sha256_XXXXXX").string();
-    if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
+  TempDir() : reglab::testing::TempDir("reglab_sha256") {}
 };
 
 TEST_CASE("sha256_hex: FIPS 180-4 test vectors") {

@@ -15,6 +15,7 @@
 #include "framework/data/dataset.hpp"
 #include "framework/experiment/config_names.hpp"
 #include "support/builtins.hpp"
+#include "support/temp_dir.hpp"
 
 namespace {
 
@@ -39,19 +40,10 @@ Source load(const std::string& name, const std::string& yaml) {
   return loader();
 }
 
-/// A fresh directory under the system temp directory, removed with its contents on destruction.
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "reglab_ds_XXXXXX").string();
-    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
+/// This file's temporary folders: /tmp/reglab_ds_XXXXXX.
+class TempDir : public reglab::testing::TempDir {
+ public:
+  TempDir() : reglab::testing::TempDir("reglab_ds") {}
 };
 
 Bytes make_idx(const std::vector<std::uint32_t>& dims, const Bytes& data) {
@@ -303,7 +295,7 @@ TEST_CASE("mnist and idx datasets load IDX files and record their SHA-256") {
   TempDir dir;
   write_mnist_dir(dir);
 
-  const Source m = load("mnist", "{path: '" + dir.path.string() + "'}");
+  const Source m = load("mnist", "{path: '" + dir.path().string() + "'}");
   CHECK(m.train.size() == 6);
   CHECK(m.test.size() == 4);
   CHECK(m.train.features() == 6);
@@ -312,7 +304,7 @@ TEST_CASE("mnist and idx datasets load IDX files and record their SHA-256") {
   CHECK(m.train.images(1, 0) == 42);
   CHECK(m.test.images(0, 0) == 255);
   CHECK(m.train.labels(5) == 9);
-  CHECK(m.description.find(dir.path.string()) != std::string::npos);
+  CHECK(m.description.find(dir.path().string()) != std::string::npos);
   REQUIRE(m.files.size() == 4);
   CHECK(m.files[0].path == dir.file("train-images-idx3-ubyte.gz"));
   CHECK(m.files[3].path == dir.file("t10k-labels-idx1-ubyte"));
@@ -320,7 +312,7 @@ TEST_CASE("mnist and idx datasets load IDX files and record their SHA-256") {
   CHECK(m.files[0].sha256 != m.files[1].sha256);
 
   // fashion-mnist with a path override reads the same layout.
-  const Source fm = load("fashion-mnist", "{path: '" + dir.path.string() + "'}");
+  const Source fm = load("fashion-mnist", "{path: '" + dir.path().string() + "'}");
   CHECK(equal_images(fm.train, m.train));
 
   const Source i =
@@ -352,7 +344,7 @@ TEST_CASE("mnist requires path, a missing file names both candidates") {
   const std::string gz = dir.file("t10k-labels-idx1-ubyte.gz");
   const std::string raw = dir.file("t10k-labels-idx1-ubyte");
   try {
-    load("mnist", "{path: '" + dir.path.string() + "'}");
+    load("mnist", "{path: '" + dir.path().string() + "'}");
     FAIL("expected DataError");
   } catch (const DataError& e) {
     const std::string msg = e.what();

@@ -10,6 +10,7 @@
 
 #include "framework/core/error.hpp"
 #include "framework/data/idx.hpp"
+#include "support/temp_dir.hpp"
 
 namespace {
 
@@ -18,19 +19,10 @@ using reglab::data::read_idx;
 using reglab::data::read_idx_pair;
 using Bytes = std::vector<std::uint8_t>;
 
-/// A fresh directory under the system temp directory, removed with its contents on destruction.
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "reglab_idx_XXXXXX").string();
-    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
+/// This file's temporary folders: /tmp/reglab_idx_XXXXXX.
+class TempDir : public reglab::testing::TempDir {
+ public:
+  TempDir() : reglab::testing::TempDir("reglab_idx") {}
 };
 
 /// An IDX file image: magic 0 0 `type` dims.size(), big-endian dims, then `data`.

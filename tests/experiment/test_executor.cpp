@@ -13,20 +13,15 @@
 
 #include "framework/core/error.hpp"
 #include "framework/experiment/executor.hpp"
+#include "support/temp_dir.hpp"
 
 namespace reglab::experiment {
 namespace {
 
-/// A fresh directory under /tmp, removed at the end of the test.
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char name[] = "/tmp/reglab_executor_XXXXXX";
-    REQUIRE(mkdtemp(name) != nullptr);
-    path = name;
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::string file(const std::string& name) const { return path + "/" + name; }
+/// This file's temporary folders: /tmp/reglab_executor_XXXXXX.
+class TempDir : public reglab::testing::TempDir {
+ public:
+  TempDir() : reglab::testing::TempDir("reglab_executor") {}
 };
 
 std::string read_text(const std::string& path) {

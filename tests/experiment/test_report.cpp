@@ -16,6 +16,7 @@
 #include "framework/core/error.hpp"
 #include "framework/experiment/report.hpp"
 #include "framework/storage/results.hpp"
+#include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using reglab::StorageError;
@@ -36,24 +37,10 @@ doctest::Approx rel(double expected, double tolerance) {
   return doctest::Approx(expected).epsilon(tolerance).scale(0.0);
 }
 
-/// A fresh directory under the system temp directory, removed with its contents at scope exit.
-class TempDir {
+/// This file's temporary folders: /tmp/reglab_report_XXXXXX.
+class TempDir : public reglab::testing::TempDir {
  public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "reglab_report_XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
+  TempDir() : reglab::testing::TempDir("reglab_report") {}
 };
 
 /// One summary row.

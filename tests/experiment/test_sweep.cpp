@@ -18,30 +18,15 @@
 #include "framework/experiment/sweep_runner.hpp"
 #include "framework/storage/results.hpp"
 #include "support/builtins.hpp"
+#include "support/temp_dir.hpp"
 
 namespace reglab::experiment {
 namespace {
 
-/// A fresh directory under /tmp, removed at the end of the test.
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char name[] = "/tmp/reglab_sweep_XXXXXX";
-    REQUIRE(mkdtemp(name) != nullptr);
-    path = name;
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string file(const std::string& name) const { return path + "/" + name; }
-  /// Writes `text` to `name` in this directory and returns its path.
-  std::string write(const std::string& name, const std::string& text) const {
-    const std::string p = file(name);
-    std::ofstream out(p, std::ios::binary | std::ios::trunc);
-    out << text;
-    REQUIRE(out.good());
-    return p;
-  }
+/// This file's temporary folders: /tmp/reglab_sweep_XXXXXX.
+class TempDir : public reglab::testing::TempDir {
+ public:
+  TempDir() : reglab::testing::TempDir("reglab_sweep") {}
 };
 
 /// Lines 1-6 of every sweep file below (a valid single run on the synthetic dataset); `output`

@@ -18,7 +18,7 @@ target_link_options(framework INTERFACE -fsanitize=${REGLAB_FUZZ_SANITIZERS})
 
 foreach(target fuzz_config fuzz_idx)
   add_executable(${target} tests/fuzz/${target}.cpp)
-  target_link_libraries(${target} PRIVATE framework)
+  target_link_libraries(${target} PRIVATE framework ZLIB::ZLIB)
   target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
   target_compile_options(${target} PRIVATE ${REGLAB_WARNINGS})
   target_link_options(${target} PRIVATE -fsanitize=fuzzer,${REGLAB_FUZZ_SANITIZERS})

@@ -104,7 +104,7 @@ TEST_CASE("adam: several steps match a double-precision reference to 1e-6") {
     std::vector<double> ref_b(w0b.begin(), w0b.end());
     ReferenceAdam ra{h.beta1, h.beta2, h.eps, {}, {}};
     ReferenceAdam rb{h.beta1, h.beta2, h.eps, {}, {}};
-    Adam adam(h.beta1, h.beta2, h.eps);
+    Adam adam({h.beta1, h.beta2, h.eps});
     for (int t = 0; t < 6; ++t) {
       std::vector<double> ga(w0a.size()), gb(w0b.size());
       for (std::size_t i = 0; i < ga.size(); ++i) {
@@ -190,8 +190,8 @@ TEST_CASE("adam: invalid options are rejected with file and key") {
   check_rejected("eps: .nan", "eps");
   check_rejected("beta: 0.9", "beta");
   check_rejected("momentum: 0.9", "momentum");
-  CHECK_THROWS_AS(Adam(1.0, 0.999, 1e-8), std::invalid_argument);
-  CHECK_THROWS_AS(Adam(0.9, 0.999, 0.0), std::invalid_argument);
+  CHECK_THROWS_AS(Adam({1.0, 0.999, 1e-8}), std::invalid_argument);
+  CHECK_THROWS_AS(Adam({0.9, 0.999, 0.0}), std::invalid_argument);
 }
 
 }  // namespace reglab::optim

@@ -14,6 +14,13 @@
 namespace reglab::optim {
 namespace {
 
+SgdOptions options(double momentum, bool nesterov) {
+  SgdOptions o;
+  o.momentum = momentum;
+  o.nesterov = nesterov;
+  return o;
+}
+
 models::Param make_param(const std::vector<float>& values) {
   models::Param p("kernel", {values.size()}, true);
   for (std::size_t i = 0; i < values.size(); ++i) p.value(i) = values[i];
@@ -106,7 +113,7 @@ TEST_CASE("sgd: momentum and nesterov match hand-computed values over three step
     CAPTURE(e.nesterov);
     models::Param a = make_param({1.0f});
     models::Param b = make_param({0.0f});
-    Sgd sgd(0.5, e.nesterov);
+    Sgd sgd(options(0.5, e.nesterov));
     for (std::size_t t = 0; t < 3; ++t) {
       a.grad(0) = grads_a[t];
       b.grad(0) = grad_b;
@@ -129,7 +136,7 @@ TEST_CASE("sgd: plain, momentum and nesterov minimise a quadratic") {
     CAPTURE(v.momentum);
     CAPTURE(v.nesterov);
     models::Param p = make_param({3.0f, 3.0f, -3.0f});
-    Sgd sgd(v.momentum, v.nesterov);
+    Sgd sgd(options(v.momentum, v.nesterov));
     const double initial = quadratic(p, a, c);
     double loss = initial;
     for (int t = 0; t < 500; ++t) {
@@ -146,7 +153,7 @@ TEST_CASE("sgd: plain, momentum and nesterov minimise a quadratic") {
 TEST_CASE("sgd: the param list must not change after the first step") {
   models::Param a = make_param({1.0f});
   models::Param b = make_param({1.0f});
-  Sgd sgd(0.9, false);
+  Sgd sgd(options(0.9, false));
   sgd.step({&a}, 0.1);
   CHECK_THROWS_AS(sgd.step({&a, &b}, 0.1), std::logic_error);
 }
@@ -172,8 +179,8 @@ TEST_CASE("sgd: invalid options are rejected with file and key") {
   check_rejected("momentum: 0\nnesterov: true", "nesterov");
   check_rejected("nesterov: maybe", "nesterov");
   check_rejected("momentum: 0.9\nlearning_rat: 0.1", "learning_rat");
-  CHECK_THROWS_AS(Sgd(1.0, false), std::invalid_argument);
-  CHECK_THROWS_AS(Sgd(0.0, true), std::invalid_argument);
+  CHECK_THROWS_AS(Sgd(options(1.0, false)), std::invalid_argument);
+  CHECK_THROWS_AS(Sgd(options(0.0, true)), std::invalid_argument);
 }
 
 TEST_CASE("optimizer registry holds exactly sgd and adam") {

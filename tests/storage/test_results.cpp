@@ -21,6 +21,7 @@
 
 #include "framework/core/error.hpp"
 #include "framework/storage/results.hpp"
+#include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using reglab::StorageError;
@@ -34,25 +35,10 @@ using reglab::storage::write_results;
 
 namespace {
 
-/// A fresh directory under the system temp directory, removed with its contents at scope exit.
-class TempDir {
+/// This file's temporary folders: /tmp/reglab_storage_XXXXXX.
+class TempDir : public reglab::testing::TempDir {
  public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "reglab_storage_XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
+  TempDir() : reglab::testing::TempDir("reglab_storage") {}
 };
 
 std::string read_bytes(const std::string& path) {

@@ -44,13 +44,8 @@ output: unused.h5
   auto plan = experiment::plan_run(experiment::ConfigNode::parse(yaml, "diag.yaml"),
                                    reglab::testing::builtins());
   const data::Splits splits = data::make_splits(src, 0, 100, plan.seed);
-  plan.network.inputs = src.train.features();
-  plan.network.classes = src.train.classes;
-  models::Network net(plan.network, plan.seed);
-  for (std::size_t i = 0; i < plan.regularizers.size(); ++i) {
-    plan.regularizers[i]->attach(net, {plan.seed, i, plan.arm_key});
-  }
-  net.finalize(std::max(plan.train.batch_size, plan.train.eval_batch_size));
+  const auto network = experiment::build_network(plan, src);
+  models::Network& net = *network;
   Outcome o;
   o.result = train::train(net, *plan.optimizer, *plan.schedule, plan.regularizers, splits,
                           plan.train, plan.seed, nullptr);

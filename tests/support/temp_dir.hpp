@@ -1,0 +1,46 @@
+/// A fresh folder under the system's temporary directory for one test, removed with everything
+/// in it when the test ends.
+#pragma once
+
+#include <doctest/doctest.h>
+#include <stdlib.h>  // mkdtemp
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <system_error>
+
+namespace reglab::testing {
+
+class TempDir {
+ public:
+  /// A new folder /tmp/<prefix>_XXXXXX.
+  explicit TempDir(const std::string& prefix = "reglab_test") {
+    std::string pattern = (std::filesystem::temp_directory_path() / (prefix + "_XXXXXX")).string();
+    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+    path_ = pattern;
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+
+  const std::filesystem::path& path() const { return path_; }
+  /// The path of `name` in the folder (the file need not exist).
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+  /// Writes `text` to `name` in the folder and returns its path.
+  std::string write(const std::string& name, const std::string& text) const {
+    const std::string p = file(name);
+    std::ofstream out(p, std::ios::binary | std::ios::trunc);
+    out << text;
+    REQUIRE(out.good());
+    return p;
+  }
+
+ private:
+  std::filesystem::path path_;
+};
+
+}  // namespace reglab::testing

@@ -539,7 +539,7 @@ std::string Range::describe() const {
          (hi_inclusive ? "]" : ")");
 }
 
-OptionReader::OptionReader(ConfigNode node) : node_(std::move(node)) {
+OptionReader::OptionReader(const ConfigNode& node) : node_(node) {
   if (!node_.is_null() && !node_.is_map()) node_.fail("expected a map of options");
 }
 
@@ -628,7 +628,7 @@ std::string OptionReader::get_string(const std::string& key, const std::string& 
   const ConfigNode n = value_node(key);
   if (n.is_null()) return fallback;
   if (!n.is_scalar()) n.fail("expected a string");
-  const std::string v = n.scalar();
+  std::string v = n.scalar();
   if (!allowed.empty()) {
     for (const auto& a : allowed) {
       if (a == v) return v;

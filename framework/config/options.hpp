@@ -113,7 +113,7 @@ struct Range {
 class OptionReader {
  public:
   /// Fails unless `node` is a map (an undefined or null node reads as an empty map).
-  explicit OptionReader(ConfigNode node);
+  explicit OptionReader(const ConfigNode& node);
 
   bool has(const std::string& key) const;
   double get_double(const std::string& key, double fallback, Range range);

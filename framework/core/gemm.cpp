@@ -27,8 +27,9 @@ void block(int total, int blocks, int index, int align, int& begin, int& size) {
 
 }  // namespace
 
-void sgemm(bool ta, bool tb, int m, int n, int k, float alpha, const float* a, int lda,
+void sgemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float* a, int lda,
            const float* b, int ldb, float beta, float* c, int ldc) {
+  const bool ta = trans_a, tb = trans_b;
   const int t = parallel::threads();
   // Blocks run concurrently on the pool: OpenBLAS must not start threads of its own under them.
   if (t > 1 && blas_threads() != 1) set_blas_threads(1);

@@ -50,7 +50,9 @@ constexpr std::chrono::microseconds kPollTime{200};
 /// microseconds), then sleep on a condition variable.
 class Pool {
  public:
-  ~Pool() { resize(1); }
+  // Stopping the workers only joins threads; std::terminate on a failed join is acceptable at
+  // process exit.
+  ~Pool() { resize(1); }  // NOLINT(bugprone-exception-escape)
 
   int size() const { return size_; }
 

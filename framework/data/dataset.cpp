@@ -31,8 +31,8 @@ constexpr std::int64_t kMaxSyntheticBytes = std::int64_t{1} << 30;
 /// `dir/NAME.gz` if it exists, else `dir/NAME`; throws DataError listing both if neither exists.
 std::string resolve_file(const std::string& dir, const std::string& name) {
   const std::filesystem::path base(dir);
-  const std::string gz = (base / (name + ".gz")).string();
-  const std::string raw = (base / name).string();
+  std::string gz = (base / (name + ".gz")).string();
+  std::string raw = (base / name).string();
   std::error_code ec;
   if (std::filesystem::is_regular_file(gz, ec)) return gz;
   if (std::filesystem::is_regular_file(raw, ec)) return raw;

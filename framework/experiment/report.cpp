@@ -240,6 +240,21 @@ std::string csv_field(const std::string& s) {
 
 std::string csv_number(double v) { return std::isnan(v) ? "" : shortest(v); }
 
+/// "12 cells, 10 complete, 2 excluded (1 failed, 1 diverged)".
+std::string status_text(const Report& report) {
+  std::string status = std::to_string(report.cells) + " cells, " +
+                       std::to_string(report.cells - report.excluded) + " complete, " +
+                       std::to_string(report.excluded) + " excluded";
+  if (report.excluded > 0) {
+    std::vector<std::string> parts;
+    for (const auto& [name, count] : report.excluded_by_status) {
+      parts.push_back(std::to_string(count) + " " + name);
+    }
+    status += " (" + join(parts, ", ") + ")";
+  }
+  return status;
+}
+
 /// The metrics summarised per arm, in order (the standard ones, the comparison metric, --columns
 /// and the runs' spectral diagnostics).
 std::vector<std::string> shown_metrics(const Report& report) {
@@ -279,16 +294,7 @@ std::string interpretation(const Report& report, const ReportComparison& c) {
 
 void write_text(std::ostream& out, const Report& report, bool markdown) {
   const std::string bold = markdown ? "**" : "";
-  std::string status = std::to_string(report.cells) + " cells, " +
-                       std::to_string(report.cells - report.excluded) + " complete, " +
-                       std::to_string(report.excluded) + " excluded";
-  if (report.excluded > 0) {
-    std::vector<std::string> parts;
-    for (const auto& [name, count] : report.excluded_by_status) {
-      parts.push_back(std::to_string(count) + " " + name);
-    }
-    status += " (" + join(parts, ", ") + ")";
-  }
+  const std::string status = status_text(report);
   const std::string sep = markdown ? "  \n" : "\n";
   out << bold << report.results_path << bold << ": " << status << sep;
   out << "arms by: " << (report.factors.empty() ? "(none)" : join(report.factors, ", "))
@@ -788,16 +794,7 @@ std::size_t grid_width(const std::vector<std::string>& header,
 
 void write_compact(std::ostream& out, const Report& report, const std::vector<std::string>& columns,
                    std::size_t width) {
-  std::string status = std::to_string(report.cells) + " cells, " +
-                       std::to_string(report.cells - report.excluded) + " complete, " +
-                       std::to_string(report.excluded) + " excluded";
-  if (report.excluded > 0) {
-    std::vector<std::string> parts;
-    for (const auto& [name, count] : report.excluded_by_status) {
-      parts.push_back(std::to_string(count) + " " + name);
-    }
-    status += " (" + join(parts, ", ") + ")";
-  }
+  const std::string status = status_text(report);
   out << wrap(report.results_path + ": " + status + "; arms by " +
                   (report.factors.empty() ? "(none)" : join(report.factors, ", ")) +
                   ", matched on " + join(report.matched_on, ", "),

@@ -81,10 +81,10 @@ struct RunPlan {
   std::uint64_t arm_key = 0;
 };
 
-/// Validates `root` and builds the plan with the entries of `registries` (built-in and loaded
+/// Validates `root` and builds the plan with the entries of `regs` (built-in and loaded
 /// plugins; the configuration's own `plugins:` key is accepted here but loaded before, by
 /// experiment/plugins.hpp). Throws ConfigError naming file, line, column and key.
-RunPlan plan_run(const ConfigNode& root, const plugin::Registries& registries);
+RunPlan plan_run(const ConfigNode& root, const plugin::Registries& regs);
 
 /// The run's network for data shaped like `source`: sets plan.network's inputs and classes,
 /// draws the initial weights from the plan's seed, attaches the plan's regularizers in their

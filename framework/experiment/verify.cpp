@@ -32,6 +32,8 @@ std::string first_mismatch(const storage::RunRecord& a, const storage::RunRecord
              std::to_string(values.size());
     }
     for (std::size_t i = 0; i < values.size(); ++i) {
+      // Bitwise on purpose: a rerun must reproduce every bit, NaN payloads and -0 included.
+      // NOLINTNEXTLINE(bugprone-suspicious-memory-comparison)
       if (std::memcmp(&values[i], &(*other)[i], sizeof(double)) != 0) {
         char buf[160];
         std::snprintf(buf, sizeof buf, "curve %s differs at epoch %zu: stored %.17g, rerun %.17g",
@@ -49,6 +51,7 @@ std::string first_mismatch(const storage::RunRecord& a, const storage::RunRecord
       return "weights " + name + " have a different name or shape in the rerun";
     }
     for (std::size_t i = 0; i < x.data.size(); ++i) {
+      // NOLINTNEXTLINE(bugprone-suspicious-memory-comparison)
       if (std::memcmp(&x.data[i], &y.data[i], sizeof(float)) != 0) {
         char buf[160];
         std::snprintf(buf, sizeof buf,

@@ -154,7 +154,7 @@ std::string Network::unique_name(const std::string& base) const {
   };
   if (!taken(base)) return base;
   for (int k = 2;; ++k) {
-    const std::string name = base + "_" + std::to_string(k);
+    std::string name = base + "_" + std::to_string(k);
     if (!taken(name)) return name;
   }
 }

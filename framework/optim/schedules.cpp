@@ -45,7 +45,8 @@ StepSchedule::StepSchedule(double base_lr, double gamma, std::size_t step_epochs
 }
 
 double StepSchedule::learning_rate(std::size_t epoch) const {
-  return base_lr_ * std::pow(gamma_, static_cast<double>(epoch / step_epochs_));
+  const std::size_t steps = epoch / step_epochs_;  // whole steps: floor(epoch / step_epochs)
+  return base_lr_ * std::pow(gamma_, static_cast<double>(steps));
 }
 
 std::string StepSchedule::describe() const {

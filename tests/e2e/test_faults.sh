@@ -43,25 +43,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-passed=0
-failed=0
-ok() {
-  echo "ok - $1"
-  passed=$((passed + 1))
-}
-not_ok() {
-  echo "not ok - $1"
-  failed=$((failed + 1))
-  shift
-  local line
-  for line in "$@"; do printf '%s\n' "$line" | sed 's/^/#   /'; done
-}
+# ok, not_ok, check, expect_rc, expect_in, finish
+# shellcheck source=../e2e/lib.sh
+source "$(dirname "$0")/lib.sh"
 skip() { echo "SKIP - $1 ($2)"; }
-check() {
-  local name=$1 out
-  shift
-  if out=$("$@" 2>&1); then ok "$name"; else not_ok "$name" "$out"; fi
-}
 # fingerprints DIR: "file inode mtime sha256" of every cell file, sorted.
 fingerprints() {
   local f

@@ -35,24 +35,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-passed=0
-failed=0
-ok() {
-  echo "ok - $1"
-  passed=$((passed + 1))
-}
-not_ok() {
-  echo "not ok - $1"
-  failed=$((failed + 1))
-  shift
-  local line
-  for line in "$@"; do printf '%s\n' "$line" | sed 's/^/#   /'; done
-}
-check() {
-  local name=$1 out
-  shift
-  if out=$("$@" 2>&1); then ok "$name"; else not_ok "$name" "$out"; fi
-}
+# ok, not_ok, check, expect_rc, expect_in, finish
+# shellcheck source=../e2e/lib.sh
+source "$(dirname "$0")/lib.sh"
 now() { printf '%s' "$EPOCHREALTIME"; }
 elapsed() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }'; }
 

@@ -13,24 +13,9 @@ root=$(pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-passed=0
-failed=0
-ok() {
-  echo "ok - $1"
-  passed=$((passed + 1))
-}
-not_ok() {
-  echo "not ok - $1"
-  failed=$((failed + 1))
-  shift
-  for line in "$@"; do printf '%s\n' "$line" | sed 's/^/#   /'; done
-}
-# check NAME COMMAND...: ok if the command succeeds; its output is shown on failure.
-check() {
-  local name=$1 out
-  shift
-  if out=$("$@" 2>&1); then ok "$name"; else not_ok "$name" "$out"; fi
-}
+# ok, not_ok, check, expect_rc, expect_in, finish
+# shellcheck source=../e2e/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 cat > "$tmp/sweep.yaml" << YAML
 name: e2e-plots

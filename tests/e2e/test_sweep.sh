@@ -18,28 +18,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-passed=0
-failed=0
-ok() {
-  echo "ok - $1"
-  passed=$((passed + 1))
-}
-not_ok() {
-  echo "not ok - $1"
-  failed=$((failed + 1))
-  shift
-  for line in "$@"; do printf '%s\n' "$line" | sed 's/^/#   /'; done
-}
-# check NAME COMMAND...: ok if the command succeeds; its output is shown on failure.
-check() {
-  local name=$1 out
-  shift
-  if out=$("$@" 2>&1); then ok "$name"; else not_ok "$name" "$out"; fi
-}
-# expect_rc NAME WANT GOT LOG: the exit code of a reglab command.
-expect_rc() {
-  if [[ "$3" == "$2" ]]; then ok "$1"; else not_ok "$1" "exit code $3, expected $2" "$(tail -n 15 "$4")"; fi
-}
+# ok, not_ok, check, expect_rc, expect_in, finish
+# shellcheck source=../e2e/lib.sh
+source "$(dirname "$0")/lib.sh"
 # snapshot DIR: "name inode mtime" of every cell file, sorted.
 snapshot() {
   local f

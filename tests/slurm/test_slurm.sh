@@ -29,23 +29,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-passed=0
-failed=0
-ok() {
-  echo "ok - $1"
-  passed=$((passed + 1))
-}
-not_ok() {
-  echo "not ok - $1"
-  failed=$((failed + 1))
-  shift
-  for line in "$@"; do printf '%s\n' "$line" | sed 's/^/#   /'; done
-}
-check() { # check NAME COMMAND...: ok if the command succeeds; its output is shown on failure
-  local name=$1 out
-  shift
-  if out=$("$@" 2>&1); then ok "$name"; else not_ok "$name" "$out"; fi
-}
+# ok, not_ok, check, expect_rc, expect_in, finish
+# shellcheck source=../e2e/lib.sh
+source "$root/tests/e2e/lib.sh"
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 finish() {

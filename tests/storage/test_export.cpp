@@ -21,6 +21,7 @@
 #include "framework/core/error.hpp"
 #include "framework/storage/export.hpp"
 #include "framework/storage/results.hpp"
+#include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using reglab::StorageError;
@@ -38,30 +39,16 @@ using reglab::storage::write_results;
 namespace {
 
 /// A fresh directory under the system temp directory, removed with its contents at scope exit.
-class ScratchDir {
+class ScratchDir : public reglab::testing::TempDir {
  public:
-  ScratchDir() {
-    std::string pattern = (fs::temp_directory_path() / "reglab_export_XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  ~ScratchDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
+  ScratchDir() : reglab::testing::TempDir("reglab_export") {}
   /// Names of the entries in the directory, sorted.
   std::vector<std::string> entries() const {
     std::vector<std::string> out;
-    for (const auto& e : fs::directory_iterator(path_)) out.push_back(e.path().filename());
+    for (const auto& e : fs::directory_iterator(path())) out.push_back(e.path().filename());
     std::sort(out.begin(), out.end());
     return out;
   }
-
- private:
-  fs::path path_;
 };
 
 std::string slurp(const std::string& path) {

@@ -18,6 +18,8 @@
 #include "framework/core/state_blob.hpp"
 #include "framework/data/dataset.hpp"
 #include "framework/data/randomize.hpp"
+#include "framework/experiment/file_checkpointer.hpp"
+#include "framework/experiment/provenance.hpp"
 #include "framework/experiment/run_config.hpp"
 #include "framework/experiment/sweep.hpp"
 #include "framework/experiment/sweep_runner.hpp"
@@ -30,29 +32,6 @@
 namespace reglab::experiment {
 
 namespace {
-
-std::string env_or(const char* name, const char* fallback) {
-  const char* v = std::getenv(name);
-  return v != nullptr ? v : fallback;
-}
-
-std::string cpu_model() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("model name", 0) == 0) {
-      const auto colon = line.find(':');
-      if (colon != std::string::npos) return line.substr(line.find_first_not_of(' ', colon + 1));
-    }
-  }
-  return "unknown";
-}
-
-std::string host_name() {
-  char buf[256] = {};
-  if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
-  return buf;
-}
 
 std::vector<storage::WeightTensor> collect_weights(const models::Network& net) {
   std::vector<storage::WeightTensor> out;
@@ -92,76 +71,7 @@ void check_output(const RunPlan& plan, bool overwrite) {
   }
 }
 
-void create_output_directory(const std::string& output) {
-  namespace fs = std::filesystem;
-  const fs::path out(output);
-  if (!out.has_parent_path()) return;
-  std::error_code ec;
-  fs::create_directories(out.parent_path(), ec);
-  if (ec)
-    throw StorageError(output + ": cannot create " + out.parent_path().string() + ": " +
-                       ec.message());
-}
-
 }  // namespace
-
-std::vector<std::pair<std::string, std::string>> environment_provenance() {
-  return {
-      {"reglab_version", reglab_version()},
-      {"git_commit", git_commit()},
-      {"compiler", compiler()},
-      {"cxx_flags", cxx_flags()},
-      {"library_versions", library_versions() + "; hdf5 " + storage::hdf5_version()},
-      {"openblas_config", blas_config()},
-      {"blas_threads", std::to_string(blas_threads())},
-      {"parallel_threads", std::to_string(parallel::threads())},
-      {"parallel_scheme", "v1: one single-threaded cblas_sgemm per block of C; loops in chunks"},
-      {"openblas_coretype", env_or("OPENBLAS_CORETYPE", "(unset)")},
-      {"openblas_l2_size", env_or("OPENBLAS_L2_SIZE", "(unset)")},
-      {"flush_denormals", "true (FTZ and DAZ on the training thread)"},
-      {"host", host_name()},
-      {"cpu_model", cpu_model()},
-  };
-}
-
-/// The run's checkpoint at `<output>.ckpt` (train/checkpoint.hpp). A checkpoint from another
-/// configuration is refused (it would silently mix two runs); --overwrite discards it.
-class FileCheckpointer : public train::Checkpointer {
- public:
-  FileCheckpointer(const RunPlan& plan, bool overwrite)
-      : path_(plan.output + ".ckpt"), run_id_(plan.run_id) {
-    if (!std::filesystem::exists(path_)) return;
-    if (overwrite) {
-      std::filesystem::remove(path_);
-      return;
-    }
-    blob_ = std::make_unique<StateBlob>(StateBlob::read_file(path_));
-    const std::string id = blob_->has("run/id") ? blob_->get_string("run/id") : "?";
-    if (id != run_id_) {
-      throw StorageError(path_ + ": checkpoint of another configuration (run id " + id +
-                         ", this configuration is " + run_id_ +
-                         "); rerun with --overwrite to discard it, or restore the configuration "
-                         "it was made with");
-    }
-  }
-  const StateBlob* resume_state() const override { return blob_.get(); }
-  void save(StateBlob& blob) override {
-    blob.put_string("run/id", run_id_);
-    create_output_directory(path_);
-    blob.write_file(path_);
-  }
-  /// Removes the checkpoint once the results are safely written.
-  void finish() {
-    std::error_code ec;
-    std::filesystem::remove(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-  std::string run_id_;
-  std::unique_ptr<StateBlob> blob_;
-};
 
 int run_one(const ConfigNode& root, const plugin::Registries& registries, bool overwrite,
             bool quiet) {

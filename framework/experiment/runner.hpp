@@ -37,7 +37,4 @@ int run_config(const RunOptions& options);
 int run_one(const ConfigNode& root, const plugin::Registries& registries, bool overwrite,
             bool quiet);
 
-/// Provenance of this process: build, libraries, BLAS, host and CPU, as name/value pairs.
-std::vector<std::pair<std::string, std::string>> environment_provenance();
-
 }  // namespace reglab::experiment

@@ -9,7 +9,7 @@
 #include "framework/core/random.hpp"
 #include "framework/core/tensor.hpp"
 #include "framework/models/layer.hpp"
-#include "framework/regularizers/dropout.hpp"
+#include "framework/regularizers/noise_layer.hpp"
 #include "framework/regularizers/regularizer.hpp"
 
 namespace reglab::regularizers {

@@ -1,0 +1,60 @@
+#include "framework/experiment/provenance.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "framework/core/blas.hpp"
+#include "framework/core/build_info.hpp"
+#include "framework/core/parallel.hpp"
+#include "framework/storage/version.hpp"
+
+namespace reglab::experiment {
+namespace {
+
+std::string env_or(const char* name, const char* fallback) {
+  const char* v = std::getenv(name);
+  return v != nullptr ? v : fallback;
+}
+
+std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("model name", 0) == 0) {
+      const auto colon = line.find(':');
+      if (colon != std::string::npos) return line.substr(line.find_first_not_of(' ', colon + 1));
+    }
+  }
+  return "unknown";
+}
+
+std::string host_name() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
+  return buf;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> environment_provenance() {
+  return {
+      {"reglab_version", reglab_version()},
+      {"git_commit", git_commit()},
+      {"compiler", compiler()},
+      {"cxx_flags", cxx_flags()},
+      {"library_versions", library_versions() + "; hdf5 " + storage::hdf5_version()},
+      {"openblas_config", blas_config()},
+      {"blas_threads", std::to_string(blas_threads())},
+      {"parallel_threads", std::to_string(parallel::threads())},
+      {"parallel_scheme", "v1: one single-threaded cblas_sgemm per block of C; loops in chunks"},
+      {"openblas_coretype", env_or("OPENBLAS_CORETYPE", "(unset)")},
+      {"openblas_l2_size", env_or("OPENBLAS_L2_SIZE", "(unset)")},
+      {"flush_denormals", "true (FTZ and DAZ on the training thread)"},
+      {"host", host_name()},
+      {"cpu_model", cpu_model()},
+  };
+}
+
+}  // namespace reglab::experiment

@@ -43,8 +43,8 @@ constexpr const char* kUsage =
     "                                         per-arm statistics and paired tests across seeds\n"
     "  export RESULTS.h5 --keras OUT.h5 [--cell ID] | --csv DIR [--overwrite]\n"
     "                                         Keras weights of one run; summary/curves as CSV\n"
-    "  list                                   registered regularizers, models, optimizers,\n"
-    "                                         schedules and datasets\n"
+    "  list                                   registered regularizers, models, layer types,\n"
+    "                                         optimizers, schedules and datasets\n"
     "  version                                version and build information\n"
     "\n"
     "Run 'reglab <command> --help' for a command's options.\n";
@@ -75,6 +75,7 @@ int cmd_list(const std::vector<std::string>& args) {
   for (const auto& p : plugins) reglab::plugin::load_plugin(regs, p);
   print_registry("regularizers", regs.regularizers);
   print_registry("models", regs.models);
+  print_registry("layers", regs.layers);
   print_registry("optimizers", regs.optimizers);
   print_registry("schedules", regs.schedules);
   print_registry("datasets", regs.datasets);

@@ -58,7 +58,7 @@ void read_model(OptionReader& top, const plugin::Registries& regs, RunPlan& plan
   OptionReader opts(top.child("model"));
   plan.model = require_name(opts, "model");
   const auto& entry = lookup(regs.models, opts, plan.model, "model");
-  plan.network = entry.factory(opts);
+  plan.network = entry.factory(opts, regs.layers);
   opts.finish();
 }
 
@@ -122,11 +122,13 @@ void read_diagnostics(OptionReader& top, RunPlan& plan) {
   d.probe_size = static_cast<std::size_t>(opts.get_int("probe_size", 1000, 2, 1 << 20));
   d.step_test_accuracy = opts.get_bool("step_test_accuracy", false);
   opts.finish();
-  if (d.percentiles_layer >= static_cast<long>(plan.network.hidden.size())) {
-    opts.fail("percentiles_layer", "the model has " + std::to_string(plan.network.hidden.size()) +
-                                       " hidden layers (0-based index)");
+  const std::size_t hidden = models::hidden_layer_count(plan.network);
+  if (d.percentiles_layer >= static_cast<long>(hidden)) {
+    opts.fail("percentiles_layer",
+              "the model has " + std::to_string(hidden) + " hidden layers (0-based index)");
   }
-  if (d.percentiles_layer >= 0 &&
+  // A stack's widths are known once the data is (build_network checks them there).
+  if (d.percentiles_layer >= 0 && plan.network.layers.empty() &&
       d.percentiles_unit >= plan.network.hidden[static_cast<std::size_t>(d.percentiles_layer)]) {
     opts.fail("percentiles_unit", "larger than the layer's width");
   }
@@ -162,6 +164,13 @@ void accept_plugins(OptionReader& top) {
 
 }  // namespace
 
+models::Shape sample_shape(const data::Dataset& d) {
+  const std::vector<std::size_t>& s = d.sample_shape;
+  if (s.size() == 3) return {s[0], s[1], s[2]};
+  if (s.size() == 2) return {1, s[0], s[1]};
+  return {d.features(), 1, 1};
+}
+
 RunPlan plan_run(const ConfigNode& root, const plugin::Registries& regs) {
   if (!root.is_map()) root.fail("the configuration must be a YAML map");
   OptionReader top(root);
@@ -195,6 +204,7 @@ RunPlan plan_run(const ConfigNode& root, const plugin::Registries& regs) {
 
 std::unique_ptr<models::Network> build_network(RunPlan& plan, const data::Source& source) {
   plan.network.inputs = source.train.features();
+  plan.network.input_shape = sample_shape(source.train);
   plan.network.classes = source.train.classes;
   auto net = std::make_unique<models::Network>(plan.network, plan.seed);
   for (std::size_t i = 0; i < plan.regularizers.size(); ++i) {

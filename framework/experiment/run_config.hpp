@@ -86,6 +86,10 @@ struct RunPlan {
 /// experiment/plugins.hpp). Throws ConfigError naming file, line, column and key.
 RunPlan plan_run(const ConfigNode& root, const plugin::Registries& regs);
 
+/// The shape of one sample of `d` as the network sees it: {c, h, w} for images ({h, w} files are
+/// one channel), {features, 1, 1} otherwise.
+models::Shape sample_shape(const data::Dataset& d);
+
 /// The run's network for data shaped like `source`: sets plan.network's inputs and classes,
 /// draws the initial weights from the plan's seed, attaches the plan's regularizers in their
 /// order, and finalizes it for batches of max(batch_size, eval_batch_size). The one sequence the

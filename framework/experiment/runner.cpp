@@ -131,6 +131,7 @@ int run_one(const ConfigNode& root, const plugin::Registries& registries, bool o
                            std::to_string(splits.validation.size()) + " validation, " +
                            std::to_string(splits.test.size()) + " test"},
        {"network", net.describe()},
+       {"model", net.model_json()},
        {"optimizer", plan.optimizer->describe()},
        {"schedule", plan.schedule->describe()},
        {"regularizers", reg_desc},

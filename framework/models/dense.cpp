@@ -1,5 +1,7 @@
 #include "framework/models/dense.hpp"
 
+#include <stdexcept>
+
 #include "framework/core/gemm.hpp"
 #include "framework/core/parallel.hpp"
 
@@ -16,6 +18,15 @@ Dense::Dense(std::string name, std::size_t inputs, std::size_t units)
 
 std::string Dense::describe() const {
   return name_ + ": dense " + std::to_string(inputs_) + " -> " + std::to_string(units_);
+}
+
+void Dense::allocate(std::size_t capacity, const Shape& input) {
+  if (input.size() != inputs_) {
+    throw std::logic_error(name_ + ": input " + input.str() + " has " +
+                           std::to_string(input.size()) + " values, not " +
+                           std::to_string(inputs_));
+  }
+  Layer::allocate(capacity, input);
 }
 
 void Dense::forward(const Matrix& x, std::size_t n, Mode /*mode*/) {

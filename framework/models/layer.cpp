@@ -13,9 +13,20 @@ Param::Param(std::string param_name, std::vector<std::size_t> param_shape, bool 
   grad = xt::zeros<float>({count});
 }
 
-void Layer::allocate(std::size_t capacity, std::size_t input_width) {
-  out_ = xt::zeros<float>({capacity, output_width(input_width)});
-  grad_in_ = xt::zeros<float>({capacity, input_width});
+std::string Shape::str() const {
+  if (is_vector()) return std::to_string(channels);
+  return std::to_string(channels) + "x" + std::to_string(height) + "x" + std::to_string(width);
+}
+
+void Layer::allocate(std::size_t capacity, const Shape& input) {
+  in_shape_ = input;
+  out_ = xt::zeros<float>({capacity, output_shape(input).size()});
+  grad_in_ = xt::zeros<float>({capacity, input.size()});
+}
+
+std::size_t WeightLayer::fan_in() const {
+  const Param& k = kernel();
+  return units() == 0 ? 0 : k.value.size() / units();
 }
 
 }  // namespace reglab::models

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "framework/core/error.hpp"
 #include "framework/core/parallel.hpp"
 #include "framework/core/random.hpp"
 #include "framework/models/activation.hpp"
@@ -64,12 +65,8 @@ std::string init_name(Init i) {
   return "?";
 }
 
-namespace {
-
-/// Fills a kernel {fan_in, fan_out} from `rng` in row-major order.
-void init_kernel(Param& kernel, Init init, double scale, Rng& rng) {
-  const double fan_in = static_cast<double>(kernel.shape[0]);
-  const double fan_out = static_cast<double>(kernel.shape[1]);
+void init_kernel(Param& kernel, Init init, double scale, double fan_in, double fan_out,
+                 Rng& rng) {
   float* w = kernel.value.data();
   const std::size_t count = kernel.value.size();
   switch (init) {
@@ -91,31 +88,99 @@ void init_kernel(Param& kernel, Init init, double scale, Rng& rng) {
   }
 }
 
+std::vector<LayerRecipe> mlp_stack(const std::vector<std::size_t>& hidden, Activation activation) {
+  std::vector<LayerRecipe> stack;
+  for (std::size_t units : hidden) {
+    stack.push_back(dense_recipe(units));
+    stack.push_back(activation_recipe(activation));
+  }
+  stack.push_back(dense_recipe(0));
+  return stack;
+}
+
+namespace {
+
+std::string json_shape(const Shape& s) {
+  return "[" + std::to_string(s.channels) + ", " + std::to_string(s.height) + ", " +
+         std::to_string(s.width) + "]";
+}
+
 }  // namespace
 
 Network::Network(const NetworkSpec& spec, std::uint64_t seed) : spec_(spec) {
-  if (spec.inputs == 0 || spec.classes == 0) throw std::invalid_argument("network: empty shape");
-  std::size_t width = spec.inputs;
-  const std::size_t count = spec.hidden.size() + 1;
-  for (std::size_t i = 0; i < count; ++i) {
-    const bool output = i + 1 == count;
-    const std::size_t units = output ? spec.classes : spec.hidden[i];
-    auto dense = std::make_unique<Dense>("dense_" + std::to_string(i), width, units);
-    Rng rng = Rng::stream(seed, "init", i);
-    init_kernel(dense->kernel(), spec.init, spec.init_scale, rng);
-    Block block;
-    block.dense = std::move(dense);
-    if (!output) {
-      block.activation = std::make_unique<ActivationLayer>(
-          activation_name(spec.activation) + "_" + std::to_string(i), spec.activation);
+  input_shape_ = spec.input_shape.channels == 0 ? Shape{spec.inputs, 1, 1} : spec.input_shape;
+  if (input_shape_.size() == 0 || spec.classes == 0) {
+    throw std::invalid_argument("network: empty shape");
+  }
+  if (spec.inputs != 0 && spec.inputs != input_shape_.size()) {
+    throw std::invalid_argument("network: inputs differ from the input shape's size");
+  }
+  spec_.inputs = input_shape_.size();
+  if (spec_.layers.empty()) spec_.layers = mlp_stack(spec.hidden, spec.activation);
+  std::vector<std::size_t> kind_count;
+  std::vector<std::string> kinds;
+  Shape shape = input_shape_;
+  for (const LayerRecipe& recipe : spec_.layers) {
+    auto it = std::find(kinds.begin(), kinds.end(), recipe.kind);
+    std::size_t k = static_cast<std::size_t>(it - kinds.begin());
+    if (it == kinds.end()) {
+      kinds.push_back(recipe.kind);
+      kind_count.push_back(0);
     }
-    dense_.push_back(static_cast<Dense*>(block.dense.get()));
-    blocks_.push_back(std::move(block));
-    width = units;
+    LayerBuild b;
+    b.name = recipe.kind + "_" + std::to_string(kind_count[k]++);
+    b.input = shape;
+    b.classes = spec_.classes;
+    b.init = spec_.init;
+    b.init_scale = spec_.init_scale;
+    b.seed = seed;
+    b.weight_index = weight_item_.size();
+    Item item;
+    try {
+      item.layer = recipe.build(b);
+      item.output = item.layer->output_shape(shape);
+    } catch (const std::invalid_argument& e) {
+      const std::string where = recipe.where.empty() ? "" : recipe.where + ": ";
+      throw ConfigError(where + "layer " + b.name + " (input " + shape.str() + "): " + e.what());
+    }
+    item.kind = recipe.kind;
+    item.options = recipe.options;
+    if (recipe.weighted) {
+      auto* w = dynamic_cast<WeightLayer*>(item.layer.get());
+      if (w == nullptr) throw std::logic_error(recipe.kind + ": weighted recipe without kernel");
+      weight_item_.push_back(stack_.size());
+      weights_.push_back(w);
+      if (auto* d = dynamic_cast<Dense*>(w)) dense_.push_back(d);
+    }
+    shape = item.output;
+    stack_.push_back(std::move(item));
+  }
+  if (weights_.empty()) {
+    throw ConfigError("model: the layer stack needs at least one dense or conv2d layer");
+  }
+  if (weight_item_.back() + 1 != stack_.size() || shape != Shape{spec_.classes, 1, 1}) {
+    throw ConfigError("model: the last layer must be a dense layer with units: classes (" +
+                      std::to_string(spec_.classes) + "); the stack ends with " +
+                      stack_.back().layer->name() + " giving " + shape.str());
+  }
+  for (std::size_t i = 0; i + 1 < weight_item_.size(); ++i) {
+    std::size_t at = weight_item_[i + 1] - 1;
+    while (at > weight_item_[i] && spec_.layers[at].flatten) --at;
+    post_item_.push_back(at);
   }
 }
 
 Network::~Network() = default;
+
+const Shape& Network::pre_activation_shape(std::size_t hidden_index) const {
+  if (hidden_index >= hidden_count()) throw std::logic_error("network: bad hidden index");
+  return stack_[weight_item_[hidden_index]].output;
+}
+
+const Shape& Network::post_activation_shape(std::size_t hidden_index) const {
+  if (hidden_index >= hidden_count()) throw std::logic_error("network: bad hidden index");
+  return stack_[post_item_[hidden_index]].output;
+}
 
 void Network::add_input_layer(LayerPtr layer) {
   if (finalized_) throw std::logic_error("network: add_input_layer after finalize");
@@ -126,14 +191,14 @@ void Network::add_pre_activation(std::size_t hidden_index, LayerPtr layer) {
   if (finalized_ || hidden_index >= hidden_count()) {
     throw std::logic_error("network: bad pre-activation slot");
   }
-  blocks_[hidden_index].pre_activation.push_back(std::move(layer));
+  stack_[weight_item_[hidden_index]].pre.push_back(std::move(layer));
 }
 
 void Network::add_post_activation(std::size_t hidden_index, LayerPtr layer) {
   if (finalized_ || hidden_index >= hidden_count()) {
     throw std::logic_error("network: bad post-activation slot");
   }
-  blocks_[hidden_index].post_activation.push_back(std::move(layer));
+  stack_[post_item_[hidden_index]].post.push_back(std::move(layer));
 }
 
 std::string Network::unique_name(const std::string& base) const {
@@ -141,12 +206,12 @@ std::string Network::unique_name(const std::string& base) const {
     for (const auto& l : input_layers_) {
       if (l->name() == name) return true;
     }
-    for (const auto& b : blocks_) {
-      if (b.dense->name() == name || (b.activation && b.activation->name() == name)) return true;
-      for (const auto& l : b.pre_activation) {
+    for (const auto& item : stack_) {
+      if (item.layer->name() == name) return true;
+      for (const auto& l : item.pre) {
         if (l->name() == name) return true;
       }
-      for (const auto& l : b.post_activation) {
+      for (const auto& l : item.post) {
         if (l->name() == name) return true;
       }
     }
@@ -162,18 +227,17 @@ std::string Network::unique_name(const std::string& base) const {
 void Network::finalize(std::size_t capacity) {
   order_.clear();
   for (auto& l : input_layers_) order_.push_back(l.get());
-  for (auto& b : blocks_) {
-    order_.push_back(b.dense.get());
-    for (auto& l : b.pre_activation) order_.push_back(l.get());
-    if (b.activation) order_.push_back(b.activation.get());
-    for (auto& l : b.post_activation) order_.push_back(l.get());
+  for (auto& item : stack_) {
+    order_.push_back(item.layer.get());
+    for (auto& l : item.pre) order_.push_back(l.get());
+    for (auto& l : item.post) order_.push_back(l.get());
   }
-  std::size_t width = spec_.inputs;
+  Shape shape = input_shape_;
   std::vector<std::pair<std::size_t, Layer*>> widths;
   for (Layer* l : order_) {
-    l->allocate(capacity, width);
-    width = l->output_width(width);
-    widths.emplace_back(width, l);
+    l->allocate(capacity, shape);
+    shape = l->output_shape(shape);
+    widths.emplace_back(shape.size(), l);
   }
   std::stable_sort(widths.begin(), widths.end(),
                    [](const auto& a, const auto& b) { return a.first > b.first; });
@@ -220,6 +284,24 @@ std::string Network::describe() const {
   std::string out;
   for (Layer* l : order_) out += l->describe() + "\n";
   return out;
+}
+
+std::string Network::model_json() const {
+  std::string out = "{\"input\": " + json_shape(input_shape_) +
+                    ", \"classes\": " + std::to_string(spec_.classes) + ", \"init\": \"" +
+                    init_name(spec_.init) + "\", \"layers\": [";
+  for (std::size_t i = 0; i < stack_.size(); ++i) {
+    const Item& item = stack_[i];
+    if (i > 0) out += ", ";
+    out += "{\"kind\": \"" + item.kind + "\", \"name\": \"" + item.layer->name() +
+           "\", \"options\": {";
+    for (std::size_t k = 0; k < item.options.size(); ++k) {
+      if (k > 0) out += ", ";
+      out += "\"" + item.options[k].first + "\": " + item.options[k].second;
+    }
+    out += "}, \"output\": " + json_shape(item.output) + "}";
+  }
+  return out + "]}";
 }
 
 }  // namespace reglab::models

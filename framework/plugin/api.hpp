@@ -1,5 +1,5 @@
-/// The plugin interface: what a shared object includes to add regularizers, models,
-/// optimizers, schedules or datasets to reglab (docs/plugins.md).
+/// The plugin interface: what a shared object includes to add regularizers, models, layer
+/// types, optimizers, schedules or datasets to reglab (docs/plugins.md).
 ///
 /// A plugin is a shared library that exports two C functions, both written by one macro:
 ///
@@ -27,7 +27,7 @@ namespace reglab::plugin {
 /// The plugin ABI version. It changes whenever a header a plugin compiles against changes the
 /// layout or meaning of a type the plugin shares with reglab (the interfaces, Registry,
 /// OptionReader, Network, Layer, ...), so a stale plugin is refused instead of crashing.
-constexpr int kAbiVersion = 1;
+constexpr int kAbiVersion = 2;
 
 /// What reglab_plugin_register receives.
 class Registrar {

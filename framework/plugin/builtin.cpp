@@ -8,6 +8,7 @@ Registries builtin_registries() {
   Registries r;
   regularizers::register_builtin(r.regularizers);
   models::register_builtin(r.models);
+  models::register_builtin(r.layers);
   optim::register_builtin(r.optimizers);
   optim::register_builtin(r.schedules);
   data::register_builtin(r.datasets);
@@ -17,6 +18,7 @@ Registries builtin_registries() {
 void Registries::set_origin(const std::string& origin) {
   regularizers.set_origin(origin);
   models.set_origin(origin);
+  layers.set_origin(origin);
   optimizers.set_origin(origin);
   schedules.set_origin(origin);
   datasets.set_origin(origin);

@@ -24,6 +24,7 @@ struct LoadedPlugin {
 struct Registries {
   regularizers::RegularizerRegistry regularizers;
   models::ModelRegistry models;
+  models::LayerRegistry layers;
   optim::OptimizerRegistry optimizers;
   optim::ScheduleRegistry schedules;
   data::DatasetRegistry datasets;
@@ -40,7 +41,7 @@ struct Registries {
   std::string provenance() const;
 };
 
-/// The built-in regularizers, models, optimizers, schedules and datasets.
+/// The built-in regularizers, models, layer types, optimizers, schedules and datasets.
 Registries builtin_registries();
 
 }  // namespace reglab::plugin

@@ -65,13 +65,15 @@ std::string BatchNormLayer::describe() const {
   return os.str();
 }
 
-void BatchNormLayer::allocate(std::size_t capacity, std::size_t input_width) {
-  if (input_width != units_) {
-    throw std::logic_error(name_ + ": input width " + std::to_string(input_width) +
-                           " differs from " + std::to_string(units_) + " units");
+void BatchNormLayer::allocate(std::size_t capacity, const models::Shape& input) {
+  if (input.channels != units_) {
+    throw std::logic_error(name_ + ": input " + input.str() + " does not have " +
+                           std::to_string(units_) + " units or channels");
   }
-  Layer::allocate(capacity, input_width);
-  x_hat_ = Matrix(std::array<std::size_t, 2>{capacity, units_}, 0.0f);
+  Layer::allocate(capacity, input);
+  spatial_ = input.spatial();
+  size_ = input.size();
+  x_hat_ = Matrix(std::array<std::size_t, 2>{capacity, size_}, 0.0f);
 }
 
 std::vector<models::StateTensor> BatchNormLayer::state() {
@@ -79,7 +81,7 @@ std::vector<models::StateTensor> BatchNormLayer::state() {
 }
 
 void BatchNormLayer::forward(const Matrix& x, std::size_t n, Mode mode) {
-  if (n > x_hat_.shape()[0] || n > x.shape()[0] || x.shape()[1] != units_) {
+  if (n > x_hat_.shape()[0] || n > x.shape()[0] || x.shape()[1] != size_) {
     throw std::logic_error(name_ + ": input does not match the allocated buffers");
   }
   last_train_ = mode == Mode::kTrain;
@@ -87,8 +89,8 @@ void BatchNormLayer::forward(const Matrix& x, std::size_t n, Mode mode) {
     throw Error(name_ + ": a training batch needs at least 2 rows (got " + std::to_string(n) +
                 "); check batch_size and the size of the last batch");
   }
-  // Column ranges on the run's threads: every statistic is a per-column sum over the rows, in
-  // row order, so the numbers do not depend on the split.
+  // Column ranges on the run's threads: every statistic is a per-column sum over the rows (and
+  // positions), in row order, so the numbers do not depend on the split.
   parallel::for_range(
       units_,
       [&](std::size_t j0, std::size_t j1) {
@@ -102,23 +104,29 @@ void BatchNormLayer::forward(const Matrix& x, std::size_t n, Mode mode) {
         }
         normalise(x, n, j0, j1);
       },
-      kMinParallel / n + 1);
+      kMinParallel / (n * spatial_) + 1);
 }
 
 void BatchNormLayer::batch_statistics(const Matrix& x, std::size_t n, std::size_t j0,
                                       std::size_t j1) {
   const float* in = x.data();
-  const double count = static_cast<double>(n);
+  const double count = static_cast<double>(n * spatial_);
   std::fill(mean_.begin() + j0, mean_.begin() + j1, 0.0);
   std::fill(acc_.begin() + j0, acc_.begin() + j1, 0.0);
   for (std::size_t i = 0; i < n; ++i) {
-    for (std::size_t j = j0; j < j1; ++j) mean_[j] += in[i * units_ + j];
+    for (std::size_t j = j0; j < j1; ++j) {
+      const float* at = in + i * size_ + j * spatial_;
+      for (std::size_t p = 0; p < spatial_; ++p) mean_[j] += at[p];
+    }
   }
   for (std::size_t j = j0; j < j1; ++j) mean_[j] /= count;
   for (std::size_t i = 0; i < n; ++i) {
     for (std::size_t j = j0; j < j1; ++j) {
-      const double d = in[i * units_ + j] - mean_[j];
-      acc_[j] += d * d;
+      const float* at = in + i * size_ + j * spatial_;
+      for (std::size_t p = 0; p < spatial_; ++p) {
+        const double d = at[p] - mean_[j];
+        acc_[j] += d * d;
+      }
     }
   }
   const double m = momentum_;
@@ -138,9 +146,11 @@ void BatchNormLayer::normalise(const Matrix& x, std::size_t n, std::size_t j0, s
   float* out = out_.data();
   for (std::size_t i = 0; i < n; ++i) {
     for (std::size_t j = j0; j < j1; ++j) {
-      const std::size_t k = i * units_ + j;
-      xh[k] = static_cast<float>((in[k] - mean[j]) * inv_std_[j]);
-      out[k] = g[j] * xh[k] + b[j];
+      for (std::size_t p = 0; p < spatial_; ++p) {
+        const std::size_t k = i * size_ + j * spatial_ + p;
+        xh[k] = static_cast<float>((in[k] - mean[j]) * inv_std_[j]);
+        out[k] = g[j] * xh[k] + b[j];
+      }
     }
   }
 }
@@ -152,7 +162,7 @@ void BatchNormLayer::backward(const Matrix& /*x*/, const Matrix& grad_out, std::
       [&](std::size_t j0, std::size_t j1) {
         backward_columns(grad_out, n, need_input_grad, j0, j1);
       },
-      kMinParallel / n + 1);
+      kMinParallel / (n * spatial_) + 1);
 }
 
 void BatchNormLayer::backward_columns(const Matrix& grad_out, std::size_t n, bool need_input_grad,
@@ -165,9 +175,11 @@ void BatchNormLayer::backward_columns(const Matrix& grad_out, std::size_t n, boo
   std::fill(sum_dy_.begin() + j0, sum_dy_.begin() + j1, 0.0);
   for (std::size_t i = 0; i < n; ++i) {
     for (std::size_t j = j0; j < j1; ++j) {
-      const std::size_t k = i * units_ + j;
-      sum_dy_[j] += dy[k];
-      acc_[j] += static_cast<double>(dy[k]) * xh[k];
+      for (std::size_t p = 0; p < spatial_; ++p) {
+        const std::size_t k = i * size_ + j * spatial_ + p;
+        sum_dy_[j] += dy[k];
+        acc_[j] += static_cast<double>(dy[k]) * xh[k];
+      }
     }
   }
   for (std::size_t j = j0; j < j1; ++j) {
@@ -177,14 +189,16 @@ void BatchNormLayer::backward_columns(const Matrix& grad_out, std::size_t n, boo
   if (!need_input_grad) return;
   const float* g = gamma_.value.data();
   float* dx = grad_in_.data();
-  const double count = static_cast<double>(n);
+  const double count = static_cast<double>(n * spatial_);
   for (std::size_t i = 0; i < n; ++i) {
     for (std::size_t j = j0; j < j1; ++j) {
-      const std::size_t k = i * units_ + j;
       const double scale = g[j] * inv_std_[j];
-      dx[k] = static_cast<float>(last_train_ ? scale / count *
-                                                   (count * dy[k] - sum_dy_[j] - xh[k] * acc_[j])
-                                             : scale * dy[k]);
+      for (std::size_t p = 0; p < spatial_; ++p) {
+        const std::size_t k = i * size_ + j * spatial_ + p;
+        dx[k] = static_cast<float>(last_train_ ? scale / count * (count * dy[k] - sum_dy_[j] -
+                                                                  xh[k] * acc_[j])
+                                               : scale * dy[k]);
+      }
     }
   }
 }
@@ -207,7 +221,8 @@ void BatchNorm::attach(models::Network& net, const AttachContext& /*ctx*/) {
   for (std::size_t i = 0; i < net.hidden_count(); ++i) {
     net.add_pre_activation(
         i, std::make_unique<BatchNormLayer>(net.unique_name("batch_norm_" + std::to_string(i)),
-                                            net.spec().hidden[i], options_.momentum, options_.eps));
+                                            net.pre_activation_shape(i).channels,
+                                            options_.momentum, options_.eps));
   }
 }
 

@@ -22,9 +22,14 @@ struct BatchNormOptions {
   static BatchNormOptions read(config::OptionReader& reader);
 };
 
-/// Batch normalisation of each column (unit) over the rows of a batch.
+/// Batch normalisation of each unit of a vector, or of each channel of a feature map.
 ///
-/// Train mode, per column over the n rows of the batch (Ioffe and Szegedy 2015, Algorithm 1):
+/// After a dense layer the statistics of unit j are taken over the n rows of the batch; after a
+/// convolution, those of channel c over the n rows and every position of the channel, m = n * h *
+/// w values (section 3.2 of the paper; PyTorch's BatchNorm2d). Below, "column" is a unit or a
+/// channel and n is the number of values it has in the batch.
+///
+/// Train mode, per column over its n values (Ioffe and Szegedy 2015, Algorithm 1):
 ///   mu = mean(x),  s2 = sum((x - mu)^2) / n  (biased),  x_hat = (x - mu) / sqrt(s2 + eps),
 ///   y = gamma * x_hat + beta,
 /// and the running statistics move towards the batch (PyTorch convention):
@@ -39,14 +44,15 @@ struct BatchNormOptions {
 /// is allocated after allocate().
 class BatchNormLayer : public models::Layer {
  public:
-  /// Throws std::invalid_argument unless units > 0, 0 < momentum <= 1 and eps > 0.
+  /// `units`: units of a vector input, channels of a feature map. Throws std::invalid_argument
+  /// unless units > 0, 0 < momentum <= 1 and eps > 0.
   BatchNormLayer(std::string name, std::size_t units, double momentum, double eps);
 
   std::string name() const override { return name_; }
   /// "batch_norm_0: 256 units, momentum 0.1, eps 1e-05".
   std::string describe() const override;
-  /// Throws std::logic_error unless input_width equals the number of units.
-  void allocate(std::size_t capacity, std::size_t input_width) override;
+  /// Throws std::logic_error unless the input has `units` channels.
+  void allocate(std::size_t capacity, const models::Shape& input) override;
   /// Throws reglab::Error for a training batch of fewer than 2 rows.
   void forward(const Matrix& x, std::size_t n, Mode mode) override;
   void backward(const Matrix& x, const Matrix& grad_out, std::size_t n,
@@ -71,6 +77,8 @@ class BatchNormLayer : public models::Layer {
 
   std::string name_;
   std::size_t units_;
+  std::size_t spatial_ = 1;  ///< positions per channel (1 after a dense layer)
+  std::size_t size_ = 0;     ///< values per row, units_ * spatial_
   double momentum_;
   double eps_;
   models::Param gamma_;
@@ -86,8 +94,9 @@ class BatchNormLayer : public models::Layer {
 };
 
 /// The `batch_norm` regularizer: inserts a BatchNormLayer "batch_norm_<i>" into every hidden
-/// pre-activation slot, i.e. after dense_i and before its activation, as in Ioffe and Szegedy
-/// (the dense bias is then redundant but kept).
+/// pre-activation slot, i.e. after weight layer i (dense or conv2d) and before its activation, as
+/// in Ioffe and Szegedy (the layer's bias is then redundant but kept); per unit after a dense
+/// layer, per channel after a convolution.
 class BatchNorm : public Regularizer {
  public:
   /// Throws std::invalid_argument unless 0 < momentum <= 1 and eps > 0.

@@ -30,11 +30,12 @@ DropoutOptions DropoutOptions::read(config::OptionReader& reader) {
   o.input_rate =
       reader.get_double("input_rate", o.input_rate, config::Range::closed_open(0.0, 1.0));
   o.layers = read_layer_selection(reader);
+  o.spatial = reader.get_bool("spatial", false);
   return o;
 }
 
-DropoutLayer::DropoutLayer(std::string name, double rate, Rng rng)
-    : NoiseLayer(std::move(name), rng), rate_(rate) {
+DropoutLayer::DropoutLayer(std::string name, double rate, Rng rng, bool spatial)
+    : NoiseLayer(std::move(name), rng, spatial), rate_(rate) {
   check_rate(rate, "rate");
 }
 
@@ -68,8 +69,9 @@ std::string Dropout::describe() const {
   std::ostringstream os;
   os << "dropout(rate=" << options_.rate << ", input_rate=" << options_.input_rate;
   if (options_.layers != LayerSelection::kAll) {
-    os << ", layers=" << layer_selection_name(options_.layers);
+    os << ", layers=" << options_.layers.str();
   }
+  if (options_.spatial) os << ", spatial=true";
   os << ")";
   return os.str();
 }
@@ -80,11 +82,11 @@ void Dropout::attach(models::Network& net, const AttachContext& ctx) {
         net.unique_name("dropout_input"), options_.input_rate, noise_stream(ctx, "dropout", 0)));
   }
   if (options_.rate == 0.0) return;
-  const std::size_t hidden = net.hidden_count();
-  for (std::size_t i = first_selected(options_.layers, hidden); i < hidden; ++i) {
+  for (const std::size_t i : selected_layers(options_.layers, net)) {
     net.add_post_activation(
         i, std::make_unique<DropoutLayer>(net.unique_name("dropout_" + std::to_string(i)),
-                                          options_.rate, noise_stream(ctx, "dropout", i + 1)));
+                                          options_.rate, noise_stream(ctx, "dropout", i + 1),
+                                          options_.spatial));
   }
 }
 

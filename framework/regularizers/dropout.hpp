@@ -25,8 +25,12 @@ struct DropoutOptions {
   double input_rate = 0.0;  ///< drop probability of input units, [0, 1)
   /// hidden layers that get dropout; the input slot depends on input_rate only
   LayerSelection layers = LayerSelection::kAll;
+  /// Drop whole channels of feature maps (one mask entry per sample and channel, shared by its
+  /// positions: SpatialDropout, Tompson et al. 2015) instead of single entries. The same as
+  /// element-wise dropout after a dense layer.
+  bool spatial = false;
 
-  /// Reads `rate`, `input_rate` and `layers`; throws ConfigError (file, line, column) when out of
+  /// Reads `rate`, `input_rate`, `layers` and `spatial`; throws ConfigError (file, line, column) when out of
   /// range.
   static DropoutOptions read(config::OptionReader& reader);
 };
@@ -42,7 +46,7 @@ struct DropoutOptions {
 class DropoutLayer : public NoiseLayer {
  public:
   /// Throws std::invalid_argument unless 0 <= rate < 1.
-  DropoutLayer(std::string name, double rate, Rng rng);
+  DropoutLayer(std::string name, double rate, Rng rng, bool spatial = false);
 
   /// "dropout_0: rate 0.5".
   std::string describe() const override;
@@ -61,7 +65,8 @@ class DropoutLayer : public NoiseLayer {
 };
 
 /// The `dropout` regularizer: inserts a DropoutLayer into the post-activation slot of every
-/// hidden layer (`layers: all`) or of the last one only (`layers: last`), named "dropout_<i>",
+/// hidden layer (`layers: all`), of the last one only (`layers: last`) or of the named ones
+/// (`layers: [conv2d_0, dense_0]`: after that block's activation and pooling), named "dropout_<i>",
 /// if rate > 0, and into the input slot ("dropout_input") if input_rate > 0. Masks come from
 /// noise_stream(ctx, "dropout", slot), slot 0 being the input and slot i + 1 hidden layer i
 /// (whatever `layers` is), so every layer of every dropout instance has its own stream.
@@ -73,7 +78,8 @@ class Dropout : public Regularizer {
   static RegularizerPtr from_config(config::OptionReader& reader);
 
   std::string name() const override { return "dropout"; }
-  /// "dropout(rate=0.5, input_rate=0.2)", with ", layers=last" appended for `layers: last`.
+  /// "dropout(rate=0.5, input_rate=0.2)", with ", layers=last" appended for `layers: last` and
+  /// ", spatial=true" for spatial dropout.
   std::string describe() const override;
   void attach(models::Network& net, const AttachContext& ctx) override;
 

@@ -61,7 +61,7 @@ std::string GaussianDropout::describe() const {
   std::ostringstream os;
   os << "gaussian_dropout(rate=" << options_.rate << ", input_rate=" << options_.input_rate;
   if (options_.layers != LayerSelection::kAll) {
-    os << ", layers=" << layer_selection_name(options_.layers);
+    os << ", layers=" << options_.layers.str();
   }
   os << ")";
   return os.str();
@@ -74,8 +74,7 @@ void GaussianDropout::attach(models::Network& net, const AttachContext& ctx) {
         noise_stream(ctx, "gaussian_dropout", 0)));
   }
   if (options_.rate == 0.0) return;
-  const std::size_t hidden = net.hidden_count();
-  for (std::size_t i = first_selected(options_.layers, hidden); i < hidden; ++i) {
+  for (const std::size_t i : selected_layers(options_.layers, net)) {
     net.add_post_activation(i, std::make_unique<GaussianDropoutLayer>(
                                    net.unique_name("gaussian_dropout_" + std::to_string(i)),
                                    options_.rate, noise_stream(ctx, "gaussian_dropout", i + 1)));

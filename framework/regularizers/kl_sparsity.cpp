@@ -43,10 +43,10 @@ std::string KlSparsityLayer::describe() const {
   return os.str();
 }
 
-void KlSparsityLayer::allocate(std::size_t capacity, std::size_t input_width) {
-  Layer::allocate(capacity, input_width);
-  rho_hat_.assign(input_width, target_);
-  grad_.assign(input_width, 0.0);
+void KlSparsityLayer::allocate(std::size_t capacity, const models::Shape& input) {
+  Layer::allocate(capacity, input);
+  rho_hat_.assign(input.size(), target_);
+  grad_.assign(input.size(), 0.0);
 }
 
 void KlSparsityLayer::forward(const Matrix& x, std::size_t n, Mode mode) {
@@ -106,7 +106,7 @@ std::string KlSparsity::describe() const {
   std::ostringstream os;
   os << "kl_sparsity(beta=" << options_.beta << ", target=" << options_.target;
   if (options_.layers != LayerSelection::kAll) {
-    os << ", layers=" << layer_selection_name(options_.layers);
+    os << ", layers=" << options_.layers.str();
   }
   os << ")";
   return os.str();
@@ -115,8 +115,7 @@ std::string KlSparsity::describe() const {
 void KlSparsity::attach(models::Network& net, const AttachContext& /*ctx*/) {
   layers_.clear();
   if (options_.beta == 0.0) return;
-  const std::size_t hidden = net.hidden_count();
-  for (std::size_t i = first_selected(options_.layers, hidden); i < hidden; ++i) {
+  for (const std::size_t i : selected_layers(options_.layers, net)) {
     auto layer = std::make_unique<KlSparsityLayer>(
         net.unique_name("kl_sparsity_" + std::to_string(i)), options_.beta, options_.target);
     layers_.push_back(layer.get());

@@ -58,7 +58,7 @@ class KlSparsityLayer : public models::Layer {
   std::string name() const override { return name_; }
   /// "kl_sparsity_0: target 0.05, beta 0.001".
   std::string describe() const override;
-  void allocate(std::size_t capacity, std::size_t input_width) override;
+  void allocate(std::size_t capacity, const models::Shape& input) override;
   void forward(const Matrix& x, std::size_t n, Mode mode) override;
   void backward(const Matrix& x, const Matrix& grad_out, std::size_t n,
                 bool need_input_grad) override;

@@ -7,7 +7,6 @@
 #include <stdexcept>
 
 #include "framework/config/options.hpp"
-#include "framework/models/dense.hpp"
 
 namespace reglab::regularizers {
 
@@ -36,9 +35,31 @@ std::string MaxNorm::describe() const {
 }
 
 void MaxNorm::after_update(models::Network& net, const StepContext& /*ctx*/) {
-  const std::vector<models::Dense*>& dense = net.dense_layers();
-  const std::size_t count = options_.layers == "hidden" ? dense.size() - 1 : dense.size();
-  for (std::size_t l = 0; l < count; ++l) clip_columns(dense[l]->kernel());
+  const std::vector<models::WeightLayer*>& layers = net.weight_layers();
+  const std::size_t count = options_.layers == "hidden" ? layers.size() - 1 : layers.size();
+  for (std::size_t l = 0; l < count; ++l) {
+    models::Param& kernel = layers[l]->kernel();
+    if (kernel.units_first) {
+      clip_rows(kernel);
+    } else {
+      clip_columns(kernel);
+    }
+  }
+}
+
+void MaxNorm::clip_rows(models::Param& kernel) {
+  const std::size_t rows = kernel.shape.at(0);
+  const std::size_t cols = rows == 0 ? 0 : kernel.value.size() / rows;
+  float* w = kernel.value.data();
+  const double c2 = options_.c * options_.c;
+  for (std::size_t i = 0; i < rows; ++i) {
+    float* row = w + i * cols;
+    double sq = 0.0;
+    for (std::size_t j = 0; j < cols; ++j) sq += static_cast<double>(row[j]) * row[j];
+    if (sq <= c2) continue;  // inside the ball: bitwise unchanged
+    const double scale = options_.c / std::sqrt(sq);
+    for (std::size_t j = 0; j < cols; ++j) row[j] = static_cast<float>(row[j] * scale);
+  }
 }
 
 void MaxNorm::clip_columns(models::Param& kernel) {

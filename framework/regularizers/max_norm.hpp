@@ -11,7 +11,7 @@ namespace reglab::regularizers {
 /// Options of `max_norm`.
 struct MaxNormOptions {
   double c = 3.0;              ///< maximum L2 norm of a unit's incoming weights, > 0
-  std::string layers = "all";  ///< "all" dense layers, or "hidden" (not the output layer)
+  std::string layers = "all";  ///< "all" weight layers, or "hidden" (not the output layer)
 
   /// Reads `c` and `layers`; throws ConfigError (file, line, column) on a bad value.
   static MaxNormOptions read(config::OptionReader& reader);
@@ -19,8 +19,9 @@ struct MaxNormOptions {
 
 /// Max-norm regularisation (Srivastava et al. 2014, JMLR 15, section 5.1; Hinton et al. 2012,
 /// arXiv:1207.0580): after every optimizer update, each unit's incoming weight vector w (a
-/// column of the kernel, stored {inputs, units} row-major) is projected onto the ball of
-/// radius c:
+/// column of a dense kernel, stored {inputs, units} row-major; a filter of a convolution kernel,
+/// stored {filters, in_channels, kh, kw}, i.e. all in_channels * kh * kw weights of one output
+/// channel) is projected onto the ball of radius c:
 ///   w <- w * c / ||w||_2   if ||w||_2 > c,   unchanged otherwise.
 /// Biases are not constrained. The paper constrains all layers (c = 3 in its released
 /// configuration, c = 2 in Appendix B.1); `layers: hidden` leaves the output layer free.
@@ -39,6 +40,7 @@ class MaxNorm : public Regularizer {
 
  private:
   void clip_columns(models::Param& kernel);
+  void clip_rows(models::Param& kernel);
 
   MaxNormOptions options_;
   std::vector<double> scales_;  ///< per-column work buffer, reused across updates

@@ -20,25 +20,38 @@ class OptionReader;
 
 namespace reglab::regularizers {
 
-/// Which hidden post-activation slots a noise or sparsity regularizer acts on (its `layers` key,
-/// shared by dropout, gaussian_dropout, uout and kl_sparsity). kLast is "dropout after the last
+/// Which hidden blocks a noise or sparsity regularizer acts on (its `layers` key, shared by
+/// dropout, gaussian_dropout, uout and kl_sparsity): `all` (also spelt `hidden`), `last`, or a
+/// list of hidden weight-layer names such as [conv2d_1, dense_0] (models/network.hpp names
+/// them). kLast is "dropout after the last
 /// batch-norm layer", the remedy of Li, Chen, Hu and Yang 2019 ("Understanding the Disharmony
 /// between Dropout and Batch Normalization by Variance Shift", CVPR, section 5). batch_norm sits
 /// in the pre-activation slots, so with kLast no noisy activation feeds a batch-norm layer and
 /// its running variance suffers no train-to-eval "variance shift".
-enum class LayerSelection {
-  kAll,   ///< every hidden layer (`layers: all`, the default)
-  kLast,  ///< only the last hidden layer (`layers: last`)
+struct LayerSelection {
+  enum Kind {
+    kAll,    ///< every hidden layer (`layers: all` or `hidden`, the default)
+    kLast,   ///< only the last hidden layer (`layers: last`)
+    kNamed,  ///< the hidden layers named in `layers: [...]`
+  };
+  Kind kind = kAll;
+  std::vector<std::string> names;  ///< kNamed: weight-layer names, in the order given
+
+  LayerSelection(Kind k = kAll) : kind(k) {}  // NOLINT(google-explicit-constructor)
+  bool operator==(const LayerSelection& o) const { return kind == o.kind && names == o.names; }
+  bool operator!=(const LayerSelection& o) const { return !(*this == o); }
+
+  /// "all", "last", or "[conv2d_0, dense_0]".
+  std::string str() const;
 };
 
-/// Reads `layers` (all | last, default all); any other value throws ConfigError naming the key
-/// and listing the choices.
+/// Reads `layers` (all | hidden | last | a list of names, default all); any other value throws
+/// ConfigError naming the key and listing the choices.
 LayerSelection read_layer_selection(config::OptionReader& reader);
-/// "all" or "last".
-std::string layer_selection_name(LayerSelection selection);
-/// The first hidden layer index covered by `selection` in a network of `hidden` hidden layers:
-/// 0 for kAll, hidden - 1 for kLast (0 when there are none). Indices [first, hidden) are covered.
-std::size_t first_selected(LayerSelection selection, std::size_t hidden);
+/// The hidden-layer indices `selection` covers in `net`, ascending. Throws ConfigError for a
+/// name that is not a hidden weight layer of the network, listing those that are.
+std::vector<std::size_t> selected_layers(const LayerSelection& selection,
+                                         const models::Network& net);
 /// The noise stream of slot `slot` (0 = input, i + 1 = hidden layer i) of the regularizer at
 /// ctx.position: Rng::stream(derive_seed(seed, "dropout_arm", arm), name, (position << 32) +
 /// slot), so every layer of every instance draws from its own stream and arms differ.
@@ -49,12 +62,18 @@ Rng noise_stream(const AttachContext& ctx, std::string_view name, std::size_t sl
 /// multipliers m (a buffer allocated once), y = x * m, and backward multiplies by the same m,
 /// dx = dy * m. Eval mode, or a layer whose noise is off (active() false): y = x, dx = dy, and
 /// nothing is drawn. The layer owns its Rng stream (listed by streams() for checkpoints).
+///
+/// Spatial noise (Tompson et al. 2015, "Efficient Object Localization Using Convolutional
+/// Networks", CVPR: SpatialDropout): with `spatial`, one multiplier per sample and channel is
+/// drawn and shared by every position of that channel, so whole feature maps are dropped. On a
+/// vector input (one position per channel) it is the same as element-wise noise.
 class NoiseLayer : public models::Layer {
  public:
-  NoiseLayer(std::string name, Rng rng) : name_(std::move(name)), rng_(rng) {}
+  NoiseLayer(std::string name, Rng rng, bool spatial = false)
+      : name_(std::move(name)), rng_(rng), spatial_(spatial) {}
 
   std::string name() const override { return name_; }
-  void allocate(std::size_t capacity, std::size_t input_width) override;
+  void allocate(std::size_t capacity, const models::Shape& input) override;
   void forward(const Matrix& x, std::size_t n, Mode mode) override;
   /// Draws the multipliers of the next train-mode forward over n rows (the same numbers, from
   /// the same stream, that forward would draw).
@@ -75,7 +94,12 @@ class NoiseLayer : public models::Layer {
   std::string name_;
 
  private:
+  /// Fills rows [0, n) of noise_: one draw per entry, or per channel when spatial.
+  void draw_rows(std::size_t n);
+
   Rng rng_;
+  bool spatial_ = false;
+  std::size_t group_ = 1;  ///< entries that share one multiplier (positions per channel)
   Matrix noise_;
   bool last_train_ = false;
   std::size_t prepared_rows_ = 0;  ///< rows of noise_ drawn by prepare() and not yet used

@@ -55,7 +55,7 @@ std::string Uout::describe() const {
   std::ostringstream os;
   os << "uout(beta=" << options_.beta;
   if (options_.layers != LayerSelection::kAll) {
-    os << ", layers=" << layer_selection_name(options_.layers);
+    os << ", layers=" << options_.layers.str();
   }
   os << ")";
   return os.str();
@@ -63,8 +63,7 @@ std::string Uout::describe() const {
 
 void Uout::attach(models::Network& net, const AttachContext& ctx) {
   if (options_.beta == 0.0) return;
-  const std::size_t hidden = net.hidden_count();
-  for (std::size_t i = first_selected(options_.layers, hidden); i < hidden; ++i) {
+  for (const std::size_t i : selected_layers(options_.layers, net)) {
     net.add_post_activation(
         i, std::make_unique<UoutLayer>(net.unique_name("uout_" + std::to_string(i)), options_.beta,
                                        noise_stream(ctx, "uout", i + 1)));

@@ -23,6 +23,8 @@ namespace {
 using namespace detail;
 
 constexpr const char* kStorageOrder = "row-major (C)";
+/// The axes of a 4-D kernel (conv2d), PyTorch's order: attribute `layout` of its dataset.
+constexpr const char* kConvKernelLayout = "out_channels, in_channels, kh, kw";
 /// Attributes of a run group that are not RunRecord::attributes.
 constexpr const char* kRunFixedAttributes[] = {"name", "config", "seed", "status"};
 /// Attributes of the root group that are not ResultsFile::attributes.
@@ -340,6 +342,9 @@ void write_run(hid_t runs, const RunRecord& run, hid_t gcpl, const Where& where)
     Handle dataset = write_dataset(layer.get(), w.param, param_path, dims, H5T_IEEE_F32LE,
                                    H5T_NATIVE_FLOAT, w.data.data(), w.data.size(), where);
     write_string_attribute(dataset.get(), param_path, "storage_order", kStorageOrder, where);
+    if (w.param == "kernel" && w.shape.size() == 4) {
+      write_string_attribute(dataset.get(), param_path, "layout", kConvKernelLayout, where);
+    }
   }
 }
 

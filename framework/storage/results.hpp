@@ -25,9 +25,11 @@
 ///                                       optimizer steps, "step" among them (train.diagnostics)
 ///   /runs/<run_id>/weights/<layer>/<param>
 ///                                       float32 arrays in the parameter's logical shape
-///                                       (kernel {inputs, units}, bias/gamma/beta/running_mean/
-///                                       running_var {units}); attribute storage_order =
-///                                       "row-major (C)"
+///                                       (dense kernel {inputs, units}, conv2d kernel
+///                                       {out_channels, in_channels, kh, kw} with attribute
+///                                       layout = "out_channels, in_channels, kh, kw",
+///                                       bias/gamma/beta/running_mean/running_var {units or
+///                                       channels}); attribute storage_order = "row-major (C)"
 ///   /summary                            only in a sweep file: 1-D compound dataset, one row per
 ///                                       grid cell, one member per Table column in order:
 ///                                       float64 -> H5T_IEEE_F64LE, int64 -> H5T_STD_I64LE,

@@ -20,18 +20,39 @@ double quantile(const std::vector<double>& sorted, double q) {
   return sorted[lo] + (sorted[hi] - sorted[lo]) * frac;
 }
 
-void weight_norms(const models::Network& net, std::vector<std::pair<std::string, double>>& out) {
-  for (models::Dense* d : net.dense_layers()) {
-    const std::size_t rows = d->inputs(), cols = d->units();
-    const float* w = d->kernel().value.data();
-    std::vector<double> col(cols, 0.0);
-    double total = 0.0;
-    for (std::size_t r = 0; r < rows; ++r) {
-      for (std::size_t c = 0; c < cols; ++c) {
-        const double v = w[r * cols + c];
-        col[c] += v * v;
-      }
+/// Squared norms of each unit's incoming weights: the columns of a dense kernel {inputs,
+/// units}, the rows of a convolution kernel {filters, in_channels * kh * kw}.
+std::vector<double> unit_sq_norms(const models::WeightLayer& layer) {
+  const models::Param& k = layer.kernel();
+  const std::size_t units = layer.units(), fan_in = layer.fan_in();
+  const float* w = k.value.data();
+  std::vector<double> norms(units, 0.0);
+  for (std::size_t r = 0; r < (k.units_first ? units : fan_in); ++r) {
+    const std::size_t cols = k.units_first ? fan_in : units;
+    for (std::size_t c = 0; c < cols; ++c) {
+      const double v = w[r * cols + c];
+      norms[k.units_first ? r : c] += v * v;
     }
+  }
+  return norms;
+}
+
+/// The values of channel `c` of rows [0, n) of `x` (samples of `shape`), appended to `out` in
+/// row order, then position order.
+void channel_values(const Matrix& x, std::size_t n, const models::Shape& shape, std::size_t c,
+                    std::vector<double>& out) {
+  const std::size_t spatial = shape.spatial(), size = shape.size();
+  const float* data = x.data();
+  for (std::size_t r = 0; r < n; ++r) {
+    const float* at = data + r * size + c * spatial;
+    for (std::size_t p = 0; p < spatial; ++p) out.push_back(at[p]);
+  }
+}
+
+void weight_norms(const models::Network& net, std::vector<std::pair<std::string, double>>& out) {
+  for (const models::WeightLayer* d : net.weight_layers()) {
+    const std::vector<double> col = unit_sq_norms(*d);
+    double total = 0.0;
     double max_col = 0.0;
     for (double c : col) {
       total += c;
@@ -45,9 +66,12 @@ void weight_norms(const models::Network& net, std::vector<std::pair<std::string,
 void spectra(const models::Network& net, bool measured,
              std::vector<std::pair<std::string, double>>& out) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
-  for (models::Dense* d : net.dense_layers()) {
+  for (const models::WeightLayer* d : net.weight_layers()) {
     Spectrum s{nan, nan, nan, nan, 0};
-    if (measured) s = spectrum(d->kernel().value.data(), d->inputs(), d->units());
+    // A convolution kernel as the {filters, in_channels * kh * kw} matrix it multiplies by.
+    const std::size_t rows = d->kernel().units_first ? d->units() : d->fan_in();
+    const std::size_t cols = d->kernel().units_first ? d->fan_in() : d->units();
+    if (measured) s = spectrum(d->kernel().value.data(), rows, cols);
     out.emplace_back("spectral_norm." + d->name(), s.spectral_norm);
     out.emplace_back("stable_rank." + d->name(), s.stable_rank);
     out.emplace_back("alpha." + d->name(), s.alpha);
@@ -60,7 +84,7 @@ Diagnostics::Diagnostics(const DiagnosticsOptions& options, const models::Networ
                          const data::Split& probe)
     : options_(options) {
   probe_n_ = std::min({options.probe_size, probe.size(), net.capacity()});
-  probe_x_ = xt::zeros<float>({net.capacity(), net.spec().inputs});
+  probe_x_ = xt::zeros<float>({net.capacity(), net.input_shape().size()});
   std::vector<std::uint8_t> labels(net.capacity());
   if (probe_n_ > 0) {
     data::gather_batch(*probe.dataset, probe.indices.data(), probe_n_, probe_x_, labels.data());
@@ -85,6 +109,8 @@ void Diagnostics::measure(models::Network& net, std::vector<std::pair<std::strin
     const Vector* running_var = layers[k]->running_variance();
     const Matrix& input = k == 0 ? probe_x_ : layers[k - 1]->output();
     const std::size_t width = input.shape()[1];
+    // Per unit for dense layers, per channel (over samples and positions) for feature maps.
+    const models::Shape& shape = layers[k]->input_shape();
     if (act != nullptr) {
       if (options_.activations) {
         const float* y = act->output().data();
@@ -94,9 +120,9 @@ void Diagnostics::measure(models::Network& net, std::vector<std::pair<std::strin
                          static_cast<double>(zeros) / static_cast<double>(probe_n_ * width));
       }
       if (options_.percentiles_layer == static_cast<long>(hidden)) {
-        const std::size_t u = std::min(options_.percentiles_unit, width - 1);
+        const std::size_t u = std::min(options_.percentiles_unit, shape.channels - 1);
         scratch_.clear();
-        for (std::size_t r = 0; r < probe_n_; ++r) scratch_.push_back(input(r, u));
+        channel_values(input, probe_n_, shape, u, scratch_);
         std::sort(scratch_.begin(), scratch_.end());
         const std::string layer = "layer_" + std::to_string(hidden);
         out.emplace_back("preact_p15." + layer, quantile(scratch_, 0.15));
@@ -108,20 +134,23 @@ void Diagnostics::measure(models::Network& net, std::vector<std::pair<std::strin
     if (running_var != nullptr && options_.variance_shift) {
       const float* running = running_var->data();
       double shift = 0.0;
-      for (std::size_t c = 0; c < width; ++c) {
+      for (std::size_t c = 0; c < shape.channels; ++c) {
+        scratch_.clear();
+        channel_values(input, probe_n_, shape, c, scratch_);
         double mean = 0.0;
-        for (std::size_t r = 0; r < probe_n_; ++r) mean += input(r, c);
-        mean /= static_cast<double>(probe_n_);
+        for (double v : scratch_) mean += v;
+        mean /= static_cast<double>(scratch_.size());
         double var = 0.0;
-        for (std::size_t r = 0; r < probe_n_; ++r) {
-          const double d = input(r, c) - mean;
+        for (double v : scratch_) {
+          const double d = v - mean;
           var += d * d;
         }
-        var /= static_cast<double>(std::max<std::size_t>(1, probe_n_ - 1));
+        var /= static_cast<double>(std::max<std::size_t>(1, scratch_.size() - 1));
         const double run = running[c];
         shift += var > 0.0 && run > 0.0 ? std::max(var / run, run / var) : 1.0;
       }
-      out.emplace_back("variance_shift." + layers[k]->name(), shift / static_cast<double>(width));
+      out.emplace_back("variance_shift." + layers[k]->name(),
+                       shift / static_cast<double>(shape.channels));
     }
   }
 }

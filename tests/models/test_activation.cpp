@@ -15,7 +15,7 @@ TEST_CASE("activations compute their functions") {
   Matrix x = {{-2.0f, -0.5f, 0.0f, 0.5f, 2.0f}};
   ActivationLayer relu("relu_0", Activation::kRelu), tanh_l("tanh_0", Activation::kTanh),
       sig("sigmoid_0", Activation::kSigmoid);
-  for (auto* l : {&relu, &tanh_l, &sig}) l->allocate(1, 5);
+  for (auto* l : {&relu, &tanh_l, &sig}) l->allocate(1, reglab::models::Shape{5, 1, 1});
   relu.forward(x, 1, Mode::kTrain);
   tanh_l.forward(x, 1, Mode::kTrain);
   sig.forward(x, 1, Mode::kTrain);
@@ -32,7 +32,7 @@ TEST_CASE("activation gradients match finite differences") {
     CAPTURE(reglab::models::activation_name(kind));
     ActivationLayer layer("act", kind);
     const std::size_t n = 4, w = 6;
-    layer.allocate(n, w);
+    layer.allocate(n, reglab::models::Shape{w, 1, 1});
     reglab::Rng rng(11);
     Matrix x = xt::zeros<float>({n, w});
     Matrix proj = xt::zeros<float>({n, w});

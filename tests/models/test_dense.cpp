@@ -27,7 +27,7 @@ double projected(const Matrix& out, const Matrix& proj, std::size_t n) {
 
 TEST_CASE("dense forward computes x W + b on the first n rows") {
   Dense d("dense_0", 3, 2);
-  d.allocate(4, 3);
+  d.allocate(4, reglab::models::Shape{3, 1, 1});
   float* w = d.kernel().value.data();  // {3, 2} row-major
   const float wv[] = {1, 2, 3, 4, 5, 6};
   std::copy(wv, wv + 6, w);
@@ -51,7 +51,7 @@ TEST_CASE("dense forward computes x W + b on the first n rows") {
 TEST_CASE("dense gradients match finite differences") {
   const std::size_t n = 5, in = 7, out = 4;
   Dense d("dense_0", in, out);
-  d.allocate(8, in);
+  d.allocate(8, reglab::models::Shape{in, 1, 1});
   Rng rng(3);
   fill(d.kernel().value.data(), in * out, rng);
   fill(d.bias().value.data(), out, rng);

@@ -59,7 +59,7 @@ TEST_CASE("batch_norm: train mode output has zero mean and unit variance per col
   const std::size_t n = 64;
   const Matrix x = normal_matrix(n, 5, 1);
   BatchNormLayer layer("batch_norm_0", 5, 0.1, 1e-5);
-  layer.allocate(n, 5);
+  layer.allocate(n, reglab::models::Shape{5, 1, 1});
   layer.forward(x, n, Mode::kTrain);
   for (std::size_t j = 0; j < 5; ++j) {
     double mean = 0.0;
@@ -75,7 +75,7 @@ TEST_CASE("batch_norm: train mode output has zero mean and unit variance per col
 TEST_CASE("batch_norm: running statistics follow the PyTorch convention") {
   const Matrix x = from_rows({{1, 10}, {2, 20}, {3, 30}, {4, 40}});
   BatchNormLayer layer("batch_norm_0", 2, 0.1, 1e-5);
-  layer.allocate(4, 2);
+  layer.allocate(4, reglab::models::Shape{2, 1, 1});
   CHECK(layer.running_mean()(0) == 0.0f);
   CHECK(layer.running_var()(0) == 1.0f);
   layer.forward(x, 4, Mode::kTrain);
@@ -91,7 +91,7 @@ TEST_CASE("batch_norm: running statistics follow the PyTorch convention") {
   CHECK(layer.running_var()(0) == doctest::Approx(0.9 * (0.9 + 0.5 / 3.0) + 0.5 / 3.0));
 
   BatchNormLayer full("batch_norm_1", 2, 1.0, 1e-5);  // momentum 1: the last batch's statistics
-  full.allocate(4, 2);
+  full.allocate(4, reglab::models::Shape{2, 1, 1});
   full.forward(x, 4, Mode::kTrain);
   CHECK(full.running_mean()(1) == doctest::Approx(25.0));
   CHECK(full.running_var()(1) == doctest::Approx(500.0 / 3.0));
@@ -102,7 +102,7 @@ TEST_CASE("batch_norm: running statistics follow the PyTorch convention") {
 TEST_CASE("batch_norm: eval mode uses the running statistics") {
   const Matrix x = from_rows({{1, 10}, {2, 20}, {3, 30}, {4, 40}});
   BatchNormLayer layer("batch_norm_0", 2, 0.5, 1e-3);
-  layer.allocate(4, 2);
+  layer.allocate(4, reglab::models::Shape{2, 1, 1});
   layer.forward(x, 4, Mode::kTrain);
   layer.gamma().value(0) = 2.0f;
   layer.beta().value(0) = 0.5f;
@@ -126,7 +126,7 @@ TEST_CASE("batch_norm: gradients match finite differences") {
   Matrix x = normal_matrix(n, units, 2);
   const Matrix r = normal_matrix(n, units, 3);
   BatchNormLayer layer("batch_norm_0", units, 0.1, 1e-5);
-  layer.allocate(n, units);
+  layer.allocate(n, reglab::models::Shape{units, 1, 1});
   Rng rng(4);
   for (float& g : layer.gamma().value) g = static_cast<float>(0.5 + rng.uniform_double());
   for (float& b : layer.beta().value) b = static_cast<float>(rng.normal());

@@ -25,7 +25,7 @@ Matrix random_matrix(std::size_t rows, std::size_t cols, std::uint64_t seed, flo
 
 DropoutLayer make_layer(double rate, std::uint64_t seed, std::size_t rows, std::size_t cols) {
   DropoutLayer layer("dropout_0", rate, Rng::stream(seed, "dropout", 1));
-  layer.allocate(rows, cols);
+  layer.allocate(rows, reglab::models::Shape{cols, 1, 1});
   return layer;
 }
 
@@ -233,7 +233,7 @@ TEST_CASE("dropout: the layers option selects all or only the last hidden layer"
     CHECK(message.find("test.yaml:1:") != std::string::npos);
     CHECK(message.find("layers") != std::string::npos);
   }
-  CHECK(config_error("layers: first").find("all, last") != std::string::npos);
+  CHECK(config_error("layers: first").find("all, hidden, last") != std::string::npos);
 
   models::Network net(small_spec({5, 5, 5}), 1);
   last->attach(net, AttachContext{7, 0, 3});

@@ -27,7 +27,7 @@ Matrix random_matrix(std::size_t rows, std::size_t cols, std::uint64_t seed, flo
 GaussianDropoutLayer make_layer(double rate, std::uint64_t seed, std::size_t rows,
                                 std::size_t cols) {
   GaussianDropoutLayer layer("gaussian_dropout_0", rate, Rng::stream(seed, "gaussian_dropout", 1));
-  layer.allocate(rows, cols);
+  layer.allocate(rows, reglab::models::Shape{cols, 1, 1});
   return layer;
 }
 
@@ -238,7 +238,7 @@ TEST_CASE("gaussian_dropout: options are read and bad ones rejected with their l
   }
   CHECK_THROWS_WITH_AS(build("sigma: 0.5"), doctest::Contains("sigma"), ConfigError);
   CHECK_THROWS_WITH_AS(build("layers: first"), doctest::Contains("layers"), ConfigError);
-  CHECK_THROWS_WITH_AS(build("layers: first"), doctest::Contains("all, last"), ConfigError);
+  CHECK_THROWS_WITH_AS(build("layers: first"), doctest::Contains("all, hidden, last"), ConfigError);
   CHECK_THROWS_AS(GaussianDropout(GaussianDropoutOptions{1.0, 0.0}), std::invalid_argument);
   CHECK_THROWS_AS(GaussianDropoutLayer("g", -0.1, Rng(1)), std::invalid_argument);
   CHECK(make_layer(0.5, 1, 2, 2).describe() == "gaussian_dropout_0: rate 0.5 (sigma 1)");

@@ -72,7 +72,7 @@ TEST_CASE("kl_sparsity: the forward pass is the identity in both modes") {
   const Matrix x = random_matrix(16, 7, 1, -2.0f, 2.0f);
   const Matrix g = random_matrix(16, 7, 2, -1.0f, 1.0f);
   KlSparsityLayer layer("kl_sparsity_0", 0.5, 0.05);
-  layer.allocate(16, 7);
+  layer.allocate(16, reglab::models::Shape{7, 1, 1});
   CHECK(layer.penalty() == 0.0);
   layer.forward(x, 16, Mode::kTrain);
   for (std::size_t i = 0; i < x.size(); ++i) CHECK(layer.output().data()[i] == x.data()[i]);
@@ -96,7 +96,7 @@ TEST_CASE("kl_sparsity: penalty and gradient of a hand-computed example") {
                               {0.3f, 0.05f, 0.0f, 3.0f},
                               {0.2f, 0.05f, 0.0f, 2.0f}});
   KlSparsityLayer layer("kl_sparsity_0", 0.5, 0.05);
-  layer.allocate(4, 4);
+  layer.allocate(4, reglab::models::Shape{4, 1, 1});
   layer.forward(x, 4, Mode::kTrain);
   REQUIRE(layer.rho_hat().size() == 4);
   CHECK(layer.rho_hat()[0] == doctest::Approx(0.2).epsilon(1e-6));
@@ -130,7 +130,7 @@ TEST_CASE("kl_sparsity: the gradient of sum(G .* y) + penalty matches finite dif
     const Matrix g = with_g ? random_matrix(n, units, 12, -1.0f, 1.0f)
                             : Matrix(std::array<std::size_t, 2>{n, units}, 0.0f);
     KlSparsityLayer layer("kl_sparsity_0", 0.5, 0.1);
-    layer.allocate(n, units);
+    layer.allocate(n, reglab::models::Shape{units, 1, 1});
     auto loss = [&] {
       layer.forward(x, n, Mode::kTrain);
       return projection(layer.output(), g, n) + layer.penalty();
@@ -231,7 +231,7 @@ TEST_CASE("kl_sparsity: options are read and bad ones rejected with their locati
     CHECK_THROWS_WITH_AS(build(bad), doctest::Contains("test.yaml:1:"), ConfigError);
   }
   CHECK_THROWS_WITH_AS(build("rho: 0.05"), doctest::Contains("rho"), ConfigError);
-  CHECK_THROWS_WITH_AS(build("layers: first"), doctest::Contains("all, last"), ConfigError);
+  CHECK_THROWS_WITH_AS(build("layers: first"), doctest::Contains("all, hidden, last"), ConfigError);
   CHECK_THROWS_AS(KlSparsity(KlSparsityOptions{-1.0, 0.05}), std::invalid_argument);
   CHECK_THROWS_AS(KlSparsityLayer("k", 0.1, 1.0), std::invalid_argument);
   CHECK(KlSparsityLayer("kl_sparsity_0", 0.001, 0.05).describe() ==

@@ -27,7 +27,7 @@ Matrix random_matrix(std::size_t rows, std::size_t cols, std::uint64_t seed, flo
 
 UoutLayer make_layer(double beta, std::uint64_t seed, std::size_t rows, std::size_t cols) {
   UoutLayer layer("uout_0", beta, Rng::stream(seed, "uout", 1));
-  layer.allocate(rows, cols);
+  layer.allocate(rows, reglab::models::Shape{cols, 1, 1});
   return layer;
 }
 
@@ -241,7 +241,7 @@ TEST_CASE("uout: options are read and bad ones rejected with their location") {
     CHECK_THROWS_WITH_AS(build(bad), doctest::Contains("test.yaml:1:"), ConfigError);
   }
   CHECK_THROWS_WITH_AS(build("rate: 0.5"), doctest::Contains("rate"), ConfigError);
-  CHECK_THROWS_WITH_AS(build("layers: middle"), doctest::Contains("all, last"), ConfigError);
+  CHECK_THROWS_WITH_AS(build("layers: middle"), doctest::Contains("all, hidden, last"), ConfigError);
   CHECK_THROWS_AS(Uout(UoutOptions{1.5}), std::invalid_argument);
   CHECK_THROWS_AS(UoutLayer("u", -0.1, Rng(1)), std::invalid_argument);
   CHECK(make_layer(0.1, 1, 2, 2).describe() == "uout_0: beta 0.1");

@@ -42,9 +42,9 @@ std::vector<Matrix> layer_pass() {
   regularizers::BatchNormLayer bn("batch_norm_0", units, 0.1, 1e-5);
   models::ActivationLayer relu("relu_0", models::Activation::kRelu);
   models::ActivationLayer tanh("tanh_0", models::Activation::kTanh);
-  bn.allocate(n, units);
-  relu.allocate(n, units);
-  tanh.allocate(n, units);
+  bn.allocate(n, reglab::models::Shape{units, 1, 1});
+  relu.allocate(n, reglab::models::Shape{units, 1, 1});
+  tanh.allocate(n, reglab::models::Shape{units, 1, 1});
   std::vector<Matrix> out;
   bn.forward(x, n, Mode::kTrain);
   relu.forward(bn.output(), n, Mode::kTrain);

@@ -62,7 +62,8 @@ NetworkSpec sequential(OptionReader& opts, const LayerRegistry& layers) {
   if (!opts.has("layers")) opts.fail("layers", "missing required key 'layers' (a list of layers)");
   const config::ConfigNode list = opts.child("layers");
   if (!list.is_sequence() || list.size() == 0) list.fail("layers must be a non-empty list");
-  for (std::size_t i = 0; i < list.size(); ++i) spec.layers.push_back(read_layer(list.at(i), layers));
+  for (std::size_t i = 0; i < list.size(); ++i)
+    spec.layers.push_back(read_layer(list.at(i), layers));
   std::size_t weighted = 0;
   for (const auto& r : spec.layers) weighted += r.weighted ? 1 : 0;
   if (weighted == 0 || !spec.layers.back().weighted || spec.layers.back().kind != "dense") {

@@ -65,8 +65,7 @@ std::string init_name(Init i) {
   return "?";
 }
 
-void init_kernel(Param& kernel, Init init, double scale, double fan_in, double fan_out,
-                 Rng& rng) {
+void init_kernel(Param& kernel, Init init, double scale, double fan_in, double fan_out, Rng& rng) {
   float* w = kernel.value.data();
   const std::size_t count = kernel.value.size();
   switch (init) {

@@ -54,9 +54,9 @@ void init_kernel(Param& kernel, Init init, double scale, double fan_in, double f
 
 /// What a layer recipe needs to build its layer.
 struct LayerBuild {
-  std::string name;              ///< unique in the network, e.g. "conv2d_0"
-  Shape input;                   ///< shape of one input sample
-  std::size_t classes = 0;       ///< the dataset's classes (`units: classes`)
+  std::string name;         ///< unique in the network, e.g. "conv2d_0"
+  Shape input;              ///< shape of one input sample
+  std::size_t classes = 0;  ///< the dataset's classes (`units: classes`)
   Init init = Init::kGlorotUniform;
   double init_scale = 0.01;
   std::uint64_t seed = 0;        ///< run seed: kernels draw from Rng::stream(seed, "init", index)

@@ -195,8 +195,8 @@ void BatchNormLayer::backward_columns(const Matrix& grad_out, std::size_t n, boo
       const double scale = g[j] * inv_std_[j];
       for (std::size_t p = 0; p < spatial_; ++p) {
         const std::size_t k = i * size_ + j * spatial_ + p;
-        dx[k] = static_cast<float>(last_train_ ? scale / count * (count * dy[k] - sum_dy_[j] -
-                                                                  xh[k] * acc_[j])
+        dx[k] = static_cast<float>(last_train_ ? scale / count *
+                                                     (count * dy[k] - sum_dy_[j] - xh[k] * acc_[j])
                                                : scale * dy[k]);
       }
     }
@@ -221,8 +221,8 @@ void BatchNorm::attach(models::Network& net, const AttachContext& /*ctx*/) {
   for (std::size_t i = 0; i < net.hidden_count(); ++i) {
     net.add_pre_activation(
         i, std::make_unique<BatchNormLayer>(net.unique_name("batch_norm_" + std::to_string(i)),
-                                            net.pre_activation_shape(i).channels,
-                                            options_.momentum, options_.eps));
+                                            net.pre_activation_shape(i).channels, options_.momentum,
+                                            options_.eps));
   }
 }
 

@@ -83,10 +83,9 @@ void Dropout::attach(models::Network& net, const AttachContext& ctx) {
   }
   if (options_.rate == 0.0) return;
   for (const std::size_t i : selected_layers(options_.layers, net)) {
-    net.add_post_activation(
-        i, std::make_unique<DropoutLayer>(net.unique_name("dropout_" + std::to_string(i)),
-                                          options_.rate, noise_stream(ctx, "dropout", i + 1),
-                                          options_.spatial));
+    net.add_post_activation(i, std::make_unique<DropoutLayer>(
+                                   net.unique_name("dropout_" + std::to_string(i)), options_.rate,
+                                   noise_stream(ctx, "dropout", i + 1), options_.spatial));
   }
 }
 

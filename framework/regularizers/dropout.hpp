@@ -30,8 +30,8 @@ struct DropoutOptions {
   /// element-wise dropout after a dense layer.
   bool spatial = false;
 
-  /// Reads `rate`, `input_rate`, `layers` and `spatial`; throws ConfigError (file, line, column) when out of
-  /// range.
+  /// Reads `rate`, `input_rate`, `layers` and `spatial`; throws ConfigError (file, line, column)
+  /// when out of range.
   static DropoutOptions read(config::OptionReader& reader);
 };
 

@@ -42,8 +42,9 @@ LayerSelection read_layer_selection(config::OptionReader& reader) {
     for (std::size_t i = 0; i < node.size(); ++i) {
       const config::ConfigNode item = node.at(i);
       if (!item.is_scalar() || !is_layer_name(item.scalar())) {
-        item.fail("expected a weight layer's name such as conv2d_0 or dense_1 (a list names "
-                  "layers; all, hidden and last are written without brackets)");
+        item.fail(
+            "expected a weight layer's name such as conv2d_0 or dense_1 (a list names "
+            "layers; all, hidden and last are written without brackets)");
       }
       s.names.push_back(item.scalar());
     }

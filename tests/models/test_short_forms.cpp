@@ -60,7 +60,8 @@ TEST_CASE("short forms: mlp and softmax_regression reproduce the stored pre-stac
     CAPTURE(name);
     reglab::testing::TempDir dir("short_forms");
     const RunRecord want = read_results(kReference + name + ".h5").runs.at(0);
-    const RunRecord got = train(ConfigNode::load_composed(kReference + name + ".yaml"), dir.path().string());
+    const RunRecord got =
+        train(ConfigNode::load_composed(kReference + name + ".yaml"), dir.path().string());
     CHECK(got.run_id == want.run_id);
     check_same_numbers(got, want);
   }
@@ -75,12 +76,13 @@ TEST_CASE("short forms: the spelled-out sequential stack is the same network as 
   mlp.set_value("regularizers", regularizers, "regularizers.yaml");
   ConfigNode stack = ConfigNode::load_composed(kReference + "mlp.yaml");
   stack.set_value("regularizers", regularizers, "regularizers.yaml");
-  stack.set_value("model",
-                  ConfigNode::parse("name: sequential\n"
-                                    "layers: [{dense: {units: 16}}, {relu: {}}, {dense: {units: 12}},\n"
-                                    "         {relu: {}}, {dense: {units: classes}}]\n",
-                                    "model.yaml"),
-                  "model.yaml");
+  stack.set_value(
+      "model",
+      ConfigNode::parse("name: sequential\n"
+                        "layers: [{dense: {units: 16}}, {relu: {}}, {dense: {units: 12}},\n"
+                        "         {relu: {}}, {dense: {units: classes}}]\n",
+                        "model.yaml"),
+      "model.yaml");
   reglab::testing::TempDir a("short_forms_mlp");
   reglab::testing::TempDir b("short_forms_seq");
   const RunRecord want = train(mlp, a.path().string());

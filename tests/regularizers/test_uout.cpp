@@ -241,7 +241,8 @@ TEST_CASE("uout: options are read and bad ones rejected with their location") {
     CHECK_THROWS_WITH_AS(build(bad), doctest::Contains("test.yaml:1:"), ConfigError);
   }
   CHECK_THROWS_WITH_AS(build("rate: 0.5"), doctest::Contains("rate"), ConfigError);
-  CHECK_THROWS_WITH_AS(build("layers: middle"), doctest::Contains("all, hidden, last"), ConfigError);
+  CHECK_THROWS_WITH_AS(build("layers: middle"), doctest::Contains("all, hidden, last"),
+                       ConfigError);
   CHECK_THROWS_AS(Uout(UoutOptions{1.5}), std::invalid_argument);
   CHECK_THROWS_AS(UoutLayer("u", -0.1, Rng(1)), std::invalid_argument);
   CHECK(make_layer(0.1, 1, 2, 2).describe() == "uout_0: beta 0.1");

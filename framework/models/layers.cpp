@@ -5,7 +5,11 @@
 
 #include "framework/config/options.hpp"
 #include "framework/models/activation.hpp"
+#include "framework/models/conv2d.hpp"
 #include "framework/models/dense.hpp"
+#include "framework/models/flatten.hpp"
+#include "framework/models/maxout.hpp"
+#include "framework/models/pooling.hpp"
 
 namespace reglab::models {
 
@@ -52,9 +56,17 @@ std::function<LayerRecipe(config::OptionReader&)> activation_factory(Activation 
 
 void register_builtin(LayerRegistry& r) {
   r.add("dense", "fully connected layer: units (a width or 'classes')", dense_from_config);
+  r.add("conv2d", "2-D convolution: filters, kernel, stride (1), padding (valid|same|N)",
+        conv2d_recipe);
+  r.add("max_pool", "max pooling: size, stride (= size)", max_pool_recipe);
+  r.add("avg_pool", "average pooling: size, stride (= size)", avg_pool_recipe);
+  r.add("global_avg_pool", "mean of each channel over its positions", global_avg_pool_recipe);
+  r.add("flatten", "feature maps to a vector (channel-major, as PyTorch)", flatten_recipe);
   r.add("relu", "y = max(0, x)", activation_factory(Activation::kRelu));
   r.add("tanh", "y = tanh(x)", activation_factory(Activation::kTanh));
   r.add("sigmoid", "y = 1 / (1 + exp(-x))", activation_factory(Activation::kSigmoid));
+  r.add("maxout", "max over groups of pieces consecutive units or channels: pieces",
+        maxout_recipe);
 }
 
 }  // namespace reglab::models

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <filesystem>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -14,6 +13,7 @@
 #include "framework/core/error.hpp"
 #include "framework/core/random.hpp"
 #include "framework/core/sha256.hpp"
+#include "framework/data/cifar.hpp"
 #include "framework/data/idx.hpp"
 
 namespace reglab::data {
@@ -27,17 +27,6 @@ constexpr const char* kTestLabels = "t10k-labels-idx1-ubyte";
 constexpr std::size_t kMnistClasses = 10;
 /// Largest generated synthetic set, in bytes of pixels per split.
 constexpr std::int64_t kMaxSyntheticBytes = std::int64_t{1} << 30;
-
-/// `dir/NAME.gz` if it exists, else `dir/NAME`; throws DataError listing both if neither exists.
-std::string resolve_file(const std::string& dir, const std::string& name) {
-  const std::filesystem::path base(dir);
-  std::string gz = (base / (name + ".gz")).string();
-  std::string raw = (base / name).string();
-  std::error_code ec;
-  if (std::filesystem::is_regular_file(gz, ec)) return gz;
-  if (std::filesystem::is_regular_file(raw, ec)) return raw;
-  throw DataError(gz + ": not found (also tried " + raw + ")");
-}
 
 /// Loads one image/label pair into a Dataset and records both files with their SHA-256.
 Dataset load_pair(const std::string& images_path, const std::string& labels_path,
@@ -79,9 +68,9 @@ Source load_idx_source(std::string description, const std::string& train_images,
 }
 
 Source load_mnist_dir(const std::string& name, const std::string& dir) {
-  return load_idx_source(name + " from " + dir, resolve_file(dir, kTrainImages),
-                         resolve_file(dir, kTrainLabels), resolve_file(dir, kTestImages),
-                         resolve_file(dir, kTestLabels), kMnistClasses);
+  return load_idx_source(name + " from " + dir, resolve_data_file(dir, kTrainImages),
+                         resolve_data_file(dir, kTrainLabels), resolve_data_file(dir, kTestImages),
+                         resolve_data_file(dir, kTestLabels), kMnistClasses);
 }
 
 DataLoader fashion_mnist(config::OptionReader& r) {
@@ -184,6 +173,12 @@ void register_builtin(DatasetRegistry& reg) {
           "any IDX image/label files: train_images, train_labels, test_images, test_labels, "
           "classes (default 10)",
           idx_files);
+  reg.add("cifar10", "CIFAR-10 binary version in the folder given by the required option path",
+          cifar10_dataset);
+  reg.add("cifar100",
+          "CIFAR-100 binary version in the folder given by the required option path; label "
+          "fine (default, 100 classes) or coarse (20)",
+          cifar100_dataset);
   reg.add("synthetic",
           "generated prototype-plus-noise uint8 data for fast tests (train_samples, "
           "test_samples, features, classes, noise, seed)",

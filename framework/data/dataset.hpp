@@ -10,6 +10,10 @@
 ///   mnist          user-supplied MNIST IDX files in `path` (same file names as Fashion-MNIST)
 ///   idx            any IDX image/label files: `train_images`, `train_labels`, `test_images`,
 ///                  `test_labels`
+///   cifar10        user-supplied CIFAR-10 binary files in `path` (the folder
+///                  cifar-10-batches-bin of the official archive); data/cifar.hpp
+///   cifar100       user-supplied CIFAR-100 binary files in `path` (the folder
+///                  cifar-100-binary), `label` fine (default, 100 classes) or coarse (20)
 ///   synthetic      a small generated set for fast tests (`train_samples`, `test_samples`,
 ///                  `features`, `classes`, `noise`, `seed`): per class a random prototype in
 ///                  [0, 255], each sample its prototype plus uniform noise of amplitude
@@ -38,7 +42,7 @@ struct Dataset {
   ByteMatrix images;   ///< samples x features
   LabelVector labels;  ///< samples
   std::size_t classes = 0;
-  std::vector<std::size_t> sample_shape;  ///< e.g. {28, 28}
+  std::vector<std::size_t> sample_shape;  ///< e.g. {28, 28}, or {3, 32, 32} (channels first)
   std::size_t size() const { return labels.size(); }
   std::size_t features() const { return images.shape()[1]; }
 };

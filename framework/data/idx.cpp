@@ -7,9 +7,11 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <limits>
 #include <memory>
 #include <string>
+#include <system_error>
 #include <utility>
 
 #include "framework/core/error.hpp"
@@ -33,6 +35,16 @@ struct FileCloser {
   void operator()(std::FILE* f) const { std::fclose(f); }
 };
 using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
+
+/// Opens `path` for reading; throws DataError with the system's reason if it cannot.
+FilePtr open_file(const std::string& path) {
+  errno = 0;
+  FilePtr file(std::fopen(path.c_str(), "rb"));
+  if (!file) {
+    fail(path, std::string("cannot open: ") + (errno != 0 ? std::strerror(errno) : "unknown"));
+  }
+  return file;
+}
 
 /// A sequential byte source over a raw or gzip-compressed stream (a file, or memory through
 /// fmemopen). `read` returns fewer bytes than asked only at the end of the (decompressed) data;
@@ -252,14 +264,7 @@ IdxArray read_stream(FilePtr file, const std::string& path) {
 
 }  // namespace
 
-IdxArray read_idx(const std::string& path) {
-  errno = 0;
-  FilePtr file(std::fopen(path.c_str(), "rb"));
-  if (!file) {
-    fail(path, std::string("cannot open: ") + (errno != 0 ? std::strerror(errno) : "unknown"));
-  }
-  return read_stream(std::move(file), path);
-}
+IdxArray read_idx(const std::string& path) { return read_stream(open_file(path), path); }
 
 IdxArray parse_idx(const std::uint8_t* bytes, std::size_t size, const std::string& name) {
   // fmemopen only reads the buffer in "rb" mode; it needs a valid pointer even for size 0.
@@ -268,6 +273,38 @@ IdxArray parse_idx(const std::uint8_t* bytes, std::size_t size, const std::strin
   FilePtr file(fmemopen(buffer, size, "rb"));
   if (!file) fail(name, "cannot open the in-memory buffer");
   return read_stream(std::move(file), name);
+}
+
+FileBytes read_data_file(const std::string& path, std::size_t max_bytes) {
+  ByteStream in(open_file(path), path);
+  FileBytes out;
+  out.gzip = in.gzip();
+  // Reading one byte beyond the limit tells a file of exactly max_bytes from a longer one.
+  const std::size_t cap = std::min(max_bytes, std::numeric_limits<std::size_t>::max() - 1) + 1;
+  std::size_t got = 0;
+  for (;;) {
+    const std::size_t want = std::min(cap, std::max(2 * got, kFirstRead));
+    out.bytes.reserve(want);
+    out.bytes.resize(want);
+    got += in.read(out.bytes.data() + got, want - got);
+    if (got < want || want == cap) break;
+  }
+  if (got > max_bytes) {
+    fail(path, "more than the limit of " + std::to_string(max_bytes) + " bytes" +
+                   (out.gzip ? " (after gzip decompression)" : ""));
+  }
+  out.bytes.resize(got);
+  return out;
+}
+
+std::string resolve_data_file(const std::string& dir, const std::string& name) {
+  const std::filesystem::path base(dir);
+  std::string gz = (base / (name + ".gz")).string();
+  std::string raw = (base / name).string();
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(gz, ec)) return gz;
+  if (std::filesystem::is_regular_file(raw, ec)) return raw;
+  throw DataError(gz + ": not found (also tried " + raw + ")");
 }
 
 IdxPair read_idx_pair(const std::string& images_path, const std::string& labels_path,

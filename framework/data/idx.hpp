@@ -5,6 +5,10 @@
 /// Every check failure throws DataError naming the file: bad magic, unsupported type, zero or
 /// absurd dimensions, size that does not match the header (truncated or trailing bytes), corrupt
 /// gzip stream.
+///
+/// The helpers every file-based dataset shares live here too, next to the byte reader they use:
+/// `resolve_data_file` finds NAME.gz or NAME in a folder, `read_data_file` reads a whole file
+/// (raw or gzip) into memory.
 #pragma once
 
 #include <cstddef>
@@ -25,6 +29,22 @@ IdxArray read_idx(const std::string& path);
 /// Parses an IDX file held in memory (`size` bytes at `bytes`, raw or gzip-compressed) with the
 /// same reader as read_idx; `name` stands for the file in error messages. Throws DataError.
 IdxArray parse_idx(const std::uint8_t* bytes, std::size_t size, const std::string& name);
+
+/// A whole data file in memory.
+struct FileBytes {
+  std::vector<std::uint8_t> bytes;  ///< the data, after gzip decompression
+  bool gzip = false;                ///< whether the file was gzip-compressed
+};
+
+/// Reads the whole file, decompressing it if it starts with the gzip magic (concatenated members
+/// decode as one stream). Throws DataError naming the file if it cannot be opened or read, if the
+/// gzip stream is corrupt, or if it holds more than `max_bytes` bytes (after decompression);
+/// memory grows with the data actually read, never beyond max_bytes + 1.
+FileBytes read_data_file(const std::string& path, std::size_t max_bytes);
+
+/// `dir/NAME.gz` if it is a regular file, else `dir/NAME`; throws DataError naming both if neither
+/// exists.
+std::string resolve_data_file(const std::string& dir, const std::string& name);
 
 /// Reads an image file (3 dims: count, rows, cols) and a label file (1 dim: count) and checks that
 /// the counts agree and every label is < `classes`.

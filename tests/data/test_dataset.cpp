@@ -129,7 +129,7 @@ Source small_synthetic(std::size_t train, std::size_t test) {
 }  // namespace
 
 TEST_CASE("dataset registry lists the built-in datasets in order") {
-  CHECK(builtins().datasets.known() == "fashion-mnist, mnist, idx, synthetic");
+  CHECK(builtins().datasets.known() == "fashion-mnist, mnist, idx, cifar10, cifar100, synthetic");
   for (const auto& e : builtins().datasets.entries()) {
     CAPTURE(e.name);
     CHECK(!e.description.empty());

@@ -120,9 +120,9 @@ expect_error "missing output" "$(re "$tmp/missing_output.yaml")" "output" -- \
   run "$tmp/missing_output.yaml"
 
 # 7. Unknown dataset on line 3.
-write_config unknown_dataset 's/dataset: synthetic/dataset: cifar-10/'
+write_config unknown_dataset 's/dataset: synthetic/dataset: svhn/'
 expect_error "unknown dataset" "$(re "$tmp/unknown_dataset.yaml"):3:[0-9]+" "data\.dataset" \
-  "cifar-10" "synthetic" -- run "$tmp/unknown_dataset.yaml"
+  "svhn" "cifar10" -- run "$tmp/unknown_dataset.yaml"
 
 # 8. Unknown key of the dataset on line 3.
 write_config dataset_key 's/train_samples:/train_samplez:/'

@@ -24,7 +24,7 @@ TEST_CASE("builtin_registries: every built-in entry, each of origin built-in, no
   CHECK(r.models.known() == "sequential, mlp, softmax_regression");
   CHECK(r.optimizers.known() == "sgd, adam");
   CHECK(r.schedules.known() == "constant, exponential, step, inverse_time");
-  CHECK(r.datasets.known() == "fashion-mnist, mnist, idx, synthetic");
+  CHECK(r.datasets.known() == "fashion-mnist, mnist, idx, cifar10, cifar100, synthetic");
   for (const auto& e : r.regularizers.entries()) CHECK(e.origin == "built-in");
   CHECK(r.plugins.empty());
   CHECK(r.identity().empty());  // runs without plugins keep their ids

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "framework/core/error.hpp"
 #include "framework/core/sha256.hpp"
 #include "framework/models/models.hpp"
 
@@ -43,6 +44,14 @@ void read_data(OptionReader& top, const plugin::Registries& regs, RunPlan& plan)
   plan.train_size = static_cast<std::size_t>(data.get_int("train_size", 0, 0, kMaxCount));
   plan.validation_size = static_cast<std::size_t>(data.get_int("validation_size", 0, 0, kMaxCount));
   plan.randomize = data::RandomizeOptions::read(data);
+  const ConfigNode augment = data.child("augment");
+  if (!augment.is_null()) {
+    OptionReader aug(augment);
+    plan.augment = data::read_augmentation(aug);
+    aug.finish();
+  }
+  plan.standardize =
+      data.get_string("standardize", "none", {"none", "per_channel"}) == "per_channel";
   const auto* entry = regs.datasets.find(plan.dataset);
   if (entry == nullptr) {
     data.fail("dataset", "unknown dataset '" + plan.dataset + "'" +

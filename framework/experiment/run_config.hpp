@@ -32,6 +32,7 @@
 #include <string>
 #include <vector>
 
+#include "framework/data/augment.hpp"
 #include "framework/data/dataset.hpp"
 #include "framework/data/randomize.hpp"
 #include "framework/experiment/config_names.hpp"
@@ -55,6 +56,8 @@ struct RunPlan {
   /// Reads the data files; the dataset's options were checked when the plan was made.
   data::DataLoader load_data;
   data::RandomizeOptions randomize;  ///< data.label_corruption, data.input_randomisation
+  data::Augmentation augment;        ///< data.augment (checked against the images at run start)
+  bool standardize = false;          ///< data.standardize: per_channel
 
   std::string model;
   models::NetworkSpec network;  ///< inputs and classes are filled in from the data

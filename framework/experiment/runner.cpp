@@ -16,6 +16,7 @@
 #include "framework/core/error.hpp"
 #include "framework/core/parallel.hpp"
 #include "framework/core/state_blob.hpp"
+#include "framework/data/augment.hpp"
 #include "framework/data/dataset.hpp"
 #include "framework/data/randomize.hpp"
 #include "framework/experiment/file_checkpointer.hpp"
@@ -71,6 +72,51 @@ void check_output(const RunPlan& plan, bool overwrite) {
   }
 }
 
+/// data.augment and data.standardize for this data: the image shape, and the training split's
+/// channel statistics. Throws ConfigError (at data.augment / data.standardize) for data that is
+/// not images.
+train::InputPipeline input_pipeline(const RunPlan& plan, const data::Source& source,
+                                    const data::Splits& splits) {
+  train::InputPipeline input;
+  input.augment = plan.augment;
+  if (!plan.augment.active() && !plan.standardize) return input;
+  data::check_augmentation(plan.augment, source.train.sample_shape);
+  const auto shape = data::image_shape(source.train.sample_shape);
+  if (!shape) {
+    throw ConfigError("data.standardize: per_channel needs image data; " + source.description +
+                      " has samples of " + std::to_string(source.train.features()) +
+                      " features without an image shape");
+  }
+  input.shape = *shape;
+  if (plan.standardize) {
+    input.standardize = data::channel_stats(*splits.train.dataset, splits.train.indices, *shape);
+  }
+  return input;
+}
+
+/// "crop_padding 4, flip; per-channel standardization, mean [...], sd [...]" or "none".
+std::string describe_input(const train::InputPipeline& input) {
+  std::string out;
+  if (input.augment.active()) {
+    out = "augment: crop_padding " + std::to_string(input.augment.crop_padding) +
+          (input.augment.flip ? ", flip" : "") + " (stream augment)";
+  }
+  if (input.standardize) {
+    auto list = [](const std::vector<double>& v) {
+      std::string s = "[";
+      for (std::size_t i = 0; i < v.size(); ++i) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%s%.9g", i > 0 ? ", " : "", v[i]);
+        s += buf;
+      }
+      return s + "]";
+    };
+    out += std::string(out.empty() ? "" : "; ") + "standardize per_channel: mean " +
+           list(input.standardize->mean) + ", sd " + list(input.standardize->sd);
+  }
+  return out.empty() ? "none" : out;
+}
+
 }  // namespace
 
 int run_one(const ConfigNode& root, const plugin::Registries& registries, bool overwrite,
@@ -83,6 +129,7 @@ int run_one(const ConfigNode& root, const plugin::Registries& registries, bool o
   data::randomize(source, plan.randomize, plan.seed);
   const data::Splits splits =
       data::make_splits(source, plan.train_size, plan.validation_size, plan.seed);
+  plan.train.input = input_pipeline(plan, source, splits);
   const std::unique_ptr<models::Network> network = build_network(plan, source);
   models::Network& net = *network;
   std::string reg_desc;
@@ -132,6 +179,7 @@ int run_one(const ConfigNode& root, const plugin::Registries& registries, bool o
                            std::to_string(splits.test.size()) + " test"},
        {"network", net.describe()},
        {"model", net.model_json()},
+       {"input_pipeline", describe_input(plan.train.input)},
        {"optimizer", plan.optimizer->describe()},
        {"schedule", plan.schedule->describe()},
        {"regularizers", reg_desc},

@@ -92,6 +92,11 @@ Diagnostics::Diagnostics(const DiagnosticsOptions& options, const models::Networ
   scratch_.reserve(probe_n_);
 }
 
+void Diagnostics::standardize_probe(const data::ImageShape& shape,
+                                    const data::ChannelStats& stats) {
+  data::standardize(probe_x_.data(), probe_n_, probe_x_.shape()[1], shape, stats);
+}
+
 void Diagnostics::measure(models::Network& net, std::vector<std::pair<std::string, double>>& out,
                           std::size_t epoch, bool last) {
   if (options_.weight_norms) weight_norms(net, out);

@@ -35,6 +35,7 @@
 #include <utility>
 #include <vector>
 
+#include "framework/data/augment.hpp"
 #include "framework/data/dataset.hpp"
 #include "framework/models/network.hpp"
 
@@ -62,6 +63,8 @@ class Diagnostics {
   /// Gathers the probe batch (at most net.capacity() rows) from `probe`.
   Diagnostics(const DiagnosticsOptions& options, const models::Network& net,
               const data::Split& probe);
+  /// Standardizes the probe batch as the run's batches are (data.standardize).
+  void standardize_probe(const data::ImageShape& shape, const data::ChannelStats& stats);
   /// Appends (name, value) for every enabled diagnostic, always in the same order. `epoch` is
   /// the 1-based epoch just finished and `last` whether it is the run's last planned epoch; a
   /// measurement between epochs (every_steps) passes epoch 0 and gets no spectra.

@@ -3,8 +3,10 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 
+#include "framework/data/augment.hpp"
 #include "framework/train/diagnostics.hpp"
 
 namespace reglab::train {
@@ -20,6 +22,18 @@ struct EarlyStopping {
   bool restore_best = true;
 };
 
+/// What happens to a batch of images between the dataset and the network: `data.augment`
+/// (training batches only, drawn from the run's stream "augment", the same in every arm of a
+/// seed) and `data.standardize: per_channel` (every batch, with statistics of the training
+/// split). Augmentation comes first, on the [0, 1] scale, so its zero padding is black.
+struct InputPipeline {
+  data::ImageShape shape;      ///< set when either step is on
+  data::Augmentation augment;  ///< inactive by default
+  std::optional<data::ChannelStats> standardize;
+
+  bool augments() const { return augment.active(); }
+};
+
 struct TrainSettings {
   std::size_t epochs = 0;
   std::size_t batch_size = 64;
@@ -28,6 +42,7 @@ struct TrainSettings {
   /// Write a checkpoint every N epochs (0 = never); see train/checkpoint.hpp.
   std::size_t checkpoint_every = 1;
   train::DiagnosticsOptions diagnostics;  ///< the top-level `diagnostics:` map
+  InputPipeline input;                    ///< set by the runner once the data is loaded
 };
 
 }  // namespace reglab::train

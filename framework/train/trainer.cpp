@@ -14,7 +14,7 @@
 namespace reglab::train {
 
 Evaluation evaluate(models::Network& net, const data::Split& split, Matrix& x,
-                    std::vector<std::uint8_t>& labels) {
+                    std::vector<std::uint8_t>& labels, const InputPipeline& input) {
   Evaluation e;
   if (split.size() == 0) return e;
   const std::size_t cap = net.capacity();
@@ -23,6 +23,9 @@ Evaluation evaluate(models::Network& net, const data::Split& split, Matrix& x,
   for (std::size_t start = 0; start < split.size(); start += cap) {
     const std::size_t n = std::min(cap, split.size() - start);
     data::gather_batch(*split.dataset, split.indices.data() + start, n, x, labels.data());
+    if (input.standardize) {
+      data::standardize(x.data(), n, x.shape()[1], input.shape, *input.standardize);
+    }
     const Matrix& logits = net.forward(x, n, Mode::kEval);
     const auto r = models::softmax_cross_entropy(logits, labels.data(), n, nullptr);
     loss_sum += r.loss * static_cast<double>(n);
@@ -191,6 +194,9 @@ TrainResult train(models::Network& net, optim::Optimizer& optimizer,
   std::vector<std::uint32_t> order = splits.train.indices;
   const std::vector<models::Param*> params = net.params();
   Rng data_order = Rng::stream(seed, "data_order");
+  const InputPipeline& input = settings.input;
+  Rng augment_rng = Rng::stream(seed, "augment");
+  std::vector<float> augment_scratch(input.augments() ? input.shape.size() : 0);
   const bool has_validation = splits.validation.size() > 0;
   CurveSet curves(has_validation);
   TrainResult result;
@@ -202,6 +208,7 @@ TrainResult train(models::Network& net, optim::Optimizer& optimizer,
   if (diag_options.enabled()) {
     diagnostics = std::make_unique<Diagnostics>(
         diag_options, net, splits.validation.size() > 0 ? splits.validation : splits.test);
+    if (input.standardize) diagnostics->standardize_probe(input.shape, *input.standardize);
   }
   CurveSet step_curves;
   // A final mini-batch of a single sample is skipped: batch statistics need two samples.
@@ -230,6 +237,7 @@ TrainResult train(models::Network& net, optim::Optimizer& optimizer,
       throw StorageError("checkpoint does not match the run's training split");
     }
     blob.get_rng("trainer/data_order", data_order);
+    if (input.augments()) blob.get_rng("trainer/augment", augment_rng);
     curves.load(blob, "trainer/curves");
     step_curves.load(blob, "trainer/step_curves");
     load_network(net, blob);
@@ -249,6 +257,13 @@ TrainResult train(models::Network& net, optim::Optimizer& optimizer,
       const std::size_t start = b * settings.batch_size;
       const std::size_t n = std::min(settings.batch_size, order.size() - start);
       data::gather_batch(train_set, order.data() + start, n, x, labels.data());
+      if (input.augments()) {
+        data::augment_batch(x.data(), n, x.shape()[1], input.shape, input.augment, augment_rng,
+                            augment_scratch.data());
+      }
+      if (input.standardize) {
+        data::standardize(x.data(), n, x.shape()[1], input.shape, *input.standardize);
+      }
       const regularizers::StepContext next{lr, epoch, step + 1};
       for (const auto& r : regs) r->before_forward(net, next);
       const Matrix& logits = net.forward(x, n, Mode::kTrain);
@@ -283,14 +298,14 @@ TrainResult train(models::Network& net, optim::Optimizer& optimizer,
           for (const auto& [name, value] : measured) step_curves.add(name, value);
         }
         if (diag_options.step_test_accuracy) {
-          const Evaluation te = evaluate(net, splits.test, x, labels);
+          const Evaluation te = evaluate(net, splits.test, x, labels, input);
           step_curves.add("test_loss", te.loss);
           step_curves.add("test_accuracy", te.accuracy);
         }
       }
       if (progress != nullptr) progress->batch_done(epoch, b + 1, batches);
     }
-    const Evaluation tr = evaluate(net, splits.train, x, labels);
+    const Evaluation tr = evaluate(net, splits.train, x, labels, input);
     curves.add("epoch", static_cast<double>(epoch + 1));
     curves.add("learning_rate", lr);
     curves.add("train_objective", objective_sum / static_cast<double>(samples_per_epoch));
@@ -298,11 +313,11 @@ TrainResult train(models::Network& net, optim::Optimizer& optimizer,
     curves.add("train_accuracy", tr.accuracy);
     Evaluation va;
     if (has_validation) {
-      va = evaluate(net, splits.validation, x, labels);
+      va = evaluate(net, splits.validation, x, labels, input);
       curves.add("validation_loss", va.loss);
       curves.add("validation_accuracy", va.accuracy);
     }
-    const Evaluation te = evaluate(net, splits.test, x, labels);
+    const Evaluation te = evaluate(net, splits.test, x, labels, input);
     curves.add("test_loss", te.loss);
     curves.add("test_accuracy", te.accuracy);
     const std::chrono::duration<double> dt = std::chrono::steady_clock::now() - t0;
@@ -328,6 +343,7 @@ TrainResult train(models::Network& net, optim::Optimizer& optimizer,
       blob.put_u64("trainer/step", step);
       blob.put_u32s("trainer/order", order);
       blob.put_rng("trainer/data_order", data_order);
+      if (input.augments()) blob.put_rng("trainer/augment", augment_rng);
       curves.save(blob, "trainer/curves");
       step_curves.save(blob, "trainer/step_curves");
       save_network(net, blob);

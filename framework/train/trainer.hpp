@@ -81,10 +81,11 @@ class Checkpointer {
   virtual void save(StateBlob& blob) = 0;
 };
 
-/// Evaluates `net` in eval mode on `split` with batches of up to net.capacity() rows.
-/// `x` (capacity x features) and `labels` (capacity) are scratch buffers.
+/// Evaluates `net` in eval mode on `split` with batches of up to net.capacity() rows,
+/// standardized as `input` says (never augmented). `x` (capacity x features) and `labels`
+/// (capacity) are scratch buffers.
 Evaluation evaluate(models::Network& net, const data::Split& split, Matrix& x,
-                    std::vector<std::uint8_t>& labels);
+                    std::vector<std::uint8_t>& labels, const InputPipeline& input = {});
 
 /// Trains `net` (already finalized with capacity >= max(batch_size, eval_batch_size), with the
 /// regularizers attached) on `splits`.

@@ -65,8 +65,7 @@ void register_builtin(LayerRegistry& r) {
   r.add("relu", "y = max(0, x)", activation_factory(Activation::kRelu));
   r.add("tanh", "y = tanh(x)", activation_factory(Activation::kTanh));
   r.add("sigmoid", "y = 1 / (1 + exp(-x))", activation_factory(Activation::kSigmoid));
-  r.add("maxout", "max over groups of pieces consecutive units or channels: pieces",
-        maxout_recipe);
+  r.add("maxout", "max over groups of pieces consecutive units or channels: pieces", maxout_recipe);
 }
 
 }  // namespace reglab::models

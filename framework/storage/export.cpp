@@ -186,9 +186,29 @@ void write_keras_name_list(hid_t object, const std::string& object_path, const s
   }
 }
 
-void write_keras_dataset(hid_t group, const std::string& name, const WeightTensor& w,
+/// A convolution kernel in Keras' layout: reglab (and PyTorch) store (out, in, kh, kw); Keras'
+/// Conv2D kernel is (kh, kw, in, out), whatever its data_format.
+WeightTensor keras_conv_kernel(const WeightTensor& w) {
+  const std::size_t out = w.shape[0], in = w.shape[1], kh = w.shape[2], kw = w.shape[3];
+  WeightTensor k{w.layer, w.param, {kh, kw, in, out}, std::vector<float>(w.data.size())};
+  for (std::size_t o = 0; o < out; ++o) {
+    for (std::size_t i = 0; i < in; ++i) {
+      for (std::size_t y = 0; y < kh; ++y) {
+        for (std::size_t x = 0; x < kw; ++x) {
+          k.data[((y * kw + x) * in + i) * out + o] = w.data[((o * in + i) * kh + y) * kw + x];
+        }
+      }
+    }
+  }
+  return k;
+}
+
+void write_keras_dataset(hid_t group, const std::string& name, const WeightTensor& stored,
                          const Where& t) {
   const std::string what = "cannot write dataset " + quoted(name);
+  const bool conv = stored.param == "kernel" && stored.shape.size() == 4;
+  const WeightTensor converted = conv ? keras_conv_kernel(stored) : WeightTensor{};
+  const WeightTensor& w = conv ? converted : stored;
   std::vector<hsize_t> dims(w.shape.begin(), w.shape.end());
   Handle space =
       make(dims.empty() ? H5Screate(H5S_SCALAR)

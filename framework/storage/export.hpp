@@ -17,10 +17,11 @@
 ///   /<layer>/<layer>/<weight>:0         float32 dataset (H5T_IEEE_F32LE), contiguous
 ///
 /// Weight names: kernel:0 and bias:0 for dense layers (kernel shape (inputs, units), as Keras
-/// stores Dense kernels, which is reglab's row-major shape unchanged); gamma:0, beta:0,
-/// moving_mean:0 (reglab running_mean) and moving_variance:0 (reglab running_var) for batch norm,
-/// in this (Keras) order whatever the order in the RunRecord. Other parameters keep their reglab
-/// name (`<layer>/<param>:0`) and follow in stored order.
+/// stores Dense kernels, which is reglab's row-major shape unchanged; a 4-D convolution kernel,
+/// stored (out, in, kh, kw), is transposed to Keras' Conv2D layout (kh, kw, in, out)); gamma:0,
+/// beta:0, moving_mean:0 (reglab running_mean) and moving_variance:0 (reglab running_var) for batch
+/// norm, in this (Keras) order whatever the order in the RunRecord. Other parameters keep their
+/// reglab name (`<layer>/<param>:0`) and follow in stored order.
 ///
 /// Differences from a file Keras writes, all documented choices:
 /// - Only layers with weights are listed (reglab stores no weightless layers such as activations

@@ -351,6 +351,32 @@ TEST_CASE("export_keras_weights writes the Keras legacy layout, read back with t
   CHECK(info.nlinks == 3);
 }
 
+TEST_CASE("export_keras_weights: convolution kernels in Keras' (kh, kw, in, out) layout") {
+  ScratchDir dir;
+  RunRecord run = sample_run();
+  const std::size_t out = 3, in = 2, kh = 2, kw = 3;
+  run.weights = {{"conv2d_0", "kernel", {out, in, kh, kw}, pattern(out * in * kh * kw, 0.5f)},
+                 {"conv2d_0", "bias", {out}, {0.5f, -0.5f, 0.25f}}};
+  const std::string path = dir.file("conv.h5");
+  export_keras_weights(run, path, false);
+  Id file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  const Dataset k = read_dataset(file.id, "/conv2d_0/conv2d_0/kernel:0");
+  REQUIRE(k.shape == dims({kh, kw, in, out}));
+  const std::vector<float>& w = run.weights[0].data;
+  for (std::size_t o = 0; o < out; ++o) {
+    for (std::size_t i = 0; i < in; ++i) {
+      for (std::size_t y = 0; y < kh; ++y) {
+        for (std::size_t x = 0; x < kw; ++x) {
+          const float want = w[((o * in + i) * kh + y) * kw + x];
+          const float got = k.data[((y * kw + x) * in + i) * out + o];
+          CHECK(std::memcmp(&want, &got, sizeof(float)) == 0);
+        }
+      }
+    }
+  }
+  CHECK(read_dataset(file.id, "/conv2d_0/conv2d_0/bias:0").shape == dims({out}));
+}
+
 TEST_CASE("export_keras_weights: overwrite refusal, replacement and errors naming the path") {
   ScratchDir dir;
   const std::string path = dir.file("w.h5");

@@ -211,6 +211,25 @@ RunPlan plan_run(const ConfigNode& root, const plugin::Registries& regs) {
   return plan;
 }
 
+train::InputPipeline input_pipeline(const RunPlan& plan, const data::Source& source,
+                                    const data::Splits& splits) {
+  train::InputPipeline input;
+  input.augment = plan.augment;
+  if (!plan.augment.active() && !plan.standardize) return input;
+  data::check_augmentation(plan.augment, source.train.sample_shape);
+  const auto shape = data::image_shape(source.train.sample_shape);
+  if (!shape) {
+    throw ConfigError("data.standardize: per_channel needs image data; " + source.description +
+                      " has samples of " + std::to_string(source.train.features()) +
+                      " features without an image shape");
+  }
+  input.shape = *shape;
+  if (plan.standardize) {
+    input.standardize = data::channel_stats(*splits.train.dataset, splits.train.indices, *shape);
+  }
+  return input;
+}
+
 std::unique_ptr<models::Network> build_network(RunPlan& plan, const data::Source& source) {
   plan.network.inputs = source.train.features();
   plan.network.input_shape = sample_shape(source.train);

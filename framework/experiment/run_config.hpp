@@ -89,6 +89,12 @@ struct RunPlan {
 /// experiment/plugins.hpp). Throws ConfigError naming file, line, column and key.
 RunPlan plan_run(const ConfigNode& root, const plugin::Registries& regs);
 
+/// data.augment and data.standardize for this data: the image shape, and the training split's
+/// channel statistics (data/augment.hpp). Throws ConfigError (at data.augment or
+/// data.standardize) for data that is not images.
+train::InputPipeline input_pipeline(const RunPlan& plan, const data::Source& source,
+                                    const data::Splits& splits);
+
 /// The shape of one sample of `d` as the network sees it: {c, h, w} for images ({h, w} files are
 /// one channel), {features, 1, 1} otherwise.
 models::Shape sample_shape(const data::Dataset& d);

@@ -72,28 +72,6 @@ void check_output(const RunPlan& plan, bool overwrite) {
   }
 }
 
-/// data.augment and data.standardize for this data: the image shape, and the training split's
-/// channel statistics. Throws ConfigError (at data.augment / data.standardize) for data that is
-/// not images.
-train::InputPipeline input_pipeline(const RunPlan& plan, const data::Source& source,
-                                    const data::Splits& splits) {
-  train::InputPipeline input;
-  input.augment = plan.augment;
-  if (!plan.augment.active() && !plan.standardize) return input;
-  data::check_augmentation(plan.augment, source.train.sample_shape);
-  const auto shape = data::image_shape(source.train.sample_shape);
-  if (!shape) {
-    throw ConfigError("data.standardize: per_channel needs image data; " + source.description +
-                      " has samples of " + std::to_string(source.train.features()) +
-                      " features without an image shape");
-  }
-  input.shape = *shape;
-  if (plan.standardize) {
-    input.standardize = data::channel_stats(*splits.train.dataset, splits.train.indices, *shape);
-  }
-  return input;
-}
-
 /// "crop_padding 4, flip; per-channel standardization, mean [...], sd [...]" or "none".
 std::string describe_input(const train::InputPipeline& input) {
   std::string out;

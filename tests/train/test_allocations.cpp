@@ -8,6 +8,7 @@
 #include <new>
 
 #include "framework/core/parallel.hpp"
+#include "framework/data/augment.hpp"
 #include "framework/data/dataset.hpp"
 #include "framework/experiment/config_names.hpp"
 #include "framework/experiment/run_config.hpp"
@@ -114,4 +115,70 @@ TEST_CASE("on two threads the training step allocates nothing either") {
   parallel::set_threads(1);
   MESSAGE("allocations on 2 threads: 2 epochs " << two << ", 6 epochs " << six);
   CHECK(six - two < 40);
+}
+
+namespace {
+
+/// Allocations made by train() for `epochs` epochs of a convolutional stack with batch norm per
+/// channel, spatial dropout, max-norm per filter, augmentation and standardization.
+long cnn_allocations_for(const data::Source& src, int epochs) {
+  const std::string yaml = R"(
+name: alloc-cnn
+seed: 2
+data: {dataset: synthetic}
+model:
+  name: sequential
+  layers:
+    - conv2d: {filters: 4, kernel: 3, padding: same}
+    - relu: {}
+    - max_pool: {size: 2}
+    - conv2d: {filters: 6, kernel: 3, stride: 2, padding: 1}
+    - maxout: {pieces: 2}
+    - global_avg_pool: {}
+    - dense: {units: classes}
+optimizer: {name: sgd, learning_rate: 0.01, momentum: 0.9}
+train: {epochs: )" + std::to_string(epochs) +
+                           R"(, batch_size: 16, eval_batch_size: 16}
+regularizers:
+  - {name: batch_norm}
+  - {name: dropout, rate: 0.3, spatial: true}
+  - {name: max_norm}
+  - {name: l2}
+output: unused.h5
+)";
+  auto plan = experiment::plan_run(experiment::ConfigNode::parse(yaml, "alloc.yaml"),
+                                   reglab::testing::builtins());
+  const data::Splits splits = data::make_splits(src, 0, 0, plan.seed);
+  plan.train.input.shape = {1, 8, 8};
+  plan.train.input.augment.crop_padding = 1;
+  plan.train.input.augment.flip = true;
+  plan.train.input.standardize =
+      data::channel_stats(*splits.train.dataset, splits.train.indices, plan.train.input.shape);
+  const std::unique_ptr<models::Network> net = experiment::build_network(plan, src);
+  const long before = g_allocations.load();
+  const auto result = train::train(*net, *plan.optimizer, *plan.schedule, plan.regularizers, splits,
+                                   plan.train, plan.seed, nullptr);
+  const long used = g_allocations.load() - before;
+  REQUIRE(result.status == "complete");
+  return used;
+}
+
+}  // namespace
+
+TEST_CASE("a convolutional network's training step allocates nothing either") {
+  auto node = experiment::ConfigNode::parse(
+      "{train_samples: 640, test_samples: 64, features: 64, classes: 3}", "t.yaml");
+  experiment::OptionReader r(node);
+  data::Source src = reglab::testing::builtins().datasets.find("synthetic")->factory(r)();
+  src.train.sample_shape = {1, 8, 8};
+  src.test.sample_shape = {1, 8, 8};
+  for (int threads : {1, 2}) {
+    parallel::set_threads(threads);
+    const long two = cnn_allocations_for(src, 2);
+    const long six = cnn_allocations_for(src, 6);
+    MESSAGE("CNN allocations at " << threads << " threads: 2 epochs " << two << ", 6 epochs "
+                                  << six);
+    CHECK(six - two < 40);
+  }
+  parallel::set_threads(1);
 }

@@ -7,7 +7,8 @@
 #    attribute is JSON listing the layer stack with its shapes; `network` has the inserted layers;
 #  - tools/reglab_model.py rebuilds the network from the file alone: --describe lists it in
 #    execution order, --evaluate-cifar10 gives the stored final test accuracy within 1 sample
-#    (1/100), and it refuses (exit 2, naming the layer) a layer kind it does not know;
+#    (1/100), predict's mean cross-entropy is the stored test_loss (within 1e-4), and it refuses
+#    (exit 2, naming the layer) a layer kind it does not know;
 #  - `reglab verify` reruns the run and finds it identical;
 #  - `reglab export --keras` writes convolution kernels in Keras' (kh, kw, in, out) layout, i.e.
 #    transpose(2, 3, 1, 0) of reglab's, dense kernels and batch norm unchanged;
@@ -166,9 +167,10 @@ assert stored > 0.3, f"the classes were not learnt: test accuracy {stored}"
 print(f"rebuilt {accuracy:.2f}, stored {stored:.2f}")
 PY
 
-check "the Python API gives the same logits for (n, 3072) and (n, 3, 32, 32) input" \
+check "Python API: same logits for (n, 3072) and (n, 3, 32, 32); test loss = stored" \
   $py - "$root/tools" "$results" "$data" <<'PY'
 import sys
+import h5py
 import numpy as np
 sys.path.insert(0, sys.argv[1])
 import reglab_model
@@ -179,6 +181,12 @@ flat, planes = m.predict(x), m.predict(x.reshape(-1, 3, 32, 32))
 assert flat.shape == (100, 10) and flat.dtype == np.float32, (flat.shape, flat.dtype)
 assert np.array_equal(flat, planes)
 assert abs(m.accuracy(x, labels) - m.stored_test_accuracy) <= 0.01 + 1e-9
+run = h5py.File(sys.argv[2], "r")["runs"][m.run_id]
+z = flat.astype(np.float64)
+z -= z.max(axis=1, keepdims=True)
+loss = np.mean(np.log(np.exp(z).sum(axis=1)) - z[np.arange(len(labels)), labels])
+stored = run["curves/test_loss"][-1]
+assert abs(loss - stored) <= 1e-4, f"mean test cross-entropy {loss}, stored test_loss {stored}"
 PY
 
 cp "$results" "$tmp/plugin_layer.h5"

@@ -144,14 +144,16 @@ void Conv2d::allocate(std::size_t capacity, const Shape& input) {
   Layer::allocate(capacity, input);
   geo_ = geometry(input);
   out_shape_ = output_shape(input);
-  const std::size_t columns = capacity * out_shape_.spatial();
-  const std::size_t rows =
-      std::max(in_channels_ * options_.kernel * options_.kernel, options_.filters);
+  const std::size_t ckk = in_channels_ * options_.kernel * options_.kernel;
+  const std::size_t per_sample = ckk * out_shape_.spatial();
+  chunk_ = std::max<std::size_t>(1, std::min(capacity, kColumnBudget / per_sample));
+  const std::size_t columns = chunk_ * out_shape_.spatial();
+  const std::size_t rows = std::max(ckk, options_.filters);
   if (columns > static_cast<std::size_t>(INT_MAX) || rows > static_cast<std::size_t>(INT_MAX)) {
-    throw std::logic_error(name_ + ": batches of " + std::to_string(capacity) +
+    throw std::logic_error(name_ + ": images of " + in_shape_.str() +
                            " are too large for one matrix product");
   }
-  col_ = xt::zeros<float>({in_channels_ * options_.kernel * options_.kernel * columns});
+  col_ = xt::zeros<float>({ckk * columns});
   y_ = xt::zeros<float>({options_.filters * columns});
   col_current_ = false;
 }
@@ -195,72 +197,85 @@ void Conv2d::col2im_plane(const float* src, std::size_t ld, float* plane) const 
   }
 }
 
-void Conv2d::im2col(const float* x, std::size_t n) {
+std::pair<std::size_t, std::size_t> Conv2d::chunks(std::size_t n) const {
+  const std::size_t count = (n + chunk_ - 1) / chunk_;
+  return {count, (n + count - 1) / count};
+}
+
+void Conv2d::im2col(const float* x, std::size_t s0, std::size_t m) {
   const std::size_t kk = options_.kernel * options_.kernel, area = in_shape_.spatial();
-  const std::size_t ohw = out_shape_.spatial(), ld = n * ohw;
+  const std::size_t ohw = out_shape_.spatial(), ld = m * ohw;
+  const float* first = x + s0 * in_channels_ * area;
   float* col = col_.data();
-  for_planes(n, in_channels_, kk * ohw, [&](std::size_t s, std::size_t c) {
-    im2col_plane(x + (s * in_channels_ + c) * area, col + c * kk * ld + s * ohw, ld);
+  for_planes(m, in_channels_, kk * ohw, [&](std::size_t s, std::size_t c) {
+    im2col_plane(first + (s * in_channels_ + c) * area, col + c * kk * ld + s * ohw, ld);
   });
-  col_current_ = true;
 }
 
-void Conv2d::col2im(float* dx, std::size_t n) const {
+void Conv2d::col2im(float* dx, std::size_t s0, std::size_t m) const {
   const std::size_t kk = options_.kernel * options_.kernel, area = in_shape_.spatial();
-  const std::size_t ohw = out_shape_.spatial(), ld = n * ohw;
+  const std::size_t ohw = out_shape_.spatial(), ld = m * ohw;
   const float* col = col_.data();
-  for_planes(n, in_channels_, kk * ohw, [&](std::size_t s, std::size_t c) {
-    col2im_plane(col + c * kk * ld + s * ohw, ld, dx + (s * in_channels_ + c) * area);
+  float* first = dx + s0 * in_channels_ * area;
+  for_planes(m, in_channels_, kk * ohw, [&](std::size_t s, std::size_t c) {
+    col2im_plane(col + c * kk * ld + s * ohw, ld, first + (s * in_channels_ + c) * area);
   });
 }
 
-void Conv2d::scatter(std::size_t n) {
-  const std::size_t ohw = out_shape_.spatial(), ld = n * ohw;
+void Conv2d::scatter(std::size_t s0, std::size_t m) {
+  const std::size_t ohw = out_shape_.spatial(), ld = m * ohw;
   const float* y = y_.data();
   const float* b = bias_.value.data();
-  float* out = out_.data();
-  for_planes(n, options_.filters, ohw, [&](std::size_t s, std::size_t f) {
+  float* out = out_.data() + s0 * options_.filters * ohw;
+  for_planes(m, options_.filters, ohw, [&](std::size_t s, std::size_t f) {
     const float* src = y + f * ld + s * ohw;
     float* dst = out + (s * options_.filters + f) * ohw;
     for (std::size_t p = 0; p < ohw; ++p) dst[p] = src[p] + b[f];
   });
 }
 
-void Conv2d::gather(const float* grad_out, std::size_t n) {
-  const std::size_t ohw = out_shape_.spatial(), ld = n * ohw;
+void Conv2d::gather(const float* grad_out, std::size_t s0, std::size_t m) {
+  const std::size_t ohw = out_shape_.spatial(), ld = m * ohw;
+  const float* first = grad_out + s0 * options_.filters * ohw;
   float* y = y_.data();
-  for_planes(n, options_.filters, ohw, [&](std::size_t s, std::size_t f) {
-    const float* src = grad_out + (s * options_.filters + f) * ohw;
+  for_planes(m, options_.filters, ohw, [&](std::size_t s, std::size_t f) {
+    const float* src = first + (s * options_.filters + f) * ohw;
     std::copy(src, src + ohw, y + f * ld + s * ohw);
   });
 }
 
-void Conv2d::bias_grad(std::size_t n) {
-  const std::size_t ld = n * out_shape_.spatial();
-  const float* dy = y_.data();
+void Conv2d::bias_grad(const float* grad_out, std::size_t n) {
+  const std::size_t ohw = out_shape_.spatial(), filters = options_.filters;
   float* db = bias_.grad.data();
   parallel::for_range(
-      options_.filters,
+      filters,
       [&](std::size_t f0, std::size_t f1) {
         for (std::size_t f = f0; f < f1; ++f) {
-          const float* row = dy + f * ld;
           double sum = 0.0;
-          for (std::size_t p = 0; p < ld; ++p) sum += static_cast<double>(row[p]);
+          for (std::size_t s = 0; s < n; ++s) {
+            const float* plane = grad_out + (s * filters + f) * ohw;
+            for (std::size_t p = 0; p < ohw; ++p) sum += static_cast<double>(plane[p]);
+          }
           db[f] = static_cast<float>(sum);
         }
       },
-      parallel::kMinParallel / (ld + 1) + 1);
+      parallel::kMinParallel / (n * ohw + 1) + 1);
 }
 
 void Conv2d::forward(const Matrix& x, std::size_t n, Mode /*mode*/) {
   if (n == 0) return;
   const int f = static_cast<int>(options_.filters);
   const int ckk = static_cast<int>(in_channels_ * options_.kernel * options_.kernel);
-  const int cols = static_cast<int>(n * out_shape_.spatial());
-  im2col(x.data(), n);
-  sgemm(false, false, f, cols, ckk, 1.0f, kernel_.value.data(), ckk, col_.data(), cols, 0.0f,
-        y_.data(), cols);
-  scatter(n);
+  const auto [count, per] = chunks(n);
+  for (std::size_t s0 = 0; s0 < n; s0 += per) {
+    const std::size_t m = std::min(per, n - s0);
+    const int cols = static_cast<int>(m * out_shape_.spatial());
+    im2col(x.data(), s0, m);
+    sgemm(false, false, f, cols, ckk, 1.0f, kernel_.value.data(), ckk, col_.data(), cols, 0.0f,
+          y_.data(), cols);
+    scatter(s0, m);
+  }
+  col_current_ = count == 1;
 }
 
 void Conv2d::backward(const Matrix& x, const Matrix& grad_out, std::size_t n,
@@ -272,17 +287,22 @@ void Conv2d::backward(const Matrix& x, const Matrix& grad_out, std::size_t n,
   }
   const int f = static_cast<int>(options_.filters);
   const int ckk = static_cast<int>(in_channels_ * options_.kernel * options_.kernel);
-  const int cols = static_cast<int>(n * out_shape_.spatial());
-  if (!col_current_) im2col(x.data(), n);
-  gather(grad_out.data(), n);
-  bias_grad(n);
-  sgemm(false, true, f, ckk, cols, 1.0f, y_.data(), cols, col_.data(), cols, 0.0f,
-        kernel_.grad.data(), ckk);
-  if (!need_input_grad) return;
-  sgemm(true, false, ckk, cols, f, 1.0f, kernel_.value.data(), ckk, y_.data(), cols, 0.0f,
-        col_.data(), cols);
-  col_current_ = false;
-  col2im(grad_in_.data(), n);
+  bias_grad(grad_out.data(), n);
+  const auto [count, per] = chunks(n);
+  for (std::size_t s0 = 0; s0 < n; s0 += per) {
+    const std::size_t m = std::min(per, n - s0);
+    const int cols = static_cast<int>(m * out_shape_.spatial());
+    if (!(count == 1 && col_current_)) im2col(x.data(), s0, m);
+    gather(grad_out.data(), s0, m);
+    sgemm(false, true, f, ckk, cols, 1.0f, y_.data(), cols, col_.data(), cols,
+          s0 == 0 ? 0.0f : 1.0f, kernel_.grad.data(), ckk);
+    if (need_input_grad) {
+      sgemm(true, false, ckk, cols, f, 1.0f, kernel_.value.data(), ckk, y_.data(), cols, 0.0f,
+            col_.data(), cols);
+      col_current_ = false;
+      col2im(grad_in_.data(), s0, m);
+    }
+  }
 }
 
 LayerRecipe conv2d_recipe(config::OptionReader& reader) {

@@ -51,11 +51,14 @@ struct Conv2dOptions {
 /// right for an even one. `valid`: no zeros. An integer p: p zeros on every side; windows that
 /// do not fit are dropped (floor), as in PyTorch.
 ///
-/// Forward: col = im2col(x), {C k k, n OH OW} (row (c, u, v), column (sample, i, j)); Y = W col,
-/// one product {F, n OH OW} per batch, scattered to the NCHW output rows with the bias added.
-/// Backward: dW = dY col^T, db[f] = sum of dY[f, :], and if asked dcol = W^T dY, col2im'd into
-/// the input gradient. col is kept from forward; when backward computes dcol it does so in col's
-/// buffer and a later backward after the same forward rebuilds col from its input. Same in
+/// Forward: col = im2col(x), {C k k, m OH OW} (row (c, u, v), column (sample, i, j)); Y = W col,
+/// one product {F, m OH OW}, scattered to the NCHW output rows with the bias added. A batch is
+/// cut into equal chunks of m samples, m as large as keeps col under kColumnBudget floats (so an
+/// evaluation batch of 1000 images does not need a gigabyte of unrolled input); the cut depends
+/// on the shapes and n only. Backward, per chunk: dW += dY col^T (the first chunk overwrites),
+/// and if asked dcol = W^T dY, col2im'd into the input gradient; db[f] = sum of dY[f, :] over
+/// the batch. col is kept from a forward of one chunk; otherwise (and after dcol overwrote it)
+/// backward rebuilds it from its input. Same in
 /// train and eval mode. The unrolling and scattering run per (sample, channel) plane on the
 /// run's threads; every value is computed by one task in a fixed order.
 class Conv2d : public WeightLayer {
@@ -93,19 +96,24 @@ class Conv2d : public WeightLayer {
   /// Throws std::invalid_argument if the layer cannot take `input`.
   Geometry geometry(const Shape& input) const;
 
-  /// Fills col (leading dimension n OH OW) from input rows [0, n).
-  void im2col(const float* x, std::size_t n);
+  /// Samples per product: as many as keep the unrolled input under kColumnBudget floats (at
+  /// least 1, at most the capacity); depends on the shapes only, never on the thread count.
+  static constexpr std::size_t kColumnBudget = std::size_t{1} << 23;
+  /// The batch of n rows cut into equal chunks of at most chunk_ samples: {count, per chunk}.
+  std::pair<std::size_t, std::size_t> chunks(std::size_t n) const;
+  /// Fills col (leading dimension m OH OW) from input rows [s0, s0 + m).
+  void im2col(const float* x, std::size_t s0, std::size_t m);
   /// Rows (c, u, v) of col for one input plane; `dst` is the plane's first column block.
   void im2col_plane(const float* plane, float* dst, std::size_t ld) const;
-  /// Adds the columns of col back onto input planes: dx = col2im(dcol), rows [0, n).
-  void col2im(float* dx, std::size_t n) const;
+  /// Adds the columns of col back onto input planes: dx = col2im(dcol), rows [s0, s0 + m).
+  void col2im(float* dx, std::size_t s0, std::size_t m) const;
   void col2im_plane(const float* src, std::size_t ld, float* plane) const;
-  /// out[s, f, :] = y[f, s, :] + b[f].
-  void scatter(std::size_t n);
-  /// y[f, s, :] = grad_out[s, f, :] (dY in the layout of the product).
-  void gather(const float* grad_out, std::size_t n);
-  /// db[f] = sum of y[f, :] (dY after gather).
-  void bias_grad(std::size_t n);
+  /// out[s0 + s, f, :] = y[f, s, :] + b[f] for s < m.
+  void scatter(std::size_t s0, std::size_t m);
+  /// y[f, s, :] = grad_out[s0 + s, f, :] (dY in the layout of the product).
+  void gather(const float* grad_out, std::size_t s0, std::size_t m);
+  /// db[f] = sum over rows [0, n) and positions of grad_out[:, f, :].
+  void bias_grad(const float* grad_out, std::size_t n);
 
   std::string name_;
   std::size_t in_channels_;
@@ -114,9 +122,10 @@ class Conv2d : public WeightLayer {
   Param bias_;
   Geometry geo_;
   Shape out_shape_;
-  Vector col_;  ///< im2col of the last input, {C k k, capacity OH OW}; dcol during backward
-  Vector y_;    ///< the product W col, {F, capacity OH OW}; dY during backward
-  bool col_current_ = false;  ///< col_ holds im2col of the last forward's input
+  std::size_t chunk_ = 1;  ///< most samples in one product
+  Vector col_;             ///< im2col of a chunk, {C k k, chunk_ OH OW}; dcol during backward
+  Vector y_;               ///< the product W col of a chunk, {F, chunk_ OH OW}; dY during backward
+  bool col_current_ = false;  ///< col_ holds im2col of the last forward's whole input
 };
 
 /// Registry factory of `conv2d`: reads Conv2dOptions; the recipe builds a Conv2d for its input

@@ -21,7 +21,7 @@ std::string Shape::str() const {
 void Layer::allocate(std::size_t capacity, const Shape& input) {
   in_shape_ = input;
   out_ = xt::zeros<float>({capacity, output_shape(input).size()});
-  grad_in_ = xt::zeros<float>({capacity, input.size()});
+  grad_in_ = xt::zeros<float>({backward_capacity(capacity), input.size()});
 }
 
 std::size_t WeightLayer::fan_in() const {

@@ -13,6 +13,7 @@
 /// with respect to its input into `input_grad()`. Nothing is allocated after `allocate`.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -85,7 +86,15 @@ class Layer {
 
   /// Allocates buffers for batches of up to `capacity` rows of `input.size()` columns; an
   /// override calls this first. Throws std::logic_error if the layer cannot take `input`.
+  /// input_grad() gets backward_capacity() rows.
   virtual void allocate(std::size_t capacity, const Shape& input);
+  /// The most rows backward() will be given, when smaller than the forward capacity (training
+  /// batches are smaller than evaluation batches): set before allocate(), so that buffers only
+  /// backward uses take that many rows. Default: the capacity.
+  void set_backward_capacity(std::size_t rows) { backward_rows_ = rows; }
+  std::size_t backward_capacity(std::size_t capacity) const {
+    return backward_rows_ == 0 ? capacity : std::min(capacity, backward_rows_);
+  }
   /// Computes output rows [0, n) from input rows [0, n).
   virtual void forward(const Matrix& x, std::size_t n, Mode mode) = 0;
   /// Optional: does the part of the next forward(x, n, mode) that does not depend on its input
@@ -117,6 +126,9 @@ class Layer {
   Matrix out_;
   Matrix grad_in_;
   Shape in_shape_;
+
+ private:
+  std::size_t backward_rows_ = 0;  ///< 0: the capacity
 };
 
 /// A layer with a kernel and a bias (dense, conv2d): the layers a network's blocks are built

@@ -223,7 +223,7 @@ std::string Network::unique_name(const std::string& base) const {
   }
 }
 
-void Network::finalize(std::size_t capacity) {
+void Network::finalize(std::size_t capacity, std::size_t train_capacity) {
   order_.clear();
   for (auto& l : input_layers_) order_.push_back(l.get());
   for (auto& item : stack_) {
@@ -234,6 +234,7 @@ void Network::finalize(std::size_t capacity) {
   Shape shape = input_shape_;
   std::vector<std::pair<std::size_t, Layer*>> widths;
   for (Layer* l : order_) {
+    if (train_capacity != 0) l->set_backward_capacity(train_capacity);
     l->allocate(capacity, shape);
     shape = l->output_shape(shape);
     widths.emplace_back(shape.size(), l);

@@ -125,8 +125,9 @@ class Network {
   /// regularizer in a run get distinct layer names, so their saved weights do not collide).
   std::string unique_name(const std::string& base) const;
 
-  /// Fixes the layer order and allocates every buffer for batches of up to `capacity` rows.
-  void finalize(std::size_t capacity);
+  /// Fixes the layer order and allocates every buffer for batches of up to `capacity` rows, and
+  /// the buffers only backward() uses for `train_capacity` rows (0: `capacity`).
+  void finalize(std::size_t capacity, std::size_t train_capacity = 0);
   std::size_t capacity() const { return capacity_; }
 
   /// Runs rows [0, n) of `x` (n x inputs) and returns the logits buffer (rows [0, n) valid).

@@ -363,3 +363,55 @@ TEST_CASE("conv2d recipe rejects bad options, naming the key") {
   has(error("filters: 4\nkernel: 3\npadding: [1, 2]\n"), "padding");
   has(error("filters: 4\nkernel: 3\nkernal_size: 3\n"), "kernal_size");
 }
+
+TEST_CASE("conv2d cuts large batches into chunks: the same results as one sample at a time") {
+  // 32 x 5 x 5 x 28 x 28 = 627,200 unrolled values per sample: 13 samples per product under
+  // the 2^23 budget, so 30 samples run as three chunks of 10.
+  Rng rng(21);
+  const Case c{{32, 28, 28}, 4, 5, 1, Padding::kSame, 0, 28, 28, 2, 2};
+  const std::size_t n = 30;
+  Conv2d batch = make_layer(c, n, rng);
+  Conv2d single("conv2d_0", c.in.channels, options_of(c));
+  single.allocate(1, c.in);
+  single.kernel().value = batch.kernel().value;
+  single.bias().value = batch.bias().value;
+  const std::size_t in = c.in.size(), out = c.filters * c.out_h * c.out_w;
+  Matrix x = xt::zeros<float>({n, in});
+  Matrix dy = xt::zeros<float>({n, out});
+  fill_normal(x.data(), x.size(), rng);
+  fill_normal(dy.data(), dy.size(), rng);
+  batch.forward(x, n, Mode::kTrain);
+  batch.backward(x, dy, n, true);
+
+  std::vector<double> kernel_grad(batch.kernel().grad.size(), 0.0);
+  std::vector<double> bias_grad(c.filters, 0.0);
+  double worst_y = 0.0, worst_dx = 0.0;
+  Matrix xs = xt::zeros<float>({std::size_t{1}, in});
+  Matrix dys = xt::zeros<float>({std::size_t{1}, out});
+  for (std::size_t s = 0; s < n; ++s) {
+    std::copy(x.data() + s * in, x.data() + (s + 1) * in, xs.data());
+    std::copy(dy.data() + s * out, dy.data() + (s + 1) * out, dys.data());
+    single.forward(xs, 1, Mode::kTrain);
+    single.backward(xs, dys, 1, true);
+    for (std::size_t i = 0; i < out; ++i) {
+      worst_y = std::max(worst_y, double(std::abs(single.output()(0, i) - batch.output()(s, i))));
+    }
+    for (std::size_t i = 0; i < in; ++i) {
+      worst_dx = std::max(worst_dx,
+                          double(std::abs(single.input_grad()(0, i) - batch.input_grad()(s, i))));
+    }
+    for (std::size_t i = 0; i < kernel_grad.size(); ++i) kernel_grad[i] += single.kernel().grad(i);
+    for (std::size_t f = 0; f < c.filters; ++f) bias_grad[f] += single.bias().grad(f);
+  }
+  CHECK(worst_y < 1e-4);
+  CHECK(worst_dx < 1e-4);
+  double worst_k = 0.0;
+  for (std::size_t i = 0; i < kernel_grad.size(); ++i) {
+    worst_k = std::max(worst_k, std::abs(kernel_grad[i] - batch.kernel().grad(i)) /
+                                    (1.0 + std::abs(kernel_grad[i])));
+  }
+  CHECK(worst_k < 1e-4);
+  for (std::size_t f = 0; f < c.filters; ++f) {
+    CHECK(batch.bias().grad(f) == doctest::Approx(bias_grad[f]).epsilon(1e-5));
+  }
+}

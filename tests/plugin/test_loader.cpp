@@ -4,6 +4,7 @@
 #include <fstream>
 #include <string>
 
+#include "framework/config/options.hpp"
 #include "framework/core/error.hpp"
 #include "framework/plugin/api.hpp"
 #include "framework/plugin/loader.hpp"
@@ -25,6 +26,9 @@ TEST_CASE("builtin_registries: every built-in entry, each of origin built-in, no
   CHECK(r.optimizers.known() == "sgd, adam");
   CHECK(r.schedules.known() == "constant, exponential, step, inverse_time");
   CHECK(r.datasets.known() == "fashion-mnist, mnist, idx, cifar10, cifar100, synthetic");
+  CHECK(r.layers.known() ==
+        "dense, conv2d, max_pool, avg_pool, global_avg_pool, flatten, relu, tanh, sigmoid, maxout");
+  for (const auto& e : r.layers.entries()) CHECK(e.origin == "built-in");
   for (const auto& e : r.regularizers.entries()) CHECK(e.origin == "built-in");
   CHECK(r.plugins.empty());
   CHECK(r.identity().empty());  // runs without plugins keep their ids
@@ -47,6 +51,28 @@ TEST_CASE("load_plugin: a plugin adds its entries with its file as origin, once"
   load_plugin(r, test_plugin("crash"));  // the same file again: nothing changes
   CHECK(r.plugins.size() == 1);
   CHECK(r.regularizers.entries().size() == builtin_registries().regularizers.entries().size() + 1);
+}
+
+TEST_CASE("load_plugin: a plugin's layer type builds into a sequential model") {
+  Registries r = builtin_registries();
+  load_plugin(r, test_plugin("scale_layer"));
+  REQUIRE(r.layers.find("scale") != nullptr);
+  config::OptionReader opts(config::ConfigNode::parse(
+      "layers: [{dense: {units: 4}}, {scale: {factor: 3}}, {dense: {units: classes}}]", "m.yaml"));
+  models::NetworkSpec spec = r.models.find("sequential")->factory(opts, r.layers);
+  opts.finish();
+  spec.inputs = 5;
+  spec.classes = 2;
+  models::Network net(spec, 1);
+  net.finalize(2);
+  REQUIRE(net.layers().size() == 3);
+  CHECK(net.layers()[1]->name() == "scale_0");
+  Matrix x = xt::ones<float>({std::size_t{2}, std::size_t{5}});
+  net.forward(x, 2, Mode::kEval);
+  for (std::size_t i = 0; i < 4; ++i) {
+    CHECK(net.layers()[1]->output()(0, i) == 3.0f * net.layers()[0]->output()(0, i));
+  }
+  CHECK(net.model_json().find("\"kind\": \"scale\"") != std::string::npos);
 }
 
 TEST_CASE("load_plugin: refusals name the file and leave the registries unchanged") {

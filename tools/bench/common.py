@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Measuring code shared by reglab's benchmarks against PyTorch (keras_mlp.py, suite.py).
+"""Measuring code shared by reglab's benchmarks against PyTorch (keras_mlp.py, suite.py,
+agree_cnn.py).
 
 Each framework runs in its own child process, so that its peak memory can be measured alone.
 
@@ -12,7 +13,9 @@ every timed region.
 Memory. Peak RSS is the child's ru_maxrss, taken from os.wait4 on that child: the kernel
 accounting getrusage(RUSAGE_CHILDREN) reports, but per child, so repeats and the order of the
 frameworks cannot mix their peaks (RUSAGE_CHILDREN keeps the maximum over every child ever waited
-for).
+for). The PyTorch worker keeps one float32 copy of the data set (about 220 MB for Fashion-MNIST;
+reglab keeps the uint8 images and scales each batch), plus the Python interpreter and libtorch
+(about 230 MB before any data).
 
 Threads. A thread count N means: reglab `threads=N` (its OpenBLAS threads); PyTorch
 torch.set_num_threads(N) (its OpenMP intra-op pool) with OMP_NUM_THREADS=N and
@@ -155,25 +158,77 @@ def load_fashion_mnist():
 
 def torch_spec(hidden, batch, optimizer, epochs, threads, train_samples=FULL_TRAIN,
                dropout=0.0, input_dropout=0.0, batch_norm=None, max_norm=None, seed=1,
-               eval_batch=EVAL_BATCH, op_threads=None):
+               eval_batch=EVAL_BATCH, op_threads=None, arch="mlp"):
     """A PyTorch worker spec.
 
+    arch: "mlp" (Glorot-uniform Linear layers 784-hidden-10 with ReLU) or "lenet" (the network of
+    configs/models/lenet5.yaml, He-uniform, see build_lenet; hidden is ignored).
     hidden: hidden widths; dropout / input_dropout: drop probabilities (PyTorch `p`) after every
-    hidden activation / on the inputs; batch_norm: None or {"momentum", "eps"} (BatchNorm1d
-    between each hidden Linear and its ReLU); max_norm: None or c (each Linear weight's rows,
-    a unit's incoming weights, renormalised to norm <= c after every step); optimizer:
-    {"name": "adam", "lr"} or {"name": "sgd", "lr", "momentum"}; threads: OpenBLAS threads;
-    op_threads: PyTorch's intra-op (OpenMP) threads, default `threads`."""
-    return {"hidden": list(hidden), "batch": batch, "eval_batch": eval_batch,
+    hidden activation (lenet: in each hidden block's post-activation slot, as reglab's
+    `layers: all`) / on the inputs; batch_norm: None or {"momentum", "eps"} (BatchNorm1d, or
+    BatchNorm2d after a convolution, between each hidden weight layer and its ReLU); max_norm:
+    None or c (each Linear weight's rows, a unit's incoming weights, renormalised to norm <= c
+    after every step; mlp only); optimizer: {"name": "adam", "lr"} or {"name": "sgd", "lr",
+    "momentum"}; threads: OpenBLAS threads; op_threads: PyTorch's intra-op (OpenMP) threads,
+    default `threads`; train_samples: the first N training images."""
+    if arch not in ("mlp", "lenet"):
+        raise ValueError(f"unknown arch {arch}")
+    if arch == "lenet" and max_norm is not None:
+        raise ValueError("max_norm is implemented for arch mlp only")
+    return {"arch": arch, "hidden": list(hidden), "batch": batch, "eval_batch": eval_batch,
             "optimizer": optimizer, "epochs": epochs, "threads": threads,
             "op_threads": op_threads or threads,
             "train_samples": train_samples, "dropout": dropout, "input_dropout": input_dropout,
             "batch_norm": batch_norm, "max_norm": max_norm, "seed": seed}
 
 
+def build_lenet(spec):
+    """configs/models/lenet5.yaml in PyTorch, on N x 1 x 28 x 28 inputs:
+    conv 32@5x5 pad 2, ReLU, max-pool 2, conv 64@5x5 pad 2, ReLU, max-pool 2, flatten
+    (channel-major, as reglab), dense 128, ReLU, dense 10.
+
+    Optional batch norm right after each hidden convolution (BatchNorm2d, per channel) or dense
+    layer (BatchNorm1d); optional dropout in each hidden block's post-activation slot, where
+    reglab's dropout with `layers: all` puts it: after the pooling of each convolution block
+    (before the next weight layer) and after the ReLU of the hidden dense layer. Kernels
+    He-uniform as reglab's he_uniform, U(-l, l) with l = sqrt(6 / fan_in) and fan_in = in k k for
+    a convolution (kaiming_uniform_ with the ReLU gain: sqrt(2) sqrt(3 / fan_in)); biases zero.
+    The convolutions run through PyTorch's default CPU path (oneDNN for these shapes)."""
+    from torch import nn
+
+    bn = spec["batch_norm"]
+    layers = []
+    if spec["input_dropout"] > 0:
+        layers.append(nn.Dropout(spec["input_dropout"]))
+    channels = 1
+    for filters in (32, 64):
+        layers.append(nn.Conv2d(channels, filters, 5, padding=2))
+        if bn is not None:
+            layers.append(nn.BatchNorm2d(filters, momentum=bn["momentum"], eps=bn["eps"]))
+        layers += [nn.ReLU(), nn.MaxPool2d(2)]
+        if spec["dropout"] > 0:
+            layers.append(nn.Dropout(spec["dropout"]))
+        channels = filters
+    layers += [nn.Flatten(), nn.Linear(64 * 7 * 7, 128)]
+    if bn is not None:
+        layers.append(nn.BatchNorm1d(128, momentum=bn["momentum"], eps=bn["eps"]))
+    layers.append(nn.ReLU())
+    if spec["dropout"] > 0:
+        layers.append(nn.Dropout(spec["dropout"]))
+    layers.append(nn.Linear(128, 10))
+    model = nn.Sequential(*layers)
+    for m in model:
+        if isinstance(m, (nn.Conv2d, nn.Linear)):
+            nn.init.kaiming_uniform_(m.weight, a=0.0, mode="fan_in", nonlinearity="relu")
+            nn.init.zeros_(m.bias)
+    return model
+
+
 def build_torch_model(spec):
     from torch import nn
 
+    if spec.get("arch", "mlp") == "lenet":
+        return build_lenet(spec)
     layers = []
     if spec["input_dropout"] > 0:
         layers.append(nn.Dropout(spec["input_dropout"]))
@@ -214,10 +269,14 @@ def torch_worker(spec):
         blas_threads = None
     torch.manual_seed(spec["seed"])
 
-    xtr, ytr, xte, yte = (torch.from_numpy(a.copy()) for a in load_fashion_mnist())
+    # One float copy of the data set in memory: the arrays load_fashion_mnist returns own their
+    # (writable) memory, so from_numpy shares it, and the first n rows are a view.
+    xtr, ytr, xte, yte = (torch.from_numpy(a) for a in load_fashion_mnist())
     assert xtr.shape == (FULL_TRAIN, 784) and xte.shape[0] == TEST_SAMPLES
     n = spec["train_samples"]
-    xtr, ytr = xtr[:n].clone(), ytr[:n].clone()
+    xtr, ytr = xtr[:n], ytr[:n]
+    if spec.get("arch", "mlp") == "lenet":  # NCHW views of the same rows
+        xtr, xte = xtr.view(-1, 1, 28, 28), xte.view(-1, 1, 28, 28)
 
     model = build_torch_model(spec)
     o = spec["optimizer"]
@@ -270,9 +329,26 @@ def torch_worker(spec):
         train_s.append(t1 - t0)
         full_s.append(t2 - t0)
         test_acc.append(acc)
-    json.dump({"train_seconds": train_s, "epoch_seconds": full_s, "test_accuracy": test_acc[-1],
-               "torch_version": torch.__version__, "torch_threads": torch.get_num_threads(),
-               "openblas_threads": blas_threads}, sys.stdout)
+    result = {"train_seconds": train_s, "epoch_seconds": full_s, "test_accuracy": test_acc[-1],
+              "test_accuracy_curve": test_acc, "torch_version": torch.__version__,
+              "torch_threads": torch.get_num_threads(), "openblas_threads": blas_threads}
+    if spec.get("arch", "mlp") == "lenet":
+        result["conv_ops"] = conv_ops(model, xtr[:batch], ytr[:batch], loss_fn)
+    json.dump(result, sys.stdout)
+
+
+def conv_ops(model, x, y, loss_fn):
+    """The operators PyTorch ran for the convolutions of one training step (after the timed
+    epochs): aten::mkldnn_convolution and its backward are oneDNN, aten::thnn_conv2d /
+    slow_conv2d the im2col + BLAS path."""
+    import torch
+
+    model.train()
+    with torch.autograd.profiler.profile() as prof:
+        loss_fn(model(x), y).backward()
+    return sorted({e.name for e in prof.function_events
+                   if "conv" in e.name and e.name not in ("aten::conv2d", "aten::convolution",
+                                                          "aten::_convolution")})
 
 
 def run_torch(spec):

@@ -13,6 +13,11 @@ counts on both sides; full Fashion-MNIST, 60,000 training and 10,000 test images
       unless named in --only
   d   reglab only: `reglab run configs/bench/sweep8.yaml` (8 cells of 784-256-10 on 10,000
       images) with --jobs 1 and --jobs 2; wall time of the whole command, merge included
+  e   a LeNet-style CNN (configs/models/lenet5.yaml: conv 32@5x5 same, ReLU, max-pool 2,
+      conv 64@5x5 same, ReLU, max-pool 2, dense 128, ReLU, dense 10), He-uniform, SGD momentum
+      0.9, lr 0.05, batch 64, no regularizer (configs/bench/lenet.yaml); PyTorch's Conv2d runs
+      through its default CPU path, oneDNN (each PyTorch row records the convolution operators
+      it ran)
 For a, b, c and bm the suite also times the GEMM-only lower bound of an epoch: the matrix
 products of every training step and evaluation batch, with the same OpenBLAS at the same thread
 count, at N > 1 threads the faster of OpenBLAS's own threads and N single-threaded blocks as
@@ -29,12 +34,15 @@ N OpenBLAS threads ("pytorch (1 op thread)"), since on 2 cores PyTorch's OpenMP 
 with OpenBLAS's threads; both count as PyTorch thread settings.
 
 Targets: (a) reglab >= 2x PyTorch and reglab's peak RSS <= 1/3 of PyTorch's; (b) >= 1.3x PyTorch
-and GEMM bound / reglab >= 75 %; (d) jobs 1 / jobs 2 wall time >= 1.8.
+and GEMM bound / reglab >= 75 %; (d) jobs 1 / jobs 2 wall time >= 1.8; (e) reglab >= 1x PyTorch
+and reglab's peak RSS <= 1/2 of PyTorch's.
 
 Usage (Debian's interpreter, which has python3-torch, h5py and numpy):
-    /usr/bin/python3 tools/bench/suite.py [--only a,b,c,d] [--threads 1,2] [--epochs E]
-        [--repeats R] [--train-samples N] [--json results/bench-suite.json]
---train-samples shrinks the training set of a, b, c for quick checks (not a target measurement).
+    /usr/bin/python3 tools/bench/suite.py [--only a,b,c,d,e] [--threads 1,2] [--epochs E]
+        [--repeats R] [--train-samples N] [--eval-batch B] [--json results/bench-suite.json]
+--train-samples shrinks the training set of a, b, c, bm, e for quick checks (not a target
+measurement); --eval-batch replaces the evaluation batch of 1000 on both sides (a diagnostic:
+the targets are defined at 1000).
 """
 
 import argparse
@@ -74,9 +82,15 @@ BENCHMARKS = {
            "batch": 100, "epochs": 3,
            "torch": {"optimizer": PAPER_SGD, "dropout": 0.5, "input_dropout": 0.2,
                      "max_norm": 3.0}},
+    "e": {"title": "(e) LeNet-style CNN conv32-pool-conv64-pool-128-10, SGD 0.05 m0.9, batch 64",
+          "config": CONFIGS / "bench" / "lenet.yaml", "hidden": [], "batch": 64, "epochs": 2,
+          "bound": False,  # the GEMM helper knows dense layers only
+          "torch": {"optimizer": {"name": "sgd", "lr": 0.05, "momentum": 0.9},
+                    "arch": "lenet"}},
 }
 SWEEP_CONFIG = CONFIGS / "bench" / "sweep8.yaml"
-TARGETS = {"a_speed": 2.0, "a_rss": 3.0, "b_speed": 1.3, "b_gemm": 0.75, "d_jobs": 1.8}
+TARGETS = {"a_speed": 2.0, "a_rss": 3.0, "b_speed": 1.3, "b_gemm": 0.75, "d_jobs": 1.8,
+           "e_speed": 1.0, "e_rss": 2.0}
 
 
 def log(msg):
@@ -94,7 +108,7 @@ def build_gemm_helper(tmpdir):
     return exe
 
 
-def epoch_entries(n, batch, eval_batch=common.EVAL_BATCH, test=common.TEST_SAMPLES):
+def epoch_entries(n, batch, eval_batch, test=common.TEST_SAMPLES):
     """KIND:BATCH:COUNT arguments of one epoch: the training steps as reglab batches them (a
     final batch of one sample is skipped) and the evaluation batches of the train and test
     sets."""
@@ -111,22 +125,25 @@ def epoch_entries(n, batch, eval_batch=common.EVAL_BATCH, test=common.TEST_SAMPL
     return [f"{k}:{b}:{c}" for (k, b), c in counts.items() if c > 0]
 
 
-def gemm_bound(exe, threads, hidden, batch, n, min_seconds):
+def gemm_bound(exe, threads, hidden, batch, n, min_seconds, eval_batch):
     dims = ",".join(str(d) for d in [784, *hidden, 10])
-    cmd = [str(exe), str(threads), str(min_seconds), dims, *epoch_entries(n, batch)]
+    cmd = [str(exe), str(threads), str(min_seconds), dims,
+           *epoch_entries(n, batch, eval_batch)]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True,
                          env=common.threaded_env(threads)).stdout
     return json.loads(out)
 
 
 # ---------------------------------------------------------------------------------------------
-# Framework comparisons (a, b, c, bm)
+# Framework comparisons (a, b, c, bm, e)
 # ---------------------------------------------------------------------------------------------
 
 def compare(keys, args, tmpdir):
     """Runs every benchmark in keys at every thread count, --repeats times; returns the raw
     results per (key, threads)."""
-    helper = build_gemm_helper(tmpdir) if not args.no_bound else None
+    need_bound = not args.no_bound and any(BENCHMARKS[k].get("bound", True) for k in keys)
+    helper = build_gemm_helper(tmpdir) if need_bound else None
+    eval_batch = args.eval_batch or common.EVAL_BATCH
     raw = {(k, t): {"reglab": [], "pytorch": [], "pytorch_op1": [], "bound": []}
            for k in keys for t in args.threads}
     for rep in range(args.repeats):
@@ -136,6 +153,8 @@ def compare(keys, args, tmpdir):
             epochs = args.epochs or bench["epochs"]
             n = args.train_samples or common.FULL_TRAIN
             overrides = [f"data.train_size={n}"] if n != common.FULL_TRAIN else []
+            if args.eval_batch:
+                overrides.append(f"train.eval_batch_size={args.eval_batch}")
             for t in args.threads:
                 tag = f"[repeat {rep + 1}/{args.repeats}] ({k}) {t} thread(s)"
                 r = raw[(k, t)]
@@ -147,20 +166,21 @@ def compare(keys, args, tmpdir):
                 if not args.reglab_only:
                     log(f"{tag}: PyTorch ...")
                     spec = common.torch_spec(bench["hidden"], bench["batch"], epochs=epochs,
-                                             threads=t, train_samples=n, **bench["torch"])
+                                             threads=t, train_samples=n, eval_batch=eval_batch,
+                                             **bench["torch"])
                     r["pytorch"].append(common.run_torch(spec))
                     if t > 1:
                         log(f"{tag}: PyTorch, 1 intra-op thread ...")
                         spec = common.torch_spec(bench["hidden"], bench["batch"], epochs=epochs,
                                                  threads=t, train_samples=n, op_threads=1,
-                                                 **bench["torch"])
+                                                 eval_batch=eval_batch, **bench["torch"])
                         r["pytorch_op1"].append(common.run_torch(spec))
-                if helper is not None:
+                if helper is not None and bench.get("bound", True):
                     bk = (tuple(bench["hidden"]), bench["batch"], t)
                     if bk not in bounds:
                         log(f"{tag}: GEMM bound ...")
                         bounds[bk] = gemm_bound(helper, t, bench["hidden"], bench["batch"], n,
-                                                args.gemm_seconds)
+                                                args.gemm_seconds, eval_batch)
                     r["bound"].append(bounds[bk])
     return raw
 
@@ -204,6 +224,10 @@ def summarise_compare(keys, raw, args):
                                                      / entry[fw]["median_seconds"])
             per_thread[t] = entry
         summary = {"title": BENCHMARKS[k]["title"], "rows": rows, "per_threads": per_thread}
+        conv_ops = sorted({op for t in args.threads for fw in ("pytorch", "pytorch_op1")
+                           for r in raw[(k, t)][fw] for op in r.get("conv_ops", [])})
+        if conv_ops:
+            summary["torch_conv_ops"] = conv_ops
         best = {}
         for fw in ("reglab", "pytorch"):
             have = [(e[fw]["median_seconds"], t) for t, e in per_thread.items() if fw in e]
@@ -224,10 +248,10 @@ def summarise_compare(keys, raw, args):
     return out
 
 
-def print_compare(summary, n, epochs_of, repeats):
+def print_compare(summary, n, epochs_of, repeats, eval_batch):
     for k, s in summary.items():
         print(f"\n{s['title']}\nFashion-MNIST {n} train / {common.TEST_SAMPLES} test, "
-              f"{epochs_of(k)} epoch(s) x {repeats} repeat(s)\n")
+              f"{epochs_of(k)} epoch(s) x {repeats} repeat(s), evaluation batch {eval_batch}\n")
         for line in common.format_table(common.ROW_HEADER,
                                         [common.row_cells(r) for r in s["rows"]]):
             print(line)
@@ -244,6 +268,8 @@ def print_compare(summary, n, epochs_of, repeats):
                     if f"bound_fraction_{fw}" in e:
                         parts.append(f"bound/{fw} {100 * e[f'bound_fraction_{fw}']:.0f} %")
             print(f"{t} thread(s): " + "; ".join(parts))
+        if "torch_conv_ops" in s:
+            print("PyTorch convolution operators: " + ", ".join(s["torch_conv_ops"]))
         if "speed_ratio_best" in s:
             setting = s["per_threads"][s["pytorch_best_threads"]].get("pytorch_setting")
             setting = f" ({setting})" if setting else ""
@@ -316,7 +342,7 @@ def targets(summary, sweep_result):
     def check(value, threshold):
         return "n/a" if value is None else ("PASS" if value >= threshold else "MISS")
 
-    a, b = summary.get("a", {}), summary.get("b", {})
+    a, b, e = summary.get("a", {}), summary.get("b", {}), summary.get("e", {})
     d = sweep_result["speedup"] if sweep_result else None
     items = [
         ("(a) speed reglab / PyTorch", a.get("speed_ratio_best"), "x", TARGETS["a_speed"]),
@@ -324,6 +350,8 @@ def targets(summary, sweep_result):
         ("(b) speed reglab / PyTorch", b.get("speed_ratio_best"), "x", TARGETS["b_speed"]),
         ("(b) GEMM bound / reglab", b.get("bound_fraction"), "%", TARGETS["b_gemm"]),
         ("(d) wall time jobs 1 / jobs 2", d, "x", TARGETS["d_jobs"]),
+        ("(e) speed reglab / PyTorch", e.get("speed_ratio_best"), "x", TARGETS["e_speed"]),
+        ("(e) peak RSS PyTorch / reglab", e.get("rss_ratio"), "x", TARGETS["e_rss"]),
     ]
     out = []
     for name, value, unit, threshold in items:
@@ -391,17 +419,21 @@ def parse_list(text, convert, what):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--only", default="a,b,c,d",
+    ap.add_argument("--only", default="a,b,c,d,e",
                     type=lambda s: parse_list(s, str.strip, "benchmark"),
-                    help="benchmarks to run, comma-separated: a, b, c, bm, d (default a,b,c,d)")
+                    help="benchmarks to run, comma-separated: a, b, c, bm, d, e "
+                         "(default a,b,c,d,e)")
     ap.add_argument("--threads", default="1,2",
                     type=lambda s: parse_list(s, int, "thread"),
-                    help="thread counts for a, b, c, bm, comma-separated (default 1,2)")
+                    help="thread counts for a, b, c, bm, e, comma-separated (default 1,2)")
     ap.add_argument("--epochs", type=int, default=None,
-                    help="epochs per run (default: a 5, b/c/bm 3, d its config's 5)")
+                    help="epochs per run (default: a 5, b/c/bm 3, d its config's 5, e 2)")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--train-samples", type=int, default=None,
-                    help="training images for a, b, c, bm (default all 60000; quick checks)")
+                    help="training images for a, b, c, bm, e (default all 60000; quick checks)")
+    ap.add_argument("--eval-batch", type=int, default=None,
+                    help="evaluation batch of a, b, c, bm, e on both sides (default 1000, the "
+                         "targets' definition; a diagnostic)")
     ap.add_argument("--gemm-seconds", type=float, default=1.0,
                     help="seconds of timed calls per shape group in the GEMM bound (default 1)")
     ap.add_argument("--json", metavar="PATH", help="save every number as JSON")
@@ -413,9 +445,11 @@ def main():
     args = ap.parse_args()
     unknown = [k for k in args.only if k not in BENCHMARKS and k != "d"]
     if unknown:
-        ap.error(f"unknown benchmark(s) {unknown}: choose from a, b, c, bm, d")
+        ap.error(f"unknown benchmark(s) {unknown}: choose from a, b, c, bm, d, e")
     if min(args.threads) < 1 or args.repeats < 1 or (args.epochs is not None and args.epochs < 1):
         ap.error("--threads, --epochs and --repeats must be >= 1")
+    if args.eval_batch is not None and args.eval_batch < 1:
+        ap.error("--eval-batch must be >= 1")
     if args.train_samples is not None and not 2 <= args.train_samples <= common.FULL_TRAIN:
         ap.error(f"--train-samples must be in [2, {common.FULL_TRAIN}]")
     if not Path(args.reglab).is_file():
@@ -438,11 +472,15 @@ def main():
     after = common.machine_info()
 
     if summary:
-        print_compare(summary, n, lambda k: args.epochs or BENCHMARKS[k]["epochs"], args.repeats)
+        print_compare(summary, n, lambda k: args.epochs or BENCHMARKS[k]["epochs"], args.repeats,
+                      args.eval_batch or common.EVAL_BATCH)
     if sweep_result:
         print_sweep(sweep_result)
     target_rows = targets(summary, sweep_result)
-    print(f"\nTargets{' (training subset: NOT a target measurement)' if args.train_samples else ''}"
+    caveats = [text for flag, text in ((args.train_samples, "training subset"),
+                                       (args.eval_batch, f"evaluation batch {args.eval_batch}"))
+               if flag]
+    print(f"\nTargets{' (' + ', '.join(caveats) + ': NOT a target measurement)' if caveats else ''}"
           f"; load average {before['load_average'][0]:.2f} before, "
           f"{after['load_average'][0]:.2f} after\n")
     for line in common.format_table(("target", "measured", "wanted", "result"),

@@ -542,6 +542,9 @@ storage::Table with_curve_columns(const storage::ResultsFile& file,
   }
   const Column* ids = find_column(table, "cell_id");
   if (ids == nullptr || ids->type != Column::Type::kString) return table;
+  // Each run once, by id: a sweep of N cells costs N lookups per column, not N^2 comparisons.
+  std::map<std::string, const storage::RunRecord*> by_id;
+  for (const auto& run : file.runs) by_id.emplace(run.run_id, &run);
   for (const auto& name : wanted) {
     if (find_column(table, name) != nullptr) continue;
     Column column;
@@ -549,9 +552,9 @@ storage::Table with_curve_columns(const storage::ResultsFile& file,
     bool found = false;
     for (const auto& id : ids->str) {
       double last = std::numeric_limits<double>::quiet_NaN();
-      for (const auto& run : file.runs) {
-        if (run.run_id != id) continue;
-        for (const auto& [curve, values] : run.curves) {
+      const auto it = by_id.find(id);
+      if (it != by_id.end()) {
+        for (const auto& [curve, values] : it->second->curves) {
           if (curve != name) continue;
           found = true;
           for (double v : values) {

@@ -238,8 +238,7 @@ std::unique_ptr<models::Network> build_network(RunPlan& plan, const data::Source
   for (std::size_t i = 0; i < plan.regularizers.size(); ++i) {
     plan.regularizers[i]->attach(*net, {plan.seed, i, plan.arm_key});
   }
-  net->finalize(std::max(plan.train.batch_size, plan.train.eval_batch_size),
-                plan.train.batch_size);
+  net->finalize(std::max(plan.train.batch_size, plan.train.eval_batch_size), plan.train.batch_size);
   return net;
 }
 

@@ -114,6 +114,25 @@ output: unused.h5
 )";
 }
 
+/// Stops `yaml` (with checkpoint_every: 2) after each of its first `stops` checkpoints, resumes,
+/// and checks the result against the uninterrupted run `full`.
+void check_resumes(const data::Source& src, const std::string& yaml, const Outcome& full,
+                   int stops) {
+  for (int stop = 1; stop <= stops; ++stop) {
+    CAPTURE(stop);
+    MemoryCheckpointer ckpt(stop);
+    bool killed = false;
+    run(src, yaml, &ckpt, &killed);
+    REQUIRE(killed);
+    ckpt.prepare_resume(-1);
+    const Outcome resumed = run(src, yaml, &ckpt);
+    CHECK(resumed.result.resumed_from_epoch == static_cast<std::size_t>(2 * stop));
+    CHECK(numbers(resumed.result) == numbers(full.result));
+    CHECK(resumed.result.step_curves == full.result.step_curves);
+    CHECK(resumed.weights == full.weights);
+  }
+}
+
 }  // namespace
 
 TEST_CASE("checkpoint: a blob round-trips through its file image and rejects corruption") {
@@ -176,19 +195,7 @@ TEST_CASE("checkpoint: a run stopped after any checkpoint resumes bitwise identi
     const std::string yaml = run_yaml(opt, ", checkpoint_every: 2");
     const Outcome full = run(src, yaml, nullptr);
     REQUIRE(full.result.status == "complete");
-    for (int stop = 1; stop <= 3; ++stop) {
-      CAPTURE(stop);
-      MemoryCheckpointer ckpt(stop);
-      bool killed = false;
-      run(src, yaml, &ckpt, &killed);
-      REQUIRE(killed);
-      ckpt.prepare_resume(-1);
-      const Outcome resumed = run(src, yaml, &ckpt);
-      CHECK(resumed.result.resumed_from_epoch == static_cast<std::size_t>(2 * stop));
-      CHECK(numbers(resumed.result) == numbers(full.result));
-      CHECK(resumed.result.step_curves == full.result.step_curves);
-      CHECK(resumed.weights == full.weights);
-    }
+    check_resumes(src, yaml, full, 3);
   }
 }
 
@@ -212,18 +219,7 @@ output: unused.h5
 )";
   const Outcome full = run(src, yaml, nullptr);
   REQUIRE(full.result.status == "complete");
-  for (int stop = 1; stop <= 2; ++stop) {
-    CAPTURE(stop);
-    MemoryCheckpointer ckpt(stop);
-    bool killed = false;
-    run(src, yaml, &ckpt, &killed);
-    REQUIRE(killed);
-    ckpt.prepare_resume(-1);
-    const Outcome resumed = run(src, yaml, &ckpt);
-    CHECK(resumed.result.resumed_from_epoch == static_cast<std::size_t>(2 * stop));
-    CHECK(numbers(resumed.result) == numbers(full.result));
-    CHECK(resumed.weights == full.weights);
-  }
+  check_resumes(src, yaml, full, 2);
   // The augmentation changes the numbers (its stream is really drawn from).
   std::string plain = yaml;
   plain.replace(plain.find("augment: {crop_padding: 2, flip: true},"), 39, "");

@@ -24,7 +24,9 @@ count, at N > 1 threads the faster of OpenBLAS's own threads and N single-thread
 reglab runs them (tools/bench/gemm_bound.c, compiled on the fly with cc).
 
 An epoch is what reglab's `seconds` curve measures: the training loop plus evaluation of the
-train and test sets at batch 1000; the PyTorch side times the same (tools/bench/common.py).
+train and test sets at batch 1000 (250 for e, as reglab's CNN configurations: a CNN keeps every
+layer's feature maps per evaluation row, docs/models.md); the PyTorch side times the same
+(tools/bench/common.py).
 Every (framework, thread count) runs --repeats times, interleaved so all see similar load; the
 median and min-max are over every epoch of every repeat. samples/s = training samples / median
 s/epoch. The speed ratio of a target is PyTorch's best median over the thread counts against
@@ -41,8 +43,8 @@ Usage (Debian's interpreter, which has python3-torch, h5py and numpy):
     /usr/bin/python3 tools/bench/suite.py [--only a,b,c,d,e] [--threads 1,2] [--epochs E]
         [--repeats R] [--train-samples N] [--eval-batch B] [--json results/bench-suite.json]
 --train-samples shrinks the training set of a, b, c, bm, e for quick checks (not a target
-measurement); --eval-batch replaces the evaluation batch of 1000 on both sides (a diagnostic:
-the targets are defined at 1000).
+measurement); --eval-batch replaces the evaluation batch (1000; e 250) on both sides (a
+diagnostic: the targets are defined at the benchmarks' own).
 """
 
 import argparse
@@ -84,6 +86,7 @@ BENCHMARKS = {
                      "max_norm": 3.0}},
     "e": {"title": "(e) LeNet-style CNN conv32-pool-conv64-pool-128-10, SGD 0.05 m0.9, batch 64",
           "config": CONFIGS / "bench" / "lenet.yaml", "hidden": [], "batch": 64, "epochs": 2,
+          "eval_batch": 250,  # as the config, like every CNN configuration (docs/models.md)
           "bound": False,  # the GEMM helper knows dense layers only
           "torch": {"optimizer": {"name": "sgd", "lr": 0.05, "momentum": 0.9},
                     "arch": "lenet"}},
@@ -138,12 +141,17 @@ def gemm_bound(exe, threads, hidden, batch, n, min_seconds, eval_batch):
 # Framework comparisons (a, b, c, bm, e)
 # ---------------------------------------------------------------------------------------------
 
+def eval_batch_of(key, args):
+    """The evaluation batch of benchmark `key`: --eval-batch, else the benchmark's own (its
+    reglab config's: 1000, 250 for the CNN)."""
+    return args.eval_batch or BENCHMARKS[key].get("eval_batch", common.EVAL_BATCH)
+
+
 def compare(keys, args, tmpdir):
     """Runs every benchmark in keys at every thread count, --repeats times; returns the raw
     results per (key, threads)."""
     need_bound = not args.no_bound and any(BENCHMARKS[k].get("bound", True) for k in keys)
     helper = build_gemm_helper(tmpdir) if need_bound else None
-    eval_batch = args.eval_batch or common.EVAL_BATCH
     raw = {(k, t): {"reglab": [], "pytorch": [], "pytorch_op1": [], "bound": []}
            for k in keys for t in args.threads}
     for rep in range(args.repeats):
@@ -153,8 +161,9 @@ def compare(keys, args, tmpdir):
             epochs = args.epochs or bench["epochs"]
             n = args.train_samples or common.FULL_TRAIN
             overrides = [f"data.train_size={n}"] if n != common.FULL_TRAIN else []
-            if args.eval_batch:
-                overrides.append(f"train.eval_batch_size={args.eval_batch}")
+            eval_batch = eval_batch_of(k, args)
+            if eval_batch != bench.get("eval_batch", common.EVAL_BATCH):
+                overrides.append(f"train.eval_batch_size={eval_batch}")
             for t in args.threads:
                 tag = f"[repeat {rep + 1}/{args.repeats}] ({k}) {t} thread(s)"
                 r = raw[(k, t)]
@@ -248,10 +257,11 @@ def summarise_compare(keys, raw, args):
     return out
 
 
-def print_compare(summary, n, epochs_of, repeats, eval_batch):
+def print_compare(summary, n, epochs_of, repeats, eval_batch_of):
     for k, s in summary.items():
         print(f"\n{s['title']}\nFashion-MNIST {n} train / {common.TEST_SAMPLES} test, "
-              f"{epochs_of(k)} epoch(s) x {repeats} repeat(s), evaluation batch {eval_batch}\n")
+              f"{epochs_of(k)} epoch(s) x {repeats} repeat(s), "
+              f"evaluation batch {eval_batch_of(k)}\n")
         for line in common.format_table(common.ROW_HEADER,
                                         [common.row_cells(r) for r in s["rows"]]):
             print(line)
@@ -432,8 +442,8 @@ def main():
     ap.add_argument("--train-samples", type=int, default=None,
                     help="training images for a, b, c, bm, e (default all 60000; quick checks)")
     ap.add_argument("--eval-batch", type=int, default=None,
-                    help="evaluation batch of a, b, c, bm, e on both sides (default 1000, the "
-                         "targets' definition; a diagnostic)")
+                    help="evaluation batch of a, b, c, bm, e on both sides (default: 1000, "
+                         "250 for e, the targets' definition; a diagnostic)")
     ap.add_argument("--gemm-seconds", type=float, default=1.0,
                     help="seconds of timed calls per shape group in the GEMM bound (default 1)")
     ap.add_argument("--json", metavar="PATH", help="save every number as JSON")
@@ -473,7 +483,7 @@ def main():
 
     if summary:
         print_compare(summary, n, lambda k: args.epochs or BENCHMARKS[k]["epochs"], args.repeats,
-                      args.eval_batch or common.EVAL_BATCH)
+                      lambda k: eval_batch_of(k, args))
     if sweep_result:
         print_sweep(sweep_result)
     target_rows = targets(summary, sweep_result)

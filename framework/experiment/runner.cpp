@@ -28,6 +28,7 @@
 #include "framework/storage/results.hpp"
 #include "framework/storage/version.hpp"
 #include "framework/train/progress.hpp"
+#include "framework/train/train_state.hpp"
 #include "framework/train/trainer.hpp"
 
 namespace reglab::experiment {
@@ -131,7 +132,7 @@ int run_one(const ConfigNode& root, const plugin::Registries& registries, bool o
     std::fprintf(stderr, "reglab: run '%s': resuming from its checkpoint %s after epoch %llu\n",
                  plan.name.c_str(), checkpointer.path().c_str(),
                  static_cast<unsigned long long>(
-                     checkpointer.resume_state()->get_u64("trainer/epochs_done")));
+                     checkpointer.resume_state()->get_u64(train::state_keys::kEpochsDone)));
   }
   train::ConsoleProgress progress(plan.name, plan.train.epochs,
                                   train::ConsoleProgress::is_terminal(stderr));

@@ -10,6 +10,8 @@
 #include "framework/core/random.hpp"
 #include "framework/models/loss.hpp"
 #include "framework/train/diagnostics.hpp"
+#include "framework/train/early_stopper.hpp"
+#include "framework/train/train_state.hpp"
 
 namespace reglab::train {
 
@@ -38,145 +40,230 @@ Evaluation evaluate(models::Network& net, const data::Split& split, Matrix& x,
 
 namespace {
 
-/// Curves in a fixed order, appended once per epoch.
-class CurveSet {
+/// Mini-batches of an epoch. A final mini-batch of a single sample is skipped: batch statistics
+/// need two samples.
+std::size_t batch_count(std::size_t samples, std::size_t batch_size) {
+  std::size_t batches = (samples + batch_size - 1) / batch_size;
+  if (batches > 1 && samples % batch_size == 1) --batches;
+  return batches;
+}
+
+/// One call of train(): the buffers, the state and the pieces of the epoch loop.
+class Training {
  public:
-  CurveSet() = default;
-  explicit CurveSet(bool has_validation) {
-    for (const char* name :
-         {"epoch", "learning_rate", "train_objective", "train_loss", "train_accuracy"}) {
-      curves_.push_back({name, {}});
-    }
-    if (has_validation) {
-      curves_.push_back({"validation_loss", {}});
-      curves_.push_back({"validation_accuracy", {}});
-    }
-    for (const char* name : {"test_loss", "test_accuracy", "seconds"})
-      curves_.push_back({name, {}});
-  }
-  /// Appends to curve `name`, creating it (diagnostics are known only once measured).
-  void add(const std::string& name, double v) {
-    for (auto& c : curves_) {
-      if (c.first == name) {
-        c.second.push_back(v);
-        return;
-      }
-    }
-    curves_.push_back({name, {v}});
-  }
-  std::vector<std::pair<std::string, std::vector<double>>>& all() { return curves_; }
-  void save(StateBlob& blob, const std::string& prefix) const {
-    std::string names;
-    for (const auto& c : curves_) {
-      names += c.first + "\n";
-      blob.put_doubles(prefix + "/" + c.first, c.second);
-    }
-    blob.put_string(prefix + "_names", names);
-  }
-  void load(const StateBlob& blob, const std::string& prefix) {
-    curves_.clear();
-    const std::string names = blob.get_string(prefix + "_names");
-    std::size_t start = 0;
-    for (std::size_t end = names.find('\n'); end != std::string::npos;
-         start = end + 1, end = names.find('\n', start)) {
-      const std::string name = names.substr(start, end - start);
-      curves_.push_back({name, blob.get_doubles(prefix + "/" + name)});
-    }
-  }
+  Training(models::Network& net, optim::Optimizer& optimizer, const optim::Schedule& schedule,
+           const std::vector<regularizers::RegularizerPtr>& regs, const data::Splits& splits,
+           const TrainSettings& settings, std::uint64_t seed, ProgressSink* progress,
+           Checkpointer* checkpointer);
+  TrainResult run();
 
  private:
-  std::vector<std::pair<std::string, std::vector<double>>> curves_;
+  /// Trains one epoch; false when the objective became non-finite (result_ says where).
+  bool train_epoch(std::size_t epoch, double lr, double& objective_sum);
+  /// Gathers, augments and standardizes the training samples order[start, start + n) into x_.
+  void load_batch(std::size_t start, std::size_t n);
+  void record_step();
+  /// Appends the epoch's curves and diagnostics; returns the validation evaluation.
+  Evaluation record_epoch(std::size_t epoch, double lr, double objective_sum,
+                          std::chrono::steady_clock::time_point t0);
+  void checkpoint_after(std::size_t epoch);
+  TrainResult finish();
+
+  models::Network& net_;
+  optim::Optimizer& optimizer_;
+  const optim::Schedule& schedule_;
+  const std::vector<regularizers::RegularizerPtr>& regs_;
+  const data::Splits& splits_;
+  const TrainSettings& settings_;
+  const InputPipeline& input_;
+  ProgressSink* progress_;
+  Checkpointer* checkpointer_;
+
+  Matrix x_;
+  Matrix grad_;
+  std::vector<std::uint8_t> labels_;
+  std::vector<float> augment_scratch_;
+  std::vector<models::Param*> params_;
+  TrainState state_;
+  std::unique_ptr<Diagnostics> diagnostics_;
+  std::vector<std::pair<std::string, double>> measured_;
+  std::unique_ptr<EarlyStopper> stopper_;
+  std::size_t batches_;
+  std::size_t samples_per_epoch_;
+  bool step_records_;
+  TrainResult result_;
 };
 
-/// Every number of the network that training changes: parameter values and layer state
-/// (batch-norm running statistics), in a fixed order. Used for early stopping's best-epoch
-/// snapshot.
-std::vector<Vector*> network_values(models::Network& net) {
-  std::vector<Vector*> values;
-  for (models::Layer* layer : net.layers()) {
-    for (models::Param* p : layer->params()) values.push_back(&p->value);
-    for (const models::StateTensor& t : layer->state()) values.push_back(t.value);
+Training::Training(models::Network& net, optim::Optimizer& optimizer,
+                   const optim::Schedule& schedule,
+                   const std::vector<regularizers::RegularizerPtr>& regs,
+                   const data::Splits& splits, const TrainSettings& settings, std::uint64_t seed,
+                   ProgressSink* progress, Checkpointer* checkpointer)
+    : net_(net),
+      optimizer_(optimizer),
+      schedule_(schedule),
+      regs_(regs),
+      splits_(splits),
+      settings_(settings),
+      input_(settings.input),
+      progress_(progress),
+      checkpointer_(checkpointer),
+      x_(xt::zeros<float>({net.capacity(), splits.train.dataset->features()})),
+      grad_(xt::zeros<float>({net.capacity(), net.spec().classes})),
+      labels_(net.capacity()),
+      augment_scratch_(settings.input.augments() ? settings.input.shape.size() : 0),
+      params_(net.params()),
+      state_(seed, splits.train.indices, settings.input.augments(), splits.validation.size() > 0),
+      batches_(batch_count(splits.train.size(), settings.batch_size)),
+      samples_per_epoch_(std::min(splits.train.size(), batches_ * settings.batch_size)) {
+  const DiagnosticsOptions& diag = settings.diagnostics;
+  if (diag.enabled()) {
+    diagnostics_ = std::make_unique<Diagnostics>(
+        diag, net, splits.validation.size() > 0 ? splits.validation : splits.test);
+    if (input_.standardize) diagnostics_->standardize_probe(input_.shape, *input_.standardize);
   }
-  return values;
+  step_records_ = diag.every_steps > 0 && (diagnostics_ || diag.step_test_accuracy);
+  if (settings.early_stopping.enabled) {
+    stopper_ = std::make_unique<EarlyStopper>(settings.early_stopping, network_values(net));
+  }
+  result_.status = "complete";
 }
 
-void save_network(models::Network& net, StateBlob& blob) {
-  for (models::Layer* layer : net.layers()) {
-    const std::string base = "net/" + layer->name() + "/";
-    for (models::Param* p : layer->params()) {
-      blob.put_floats(base + "param/" + p->name, p->value.data(), p->value.size());
+TrainResult Training::run() {
+  if (checkpointer_ != nullptr && checkpointer_->resume_state() != nullptr) {
+    state_.restore(*checkpointer_->resume_state(), net_, optimizer_, stopper_.get());
+    result_.resumed_from_epoch = state_.epochs_done;
+  }
+  for (std::size_t epoch = state_.epochs_done; epoch < settings_.epochs; ++epoch) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const double lr = schedule_.learning_rate(epoch);
+    double objective_sum = 0.0;
+    if (!train_epoch(epoch, lr, objective_sum)) return finish();
+    const Evaluation va = record_epoch(epoch, lr, objective_sum, t0);
+    if (progress_ != nullptr) progress_->epoch_done(epoch, state_.curves.all());
+    if (stopper_ && stopper_->update(epoch + 1, va.loss, va.accuracy)) {
+      result_.stopped_epoch = epoch + 1;
+      break;
     }
-    for (const models::StateTensor& t : layer->state()) {
-      blob.put_floats(base + "state/" + t.name, t.value->data(), t.value->size());
-    }
-    const std::vector<Rng*> streams = layer->streams();
-    for (std::size_t i = 0; i < streams.size(); ++i) {
-      blob.put_rng(base + "stream/" + std::to_string(i), *streams[i]);
-    }
+    checkpoint_after(epoch);
+  }
+  if (stopper_) {
+    result_.best_epoch = stopper_->best_epoch();
+    if (stopper_->options().restore_best) stopper_->restore_best();
+    if (result_.stopped_epoch > 0) result_.message = stopper_->message(result_.stopped_epoch);
+  }
+  return finish();
+}
+
+void Training::load_batch(std::size_t start, std::size_t n) {
+  data::gather_batch(*splits_.train.dataset, state_.order.data() + start, n, x_, labels_.data());
+  if (input_.augments()) {
+    data::augment_batch(x_.data(), n, x_.shape()[1], input_.shape, input_.augment, state_.augment,
+                        augment_scratch_.data());
+  }
+  if (input_.standardize) {
+    data::standardize(x_.data(), n, x_.shape()[1], input_.shape, *input_.standardize);
   }
 }
 
-void load_network(models::Network& net, const StateBlob& blob) {
-  for (models::Layer* layer : net.layers()) {
-    const std::string base = "net/" + layer->name() + "/";
-    for (models::Param* p : layer->params()) {
-      blob.get_floats(base + "param/" + p->name, p->value.data(), p->value.size());
-    }
-    for (const models::StateTensor& t : layer->state()) {
-      blob.get_floats(base + "state/" + t.name, t.value->data(), t.value->size());
-    }
-    const std::vector<Rng*> streams = layer->streams();
-    for (std::size_t i = 0; i < streams.size(); ++i) {
-      blob.get_rng(base + "stream/" + std::to_string(i), *streams[i]);
-    }
-  }
-}
-
-/// Early-stopping bookkeeping (EarlyStopping).
-struct EarlyStopper {
-  const EarlyStopping* options = nullptr;
-  double best = 0.0;
-  std::size_t best_epoch = 0;  ///< 1-based; 0 = none yet
-  std::size_t bad_epochs = 0;
-  std::vector<Vector> snapshot;  ///< network_values() at the best epoch (restore_best)
-
-  /// Records epoch `epoch` (1-based) with metric `value`; true when training should stop.
-  bool update(std::size_t epoch, double value, const std::vector<Vector*>& values) {
-    const bool lower = options->metric == "validation_loss";
-    const bool improved = best_epoch == 0 || (lower ? value < best - options->min_delta
-                                                    : value > best + options->min_delta);
-    if (improved) {
-      best = value;
-      best_epoch = epoch;
-      bad_epochs = 0;
-      if (options->restore_best) {
-        for (std::size_t k = 0; k < values.size(); ++k) {
-          std::copy(values[k]->begin(), values[k]->end(), snapshot[k].begin());
-        }
-      }
+bool Training::train_epoch(std::size_t epoch, double lr, double& objective_sum) {
+  optimizer_.begin_epoch(epoch);
+  for (const auto& r : regs_) r->begin_epoch(epoch);
+  state_.data_order.shuffle(state_.order);
+  for (std::size_t b = 0; b < batches_; ++b) {
+    const std::size_t start = b * settings_.batch_size;
+    const std::size_t n = std::min(settings_.batch_size, state_.order.size() - start);
+    load_batch(start, n);
+    const regularizers::StepContext next{lr, epoch, state_.step + 1};
+    for (const auto& r : regs_) r->before_forward(net_, next);
+    const Matrix& logits = net_.forward(x_, n, Mode::kTrain);
+    const auto loss = models::softmax_cross_entropy(logits, labels_.data(), n, &grad_);
+    double penalty = 0.0;
+    for (const auto& r : regs_) penalty += r->penalty(net_);
+    const double objective = loss.loss + penalty;
+    if (!std::isfinite(objective)) {
+      // Give before_forward's changes back, so the stored weights are the trained ones.
+      for (const auto& r : regs_) r->after_backward(net_);
+      result_.status = "diverged";
+      result_.message = "non-finite training loss at epoch " + std::to_string(epoch + 1) +
+                        ", batch " + std::to_string(b + 1) + " (step " +
+                        std::to_string(state_.step + 1) + ")";
       return false;
     }
-    return ++bad_epochs >= options->patience;
+    objective_sum += objective * static_cast<double>(n);
+    net_.backward(x_, grad_, n);
+    for (const auto& r : regs_) r->after_backward(net_);
+    for (const auto& r : regs_) r->add_penalty_gradient(net_);
+    optimizer_.step(params_, lr);
+    ++state_.step;
+    const regularizers::StepContext ctx{lr, epoch, state_.step};
+    for (const auto& r : regs_) r->after_update(net_, ctx);
+    if (step_records_ && state_.step % settings_.diagnostics.every_steps == 0) record_step();
+    if (progress_ != nullptr) progress_->batch_done(epoch, b + 1, batches_);
   }
-  void save(StateBlob& blob) const {
-    blob.put_f64("early_stopping/best", best);
-    blob.put_u64("early_stopping/best_epoch", best_epoch);
-    blob.put_u64("early_stopping/bad_epochs", bad_epochs);
-    for (std::size_t k = 0; k < snapshot.size(); ++k) {
-      blob.put_floats("early_stopping/snapshot/" + std::to_string(k), snapshot[k].data(),
-                      snapshot[k].size());
-    }
+  return true;
+}
+
+void Training::record_step() {
+  CurveSet& curves = state_.step_curves;
+  curves.add("step", static_cast<double>(state_.step));
+  if (diagnostics_) {
+    measured_.clear();
+    diagnostics_->measure(net_, measured_);
+    for (const auto& [name, value] : measured_) curves.add(name, value);
   }
-  void load(const StateBlob& blob) {
-    best = blob.get_f64("early_stopping/best");
-    best_epoch = static_cast<std::size_t>(blob.get_u64("early_stopping/best_epoch"));
-    bad_epochs = static_cast<std::size_t>(blob.get_u64("early_stopping/bad_epochs"));
-    for (std::size_t k = 0; k < snapshot.size(); ++k) {
-      blob.get_floats("early_stopping/snapshot/" + std::to_string(k), snapshot[k].data(),
-                      snapshot[k].size());
-    }
+  if (settings_.diagnostics.step_test_accuracy) {
+    const Evaluation te = evaluate(net_, splits_.test, x_, labels_, input_);
+    curves.add("test_loss", te.loss);
+    curves.add("test_accuracy", te.accuracy);
   }
-};
+}
+
+Evaluation Training::record_epoch(std::size_t epoch, double lr, double objective_sum,
+                                  std::chrono::steady_clock::time_point t0) {
+  CurveSet& curves = state_.curves;
+  const Evaluation tr = evaluate(net_, splits_.train, x_, labels_, input_);
+  curves.add("epoch", static_cast<double>(epoch + 1));
+  curves.add("learning_rate", lr);
+  curves.add("train_objective", objective_sum / static_cast<double>(samples_per_epoch_));
+  curves.add("train_loss", tr.loss);
+  curves.add("train_accuracy", tr.accuracy);
+  Evaluation va;
+  if (splits_.validation.size() > 0) {
+    va = evaluate(net_, splits_.validation, x_, labels_, input_);
+    curves.add("validation_loss", va.loss);
+    curves.add("validation_accuracy", va.accuracy);
+  }
+  const Evaluation te = evaluate(net_, splits_.test, x_, labels_, input_);
+  curves.add("test_loss", te.loss);
+  curves.add("test_accuracy", te.accuracy);
+  const std::chrono::duration<double> dt = std::chrono::steady_clock::now() - t0;
+  curves.add("seconds", dt.count());
+  if (diagnostics_) {
+    measured_.clear();
+    diagnostics_->measure(net_, measured_, epoch + 1, epoch + 1 == settings_.epochs);
+    for (const auto& [name, value] : measured_) curves.add(name, value);
+  }
+  return va;
+}
+
+void Training::checkpoint_after(std::size_t epoch) {
+  const std::size_t every = settings_.checkpoint_every;
+  if (checkpointer_ == nullptr || every == 0 || (epoch + 1) % every != 0 ||
+      epoch + 1 >= settings_.epochs) {
+    return;
+  }
+  state_.epochs_done = epoch + 1;
+  StateBlob blob;
+  state_.save(blob, net_, optimizer_, stopper_.get());
+  checkpointer_->save(blob);
+}
+
+TrainResult Training::finish() {
+  result_.curves = std::move(state_.curves.all());
+  result_.step_curves = std::move(state_.step_curves.all());
+  return std::move(result_);
+}
 
 }  // namespace
 
@@ -186,188 +273,8 @@ TrainResult train(models::Network& net, optim::Optimizer& optimizer,
                   const TrainSettings& settings, std::uint64_t seed, ProgressSink* progress,
                   Checkpointer* checkpointer) {
   set_flush_denormals(true);
-  const data::Dataset& train_set = *splits.train.dataset;
-  const std::size_t cap = net.capacity();
-  Matrix x = xt::zeros<float>({cap, train_set.features()});
-  Matrix grad = xt::zeros<float>({cap, net.spec().classes});
-  std::vector<std::uint8_t> labels(cap);
-  std::vector<std::uint32_t> order = splits.train.indices;
-  const std::vector<models::Param*> params = net.params();
-  Rng data_order = Rng::stream(seed, "data_order");
-  const InputPipeline& input = settings.input;
-  Rng augment_rng = Rng::stream(seed, "augment");
-  std::vector<float> augment_scratch(input.augments() ? input.shape.size() : 0);
-  const bool has_validation = splits.validation.size() > 0;
-  CurveSet curves(has_validation);
-  TrainResult result;
-  result.status = "complete";
-  std::size_t step = 0;
-  const DiagnosticsOptions& diag_options = settings.diagnostics;
-  std::unique_ptr<Diagnostics> diagnostics;
-  std::vector<std::pair<std::string, double>> measured;
-  if (diag_options.enabled()) {
-    diagnostics = std::make_unique<Diagnostics>(
-        diag_options, net, splits.validation.size() > 0 ? splits.validation : splits.test);
-    if (input.standardize) diagnostics->standardize_probe(input.shape, *input.standardize);
-  }
-  CurveSet step_curves;
-  // A final mini-batch of a single sample is skipped: batch statistics need two samples.
-  std::size_t batches = (order.size() + settings.batch_size - 1) / settings.batch_size;
-  if (batches > 1 && order.size() % settings.batch_size == 1) --batches;
-  const std::size_t samples_per_epoch = std::min(order.size(), batches * settings.batch_size);
-  const bool step_records =
-      diag_options.every_steps > 0 && (diagnostics || diag_options.step_test_accuracy);
-
-  EarlyStopper stopper;
-  const std::vector<Vector*> values = network_values(net);
-  if (settings.early_stopping.enabled) {
-    stopper.options = &settings.early_stopping;
-    if (settings.early_stopping.restore_best) {
-      for (const Vector* v : values) stopper.snapshot.push_back(*v);
-    }
-  }
-
-  std::size_t first_epoch = 0;
-  if (checkpointer != nullptr && checkpointer->resume_state() != nullptr) {
-    const StateBlob& blob = *checkpointer->resume_state();
-    first_epoch = static_cast<std::size_t>(blob.get_u64("trainer/epochs_done"));
-    step = static_cast<std::size_t>(blob.get_u64("trainer/step"));
-    order = blob.get_u32s("trainer/order");
-    if (order.size() != splits.train.indices.size()) {
-      throw StorageError("checkpoint does not match the run's training split");
-    }
-    blob.get_rng("trainer/data_order", data_order);
-    if (input.augments()) blob.get_rng("trainer/augment", augment_rng);
-    curves.load(blob, "trainer/curves");
-    step_curves.load(blob, "trainer/step_curves");
-    load_network(net, blob);
-    optimizer.load_state(blob, params);
-    if (stopper.options != nullptr) stopper.load(blob);
-    result.resumed_from_epoch = first_epoch;
-  }
-
-  for (std::size_t epoch = first_epoch; epoch < settings.epochs; ++epoch) {
-    const auto t0 = std::chrono::steady_clock::now();
-    const double lr = schedule.learning_rate(epoch);
-    optimizer.begin_epoch(epoch);
-    for (const auto& r : regs) r->begin_epoch(epoch);
-    data_order.shuffle(order);
-    double objective_sum = 0.0;
-    for (std::size_t b = 0; b < batches; ++b) {
-      const std::size_t start = b * settings.batch_size;
-      const std::size_t n = std::min(settings.batch_size, order.size() - start);
-      data::gather_batch(train_set, order.data() + start, n, x, labels.data());
-      if (input.augments()) {
-        data::augment_batch(x.data(), n, x.shape()[1], input.shape, input.augment, augment_rng,
-                            augment_scratch.data());
-      }
-      if (input.standardize) {
-        data::standardize(x.data(), n, x.shape()[1], input.shape, *input.standardize);
-      }
-      const regularizers::StepContext next{lr, epoch, step + 1};
-      for (const auto& r : regs) r->before_forward(net, next);
-      const Matrix& logits = net.forward(x, n, Mode::kTrain);
-      const auto loss = models::softmax_cross_entropy(logits, labels.data(), n, &grad);
-      double penalty = 0.0;
-      for (const auto& r : regs) penalty += r->penalty(net);
-      const double objective = loss.loss + penalty;
-      if (!std::isfinite(objective)) {
-        // Give before_forward's changes back, so the stored weights are the trained ones.
-        for (const auto& r : regs) r->after_backward(net);
-        result.status = "diverged";
-        result.message = "non-finite training loss at epoch " + std::to_string(epoch + 1) +
-                         ", batch " + std::to_string(b + 1) + " (step " + std::to_string(step + 1) +
-                         ")";
-        result.curves = std::move(curves.all());
-        result.step_curves = std::move(step_curves.all());
-        return result;
-      }
-      objective_sum += objective * static_cast<double>(n);
-      net.backward(x, grad, n);
-      for (const auto& r : regs) r->after_backward(net);
-      for (const auto& r : regs) r->add_penalty_gradient(net);
-      optimizer.step(params, lr);
-      ++step;
-      const regularizers::StepContext ctx{lr, epoch, step};
-      for (const auto& r : regs) r->after_update(net, ctx);
-      if (step_records && step % diag_options.every_steps == 0) {
-        step_curves.add("step", static_cast<double>(step));
-        if (diagnostics) {
-          measured.clear();
-          diagnostics->measure(net, measured);
-          for (const auto& [name, value] : measured) step_curves.add(name, value);
-        }
-        if (diag_options.step_test_accuracy) {
-          const Evaluation te = evaluate(net, splits.test, x, labels, input);
-          step_curves.add("test_loss", te.loss);
-          step_curves.add("test_accuracy", te.accuracy);
-        }
-      }
-      if (progress != nullptr) progress->batch_done(epoch, b + 1, batches);
-    }
-    const Evaluation tr = evaluate(net, splits.train, x, labels, input);
-    curves.add("epoch", static_cast<double>(epoch + 1));
-    curves.add("learning_rate", lr);
-    curves.add("train_objective", objective_sum / static_cast<double>(samples_per_epoch));
-    curves.add("train_loss", tr.loss);
-    curves.add("train_accuracy", tr.accuracy);
-    Evaluation va;
-    if (has_validation) {
-      va = evaluate(net, splits.validation, x, labels, input);
-      curves.add("validation_loss", va.loss);
-      curves.add("validation_accuracy", va.accuracy);
-    }
-    const Evaluation te = evaluate(net, splits.test, x, labels, input);
-    curves.add("test_loss", te.loss);
-    curves.add("test_accuracy", te.accuracy);
-    const std::chrono::duration<double> dt = std::chrono::steady_clock::now() - t0;
-    curves.add("seconds", dt.count());
-    if (diagnostics) {
-      measured.clear();
-      diagnostics->measure(net, measured, epoch + 1, epoch + 1 == settings.epochs);
-      for (const auto& [name, value] : measured) curves.add(name, value);
-    }
-    if (progress != nullptr) progress->epoch_done(epoch, curves.all());
-    if (stopper.options != nullptr &&
-        stopper.update(epoch + 1,
-                       stopper.options->metric == "validation_loss" ? va.loss : va.accuracy,
-                       values)) {
-      result.stopped_epoch = epoch + 1;
-      break;
-    }
-    const std::size_t every = settings.checkpoint_every;
-    if (checkpointer != nullptr && every > 0 && (epoch + 1) % every == 0 &&
-        epoch + 1 < settings.epochs) {
-      StateBlob blob;
-      blob.put_u64("trainer/epochs_done", epoch + 1);
-      blob.put_u64("trainer/step", step);
-      blob.put_u32s("trainer/order", order);
-      blob.put_rng("trainer/data_order", data_order);
-      if (input.augments()) blob.put_rng("trainer/augment", augment_rng);
-      curves.save(blob, "trainer/curves");
-      step_curves.save(blob, "trainer/step_curves");
-      save_network(net, blob);
-      optimizer.save_state(blob);
-      if (stopper.options != nullptr) stopper.save(blob);
-      checkpointer->save(blob);
-    }
-  }
-  if (stopper.options != nullptr) {
-    result.best_epoch = stopper.best_epoch;
-    if (stopper.options->restore_best && stopper.best_epoch > 0) {
-      for (std::size_t k = 0; k < values.size(); ++k) {
-        std::copy(stopper.snapshot[k].begin(), stopper.snapshot[k].end(), values[k]->begin());
-      }
-    }
-    if (result.stopped_epoch > 0) {
-      result.message = "early stopping after epoch " + std::to_string(result.stopped_epoch) +
-                       ": best " + stopper.options->metric + " at epoch " +
-                       std::to_string(stopper.best_epoch);
-    }
-  }
-  result.curves = std::move(curves.all());
-  result.step_curves = std::move(step_curves.all());
-  return result;
+  Training training(net, optimizer, schedule, regs, splits, settings, seed, progress, checkpointer);
+  return training.run();
 }
 
 }  // namespace reglab::train

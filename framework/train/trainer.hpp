@@ -23,7 +23,7 @@
 /// `restore_best` the network is left with the weights (and batch-norm statistics) of the best
 /// epoch.
 ///
-/// Checkpoints: with a Checkpointer, the complete training state (train/checkpoint.hpp) is saved
+/// Checkpoints: with a Checkpointer, the complete training state (train/train_state.hpp) is saved
 /// after every `checkpoint_every` epochs; given a saved state, training continues from it and
 /// produces the same numbers, bitwise, as a run that was never interrupted. Before each epoch the
 /// optimizer's and every regularizer's begin_epoch() hook runs.

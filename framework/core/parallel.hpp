@@ -46,8 +46,8 @@ class FunctionRef<R(Args...)> {
 /// a worker costs more than it saves.
 inline constexpr std::size_t kMinParallel = 32768;
 
-/// Sets the number of threads element-wise loops use, the caller included (>= 1; 1 runs every
-/// loop inline). Starts or stops workers as needed.
+/// Sets the number of threads products and element-wise loops use, the caller included (>= 1; 1
+/// runs every loop inline). Starts or stops workers as needed.
 void set_threads(int threads);
 /// The current number of threads (1 until set_threads is called).
 int threads();

@@ -2,8 +2,9 @@
 ///
 /// Each cell runs as `SELF ARGS... --cell ID` (the same reglab binary, re-invoked on the same
 /// sweep configuration), so a crash or an out-of-memory kill in one cell never takes the others
-/// down, and each process pins its own BLAS threads. A cell's stdout and stderr go to
-/// `<cell_dir>/<id>.log`. Up to `jobs` children run at once; cells start in the order given.
+/// down, and each process runs on its own pool of `threads` (core/parallel.hpp). A cell's stdout
+/// and stderr go to `<cell_dir>/<id>.log`. Up to `jobs` children run at once; cells start in the
+/// order given.
 ///
 /// Progress: on a terminal, one redrawn line with cells done/total, the epoch of every running
 /// cell (the last "epoch K/N" the cell printed to its log) and an ETA; otherwise a plain line

@@ -61,6 +61,11 @@ void same_padding(std::size_t in, std::size_t kernel, std::size_t stride, std::s
   before = needed > in ? (needed - in) / 2 : 0;
 }
 
+/// dst[j] += src[j] for j < n (stride 1: contiguous, vectorised; each element adds once).
+void add_row(const float* src, std::size_t n, float* dst) {
+  for (std::size_t j = 0; j < n; ++j) dst[j] += src[j];
+}
+
 }  // namespace
 
 Conv2dOptions Conv2dOptions::read(config::OptionReader& reader) {
@@ -171,7 +176,11 @@ void Conv2d::im2col_plane(const float* plane, float* dst, std::size_t ld) const 
         float* o = row + i * ow;
         const float* src = plane + (rows.first + (i - rows.lo) * s) * w + cols.first;
         std::fill(o, o + cols.lo, 0.0f);
-        for (std::size_t j = cols.lo; j < cols.hi; ++j) o[j] = src[(j - cols.lo) * s];
+        if (s == 1) {
+          std::copy(src, src + (cols.hi - cols.lo), o + cols.lo);
+        } else {
+          for (std::size_t j = cols.lo; j < cols.hi; ++j) o[j] = src[(j - cols.lo) * s];
+        }
         std::fill(o + cols.hi, o + ow, 0.0f);
       }
       std::fill(row + rows.hi * ow, row + oh * ow, 0.0f);
@@ -191,7 +200,11 @@ void Conv2d::col2im_plane(const float* src, std::size_t ld, float* plane) const 
       for (std::size_t i = rows.lo; i < rows.hi; ++i) {
         const float* in = row + i * ow;
         float* dst = plane + (rows.first + (i - rows.lo) * s) * w + cols.first;
-        for (std::size_t j = cols.lo; j < cols.hi; ++j) dst[(j - cols.lo) * s] += in[j];
+        if (s == 1) {
+          add_row(in + cols.lo, cols.hi - cols.lo, dst);
+        } else {
+          for (std::size_t j = cols.lo; j < cols.hi; ++j) dst[(j - cols.lo) * s] += in[j];
+        }
       }
     }
   }

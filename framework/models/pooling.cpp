@@ -34,6 +34,28 @@ std::vector<std::pair<std::string, std::string>> pool_options(const PoolOptions&
   return {{"size", std::to_string(o.size)}, {"stride", std::to_string(o.stride)}};
 }
 
+/// Evaluation's max pooling of one plane, without recording where the maxima are (no backward
+/// follows). The same values as training's search: windows are scanned in the same order and
+/// a value replaces the maximum only when greater, or when it is the window's first NaN. Output
+/// rows are updated one window offset at a time, so the inner loop runs along the row.
+void window_maxima(const float* plane, const Shape& in, const Shape& out, std::size_t k,
+                   std::size_t s, float* y) {
+  for (std::size_t i = 0; i < out.height; ++i) {
+    float* row = y + i * out.width;
+    const float* top = plane + i * s * in.width;
+    for (std::size_t j = 0; j < out.width; ++j) row[j] = top[j * s];
+    for (std::size_t u = 0; u < k; ++u) {
+      for (std::size_t v = u == 0 ? 1 : 0; v < k; ++v) {
+        const float* src = top + u * in.width + v;
+        for (std::size_t j = 0; j < out.width; ++j) {
+          const float val = src[j * s], m = row[j];
+          row[j] = (val > m || (std::isnan(val) && !std::isnan(m))) ? val : m;
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 PoolOptions PoolOptions::read(config::OptionReader& reader) {
@@ -82,11 +104,18 @@ void MaxPool2d::allocate(std::size_t capacity, const Shape& input) {
   argmax_.assign(capacity * out_shape_.size(), 0);
 }
 
-void MaxPool2d::forward(const Matrix& x, std::size_t n, Mode /*mode*/) {
+void MaxPool2d::forward(const Matrix& x, std::size_t n, Mode mode) {
   const Shape in = in_shape_, out = out_shape_;
   const std::size_t k = options_.size, s = options_.stride;
   const float* xp = x.data();
   float* yp = out_.data();
+  if (mode == Mode::kEval) {
+    for_planes(n, in.channels, in.spatial(), [&](std::size_t b, std::size_t c) {
+      window_maxima(xp + b * in.size() + c * in.spatial(), in, out, k, s,
+                    yp + b * out.size() + c * out.spatial());
+    });
+    return;
+  }
   std::uint32_t* arg = argmax_.data();
   for_planes(n, in.channels, in.spatial(), [&](std::size_t b, std::size_t c) {
     const std::size_t base = b * in.size() + c * in.spatial();

@@ -54,9 +54,9 @@ class Pool2d : public Layer {
 
 /// Max pooling: y[c, i, j] = max_{u, v < k} x[c, i s + u, j s + v]. Backward routes each output's
 /// gradient to the position of its maximum, the first in the window's row-major scan on ties (a
-/// NaN counts as the maximum, so it propagates). The positions are kept from forward in a buffer
-/// allocated once; with overlapping windows (s < k) an input collects the gradients of every
-/// window it is the maximum of.
+/// NaN counts as the maximum, so it propagates). The positions are kept by a training forward in a
+/// buffer allocated once (evaluation finds the same maxima without them); with overlapping windows
+/// (s < k) an input collects the gradients of every window it is the maximum of.
 class MaxPool2d : public Pool2d {
  public:
   MaxPool2d(std::string name, const PoolOptions& options);

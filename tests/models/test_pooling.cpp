@@ -1,7 +1,10 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -125,6 +128,36 @@ TEST_CASE("max_pool and avg_pool input gradients match finite differences") {
     check_backward(max_pool, c, rng);
     AvgPool2d avg_pool("avg_pool_0", options_of(c));
     check_backward(avg_pool, c, rng);
+  }
+}
+
+TEST_CASE("max_pool in evaluation gives training's values bit for bit, with ties, zeros and NaNs") {
+  // Evaluation skips recording the maxima's positions; its values must not change. Inputs from
+  // a small set make ties (and -0 against +0) common; some windows hold NaNs.
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const std::vector<float> pool_of = {-1.0f, -0.0f, 0.0f, 0.5f, 2.0f, nan};
+  Rng rng(31);
+  for (const Case& c : kCases) {
+    CAPTURE(case_name(c));
+    const std::size_t n = 3;
+    MaxPool2d train_pool("max_pool", options_of(c)), eval_pool("max_pool", options_of(c));
+    train_pool.allocate(n, c.in);
+    eval_pool.allocate(n, c.in);
+    Matrix x = xt::zeros<float>({n, c.in.size()});
+    for (float& v : x) v = pool_of[rng.below(pool_of.size())];
+    train_pool.forward(x, n, Mode::kTrain);
+    eval_pool.forward(x, n, Mode::kEval);
+    const float* a = train_pool.output().data();
+    const float* b = eval_pool.output().data();
+    std::size_t nans = 0;
+    for (std::size_t i = 0; i < n * c.out_h * c.out_w * c.in.channels; ++i) {
+      std::uint32_t ba = 0, bb = 0;
+      std::memcpy(&ba, a + i, sizeof ba);
+      std::memcpy(&bb, b + i, sizeof bb);
+      REQUIRE(ba == bb);
+      nans += std::isnan(a[i]) ? 1 : 0;
+    }
+    CHECK(nans > 0);  // the NaN rule was exercised
   }
 }
 

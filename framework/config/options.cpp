@@ -502,13 +502,33 @@ void ConfigNode::set_node(const std::string& dotted_path, const YAML::Node& valu
   impl_->ctx->overrides.emplace_back(dotted_path, where);
 }
 
+namespace {
+
+/// Removes the key at dotted `path` ("train.eval_every") from a copy of a map, if present.
+void remove_path(YAML::Node node, const std::string& path) {
+  const std::size_t dot = path.find('.');
+  if (!node.IsMap()) return;
+  if (dot == std::string::npos) {
+    node.remove(path);
+    return;
+  }
+  const YAML::Node child = node[path.substr(0, dot)];
+  if (child) remove_path(child, path.substr(dot + 1));
+}
+
+}  // namespace
+
 std::string ConfigNode::to_yaml(const std::vector<std::string>& skip) const {
   YAML::Emitter out;
   if (skip.empty() || !is_map()) {
     out << impl_->node;
   } else {
+    YAML::Node copy = YAML::Clone(impl_->node);
+    for (const std::string& path : skip) {
+      if (path.find('.') != std::string::npos) remove_path(copy, path);
+    }
     out << YAML::BeginMap;
-    for (const auto& kv : impl_->node) {
+    for (const auto& kv : copy) {
       const std::string key = kv.first.Scalar();
       if (std::find(skip.begin(), skip.end(), key) != skip.end()) continue;
       out << YAML::Key << kv.first << YAML::Value << kv.second;

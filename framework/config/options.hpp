@@ -80,7 +80,7 @@ class ConfigNode {
   /// Removes a key of this map (no-op if absent or not a map).
   void remove_key(const std::string& key);
   /// The whole tree as YAML text (keys in document order, flow style kept), leaving out the
-  /// top-level keys in `skip`.
+  /// keys in `skip`: top-level keys, or dotted paths into nested maps ("train.eval_every").
   std::string to_yaml(const std::vector<std::string>& skip = {}) const;
   /// The node as one line of flow-style YAML, e.g. "[256, 256]" or "{name: l2, lambda: 0.001}".
   std::string to_flow_yaml() const;

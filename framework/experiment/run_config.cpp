@@ -98,7 +98,15 @@ void read_train(OptionReader& top, RunPlan& plan) {
       static_cast<std::size_t>(opts.get_int("eval_batch_size", 1000, 1, 1 << 20));
   plan.train.checkpoint_every =
       static_cast<std::size_t>(opts.get_int("checkpoint_every", 1, 0, 1000000));
+  plan.train.eval_every = static_cast<std::size_t>(opts.get_int("eval_every", 1, 1, 1000000));
+  plan.train.train_eval_size =
+      static_cast<std::size_t>(opts.get_int("train_eval_size", 0, 0, 1 << 30));
   const ConfigNode es_node = opts.child("early_stopping");
+  if (!es_node.is_null() && plan.train.eval_every > 1) {
+    opts.fail("eval_every",
+              "early_stopping watches the validation split after every epoch: "
+              "use eval_every: 1 with early_stopping");
+  }
   opts.finish();
   if (es_node.is_null()) return;
   if (!es_node.is_map()) {
@@ -205,8 +213,10 @@ RunPlan plan_run(const ConfigNode& root, const plugin::Registries& regs) {
   const std::string plugins = regs.identity();
   const std::string identity = root.to_yaml({"output", "plugins"}) + plugins;
   plan.run_id = sha256_hex(identity.data(), identity.size()).substr(0, 12);
-  // Measurements change no number, so they are not part of the arm.
-  const std::string arm = root.to_yaml({"output", "seed", "diagnostics", "plugins"}) + plugins;
+  // Measurements change no trained number, so they are not part of the arm.
+  const std::string arm = root.to_yaml({"output", "seed", "diagnostics", "plugins",
+                                        "train.eval_every", "train.train_eval_size"}) +
+                          plugins;
   plan.arm_key = std::stoull(sha256_hex(arm.data(), arm.size()).substr(0, 16), nullptr, 16);
   return plan;
 }

@@ -77,8 +77,9 @@ struct RunPlan {
   /// not change it), followed by the loaded plugins' names, versions and SHA-256
   /// (plugin::Registries::identity; nothing without plugins).
   std::string run_id;
-  /// Identifies the arm: a hash of the configuration without `seed`, `output` and `diagnostics`
-  /// (measurements change no number). Dropout masks
+  /// Identifies the arm: a hash of the configuration without `seed`, `output`, `diagnostics`,
+  /// `train.eval_every` and `train.train_eval_size` (measurements change no trained number),
+  /// with the plugins' identity. Dropout masks
   /// derive from it, so arms sharing a replicate seed share initialisation and data order but
   /// not masks.
   std::uint64_t arm_key = 0;

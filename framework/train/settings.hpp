@@ -38,8 +38,16 @@ struct TrainSettings {
   std::size_t epochs = 0;
   std::size_t batch_size = 64;
   std::size_t eval_batch_size = 1000;
+  /// `train.eval_every`: evaluate the splits after every N-th epoch and after the last (1 =
+  /// every epoch). The loss and accuracy curves hold NaN at the other epochs; the epoch's
+  /// objective, learning rate, seconds and diagnostics are recorded at every epoch.
+  std::size_t eval_every = 1;
+  /// `train.train_eval_size`: evaluate the training split's loss and accuracy on this many of
+  /// its samples, a fixed random subset drawn from the run's stream "train_eval" (the same in
+  /// every arm of a seed); 0 = the whole training split.
+  std::size_t train_eval_size = 0;
   EarlyStopping early_stopping;
-  /// Write a checkpoint every N epochs (0 = never); see train/checkpoint.hpp.
+  /// Write a checkpoint every N epochs (0 = never); see train/train_state.hpp.
   std::size_t checkpoint_every = 1;
   train::DiagnosticsOptions diagnostics;  ///< the top-level `diagnostics:` map
   InputPipeline input;                    ///< set by the runner once the data is loaded

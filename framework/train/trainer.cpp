@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <memory>
 
 #include "framework/core/blas.hpp"
@@ -40,12 +41,31 @@ Evaluation evaluate(models::Network& net, const data::Split& split, Matrix& x,
 
 namespace {
 
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
 /// Mini-batches of an epoch. A final mini-batch of a single sample is skipped: batch statistics
 /// need two samples.
 std::size_t batch_count(std::size_t samples, std::size_t batch_size) {
   std::size_t batches = (samples + batch_size - 1) / batch_size;
   if (batches > 1 && samples % batch_size == 1) --batches;
   return batches;
+}
+
+/// The training samples the epoch's train_loss and train_accuracy are measured on: the whole
+/// split, or `size` of them drawn from the stream "train_eval" of `seed` (sorted, as splits are).
+data::Split train_eval_split(const data::Split& train, std::size_t size, std::uint64_t seed) {
+  if (size == 0) return train;
+  if (size > train.size()) {
+    throw DataError("train.train_eval_size is " + std::to_string(size) +
+                    ", more than the training split's " + std::to_string(train.size()) +
+                    " samples");
+  }
+  data::Split subset{train.dataset, train.indices};
+  Rng rng = Rng::stream(seed, "train_eval");
+  rng.shuffle(subset.indices);
+  subset.indices.resize(size);
+  std::sort(subset.indices.begin(), subset.indices.end());
+  return subset;
 }
 
 /// One call of train(): the buffers, the state and the pieces of the epoch loop.
@@ -84,6 +104,7 @@ class Training {
   std::vector<std::uint8_t> labels_;
   std::vector<float> augment_scratch_;
   std::vector<models::Param*> params_;
+  data::Split train_eval_;  ///< train_eval_split()
   TrainState state_;
   std::unique_ptr<Diagnostics> diagnostics_;
   std::vector<std::pair<std::string, double>> measured_;
@@ -113,6 +134,7 @@ Training::Training(models::Network& net, optim::Optimizer& optimizer,
       labels_(net.capacity()),
       augment_scratch_(settings.input.augments() ? settings.input.shape.size() : 0),
       params_(net.params()),
+      train_eval_(train_eval_split(splits.train, settings.train_eval_size, seed)),
       state_(seed, splits.train.indices, settings.input.augments(), splits.validation.size() > 0),
       batches_(batch_count(splits.train.size(), settings.batch_size)),
       samples_per_epoch_(std::min(splits.train.size(), batches_ * settings.batch_size)) {
@@ -222,7 +244,11 @@ void Training::record_step() {
 Evaluation Training::record_epoch(std::size_t epoch, double lr, double objective_sum,
                                   std::chrono::steady_clock::time_point t0) {
   CurveSet& curves = state_.curves;
-  const Evaluation tr = evaluate(net_, splits_.train, x_, labels_, input_);
+  const bool evaluated = (epoch + 1) % settings_.eval_every == 0 || epoch + 1 == settings_.epochs;
+  const auto measure = [&](const data::Split& split) {
+    return evaluated ? evaluate(net_, split, x_, labels_, input_) : Evaluation{kNaN, kNaN};
+  };
+  const Evaluation tr = measure(train_eval_);
   curves.add("epoch", static_cast<double>(epoch + 1));
   curves.add("learning_rate", lr);
   curves.add("train_objective", objective_sum / static_cast<double>(samples_per_epoch_));
@@ -230,11 +256,11 @@ Evaluation Training::record_epoch(std::size_t epoch, double lr, double objective
   curves.add("train_accuracy", tr.accuracy);
   Evaluation va;
   if (splits_.validation.size() > 0) {
-    va = evaluate(net_, splits_.validation, x_, labels_, input_);
+    va = measure(splits_.validation);
     curves.add("validation_loss", va.loss);
     curves.add("validation_accuracy", va.accuracy);
   }
-  const Evaluation te = evaluate(net_, splits_.test, x_, labels_, input_);
+  const Evaluation te = measure(splits_.test);
   curves.add("test_loss", te.loss);
   curves.add("test_accuracy", te.accuracy);
   const std::chrono::duration<double> dt = std::chrono::steady_clock::now() - t0;

@@ -4,7 +4,9 @@
 /// mini-batch the network runs in train mode, the softmax cross-entropy plus every regularizer's
 /// penalty is back-propagated, the optimizer steps with the epoch's learning rate, and every
 /// regularizer's after_update hook runs (in list order). After the epoch the network is evaluated
-/// in eval mode on the training, validation and test splits. When the training set size leaves a
+/// in eval mode on the training, validation and test splits: after every `eval_every`-th epoch
+/// and the last one, the training split on `train_eval_size` of its samples if set
+/// (settings.hpp). When the training set size leaves a
 /// final mini-batch of one sample, that batch is skipped (batch statistics need two samples); the
 /// sample is still seen in other epochs, in another position of the shuffle.
 ///

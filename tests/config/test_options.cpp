@@ -493,12 +493,18 @@ TEST_CASE("ConfigNode::to_yaml: round-trips through parse") {
   CHECK(again.child("regularizers").at(1).child("c").scalar() == "3.0");
   CHECK_FALSE(contains(yaml, "comment"));
 
-  // Skipped keys are left out at the top level only.
+  // Skipped keys are left out at the top level unless given as a dotted path.
   const ConfigNode skipping = parse("name: a\noutput: x.h5\nsub: {output: y, k: 1}\nseed: 2\n");
   const ConfigNode skipped = ConfigNode::parse(skipping.to_yaml({"output", "seed"}), "s.yaml");
   CHECK(skipped.keys() == std::vector<std::string>{"name", "sub"});
   CHECK(skipped.child("sub").child("output").scalar() == "y");
   CHECK(skipping.to_yaml({"not_there"}) == skipping.to_yaml());
+  // A dotted path leaves out a nested key; the text equals that of a tree without it, in its
+  // own (flow) style, and the node itself is unchanged.
+  CHECK(skipping.to_yaml({"sub.output", "seed"}) ==
+        parse("name: a\noutput: x.h5\nsub: {k: 1}\n").to_yaml());
+  CHECK_FALSE(skipping.child("sub").child("output").is_null());
+  CHECK(skipping.to_yaml({"sub.missing", "name.deeper"}) == skipping.to_yaml({"x"}));
 
   // Overrides show up in the text.
   root.set_override("seed", "8");

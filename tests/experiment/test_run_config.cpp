@@ -294,6 +294,13 @@ TEST_CASE("plan_run: bad values name file:line:col and the key path") {
               {"cfg.yaml:17:15", "train.batch_size"});
   check_error(replace(kExample, "seed: 7\n", "seed: 7\nthreads: 0\n"),
               {"cfg.yaml:3:10", "threads"});
+  check_error(replace(kExample, "epochs: 10\n", "epochs: 10\n  eval_every: 0\n"),
+              {"cfg.yaml:17:15", "train.eval_every", "got 0"});
+  check_error(replace(kExample, "epochs: 10\n", "epochs: 10\n  train_eval_size: -5\n"),
+              {"cfg.yaml:17:20", "train.train_eval_size"});
+  check_error(replace(kExample, "epochs: 10\n",
+                      "epochs: 10\n  eval_every: 2\n  early_stopping: {patience: 3}\n"),
+              {"cfg.yaml:17:15", "train.eval_every", "early_stopping"});
 }
 
 TEST_CASE("plan_run: malformed regularizers") {

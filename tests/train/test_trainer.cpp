@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "framework/core/error.hpp"
 #include "framework/core/parallel.hpp"
 #include "framework/data/dataset.hpp"
 #include "framework/experiment/config_names.hpp"
@@ -135,4 +136,58 @@ TEST_CASE("on two threads runs are bitwise identical to each other and learn lik
   CHECK(curve(a.result, "test_accuracy").back() > 0.8);
   CHECK(std::fabs(curve(a.result, "test_accuracy").back() -
                   curve(one.result, "test_accuracy").back()) < 0.05);
+}
+
+TEST_CASE("eval_every evaluates after every N-th and the last epoch, and leaves training alone") {
+  const auto src = synthetic();
+  std::string every3 = kBase;
+  every3.replace(every3.find("epochs: 6,"), 10, "epochs: 7, eval_every: 3,");
+  std::string every1 = every3;
+  every1.replace(every1.find(" eval_every: 3,"), 15, "");
+  const Outcome a = run(src, every3);
+  const Outcome b = run(src, every1);
+  REQUIRE(a.result.status == "complete");
+  // Evaluation draws nothing and changes nothing: the same weights and objective.
+  REQUIRE(a.weights.size() == b.weights.size());
+  CHECK(std::memcmp(a.weights.data(), b.weights.data(), a.weights.size() * sizeof(float)) == 0);
+  CHECK(curve(a.result, "train_objective") == curve(b.result, "train_objective"));
+  const std::vector<bool> evaluated = {false, false, true, false, false, true, true};
+  for (const char* name : {"train_loss", "train_accuracy", "validation_loss", "validation_accuracy",
+                           "test_loss", "test_accuracy"}) {
+    CAPTURE(name);
+    const auto& got = curve(a.result, name);
+    const auto& all = curve(b.result, name);
+    REQUIRE(got.size() == 7);
+    for (std::size_t e = 0; e < 7; ++e) {
+      CAPTURE(e);
+      if (evaluated[e]) {
+        CHECK(got[e] == all[e]);
+      } else {
+        CHECK(std::isnan(got[e]));
+      }
+    }
+  }
+  CHECK(curve(a.result, "learning_rate").size() == 7);
+}
+
+TEST_CASE("train_eval_size measures the training split on a fixed random subset") {
+  const auto src = synthetic();
+  std::string subset = kBase;
+  subset.replace(subset.find("epochs: 6,"), 10, "epochs: 2, train_eval_size: 100,");
+  std::string whole = subset;
+  whole.replace(whole.find(" train_eval_size: 100,"), 22, "");
+  const Outcome a = run(src, subset);
+  const Outcome a2 = run(src, subset);
+  const Outcome b = run(src, whole);
+  CHECK(std::memcmp(a.weights.data(), b.weights.data(), a.weights.size() * sizeof(float)) == 0);
+  CHECK(curve(a.result, "train_loss") == curve(a2.result, "train_loss"));  // fixed by the seed
+  CHECK(curve(a.result, "train_loss") != curve(b.result, "train_loss"));
+  CHECK(curve(a.result, "test_loss") == curve(b.result, "test_loss"));
+  // Accuracy on 100 samples is a multiple of 1/100.
+  for (double acc : curve(a.result, "train_accuracy")) {
+    CHECK(std::fabs(acc * 100.0 - std::round(acc * 100.0)) < 1e-9);
+  }
+  std::string too_many = subset;
+  too_many.replace(too_many.find("train_eval_size: 100"), 20, "train_eval_size: 5000");
+  CHECK_THROWS_AS(run(src, too_many), reglab::DataError);
 }

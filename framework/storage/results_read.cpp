@@ -304,6 +304,22 @@ void unpack_summary(const std::vector<std::uint64_t>& buffer, const SummaryStrin
   }
 }
 
+/// Fills `table` with the summary's columns (names and types, no values) and returns the compound
+/// memory type that reads a row as one 8-byte slot per column.
+Handle summary_columns(hid_t file_type, std::size_t columns, Table& table, const Where& where,
+                       const std::string& what) {
+  Handle string_type = vlen_string_type(where, what);
+  Handle memory_type = make(H5Tcreate(H5T_COMPOUND, kSummarySlot * columns), H5Tclose, where, what);
+  for (std::size_t c = 0; c < columns; ++c) {
+    auto [column, memory_member] =
+        summary_column(file_type, static_cast<unsigned>(c), string_type.get(), where, what);
+    ok(H5Tinsert(memory_type.get(), column.name.c_str(), c * kSummarySlot, memory_member), where,
+       what);
+    table.columns.push_back(std::move(column));
+  }
+  return memory_type;
+}
+
 /// Reads /summary: a 1-D compound dataset whose members are floating-point (read as float64),
 /// integers that fit in int64, or variable-length strings.
 Table read_summary(hid_t root, const Where& where) {
@@ -319,17 +335,8 @@ Table read_summary(hid_t root, const Where& where) {
   if (members < 0) fail_hdf5(where, what);
   if (members == 0) fail(where, path + " has no columns");
   const auto columns = static_cast<std::size_t>(members);
-
   Table table;
-  Handle string_type = vlen_string_type(where, what);
-  Handle memory_type = make(H5Tcreate(H5T_COMPOUND, kSummarySlot * columns), H5Tclose, where, what);
-  for (std::size_t c = 0; c < columns; ++c) {
-    auto [column, memory_member] =
-        summary_column(file_type.get(), static_cast<unsigned>(c), string_type.get(), where, what);
-    ok(H5Tinsert(memory_type.get(), column.name.c_str(), c * kSummarySlot, memory_member), where,
-       what);
-    table.columns.push_back(std::move(column));
-  }
+  Handle memory_type = summary_columns(file_type.get(), columns, table, where, what);
 
   std::vector<std::uint64_t> buffer(rows * columns, 0);
   SummaryStrings strings(buffer, columns);

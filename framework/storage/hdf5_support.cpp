@@ -104,6 +104,17 @@ std::string quoted(const std::string& name) {
   return "'" + name.substr(0, kMax) + "...' (" + std::to_string(name.size()) + " bytes)";
 }
 
+Handle vlen_string_type(const Where& where, const std::string& what) {
+  Handle type = make(H5Tcopy(H5T_C_S1), H5Tclose, where, what);
+  ok(H5Tset_size(type.get(), H5T_VARIABLE), where, what);
+  ok(H5Tset_cset(type.get(), H5T_CSET_UTF8), where, what);
+  return type;
+}
+
+std::string child_path(const std::string& parent, const std::string& name) {
+  return parent == "/" ? "/" + name : parent + "/" + name;
+}
+
 void publish_bytes(const std::string& path, const char* data, std::size_t size, bool overwrite,
                    const Where& where) {
   publish_file(path, data, size, overwrite, where.action);

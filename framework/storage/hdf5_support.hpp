@@ -1,7 +1,8 @@
-/// Internal plumbing shared by storage/'s writers and readers (results.cpp, export.cpp): owned
+/// Internal plumbing shared by storage/'s writers and readers (results_*.cpp, export.cpp): owned
 /// HDF5 ids, quiet HDF5 error stacks turned into StorageError messages that name the file and the
-/// operation, and atomic publication of a finished file image (temporary file, fsync, link or
-/// rename, fsync of the directory). Not part of the public storage API.
+/// operation, the variable-length string type, object paths, and atomic publication of a finished
+/// file image (temporary file, fsync, link or rename, fsync of the directory). Not part of the
+/// public storage API.
 #pragma once
 
 #include <hdf5.h>
@@ -73,6 +74,10 @@ Handle make(hid_t id, Handle::Closer closer, const Where& where, const std::stri
 void ok(herr_t status, const Where& where, const std::string& what);
 /// `name` in quotes for a message, shortened if very long.
 std::string quoted(const std::string& name);
+/// The variable-length UTF-8 string type, used in memory and in the file.
+Handle vlen_string_type(const Where& where, const std::string& what);
+/// The path of link `name` of the group at `parent` ("/" gets no second slash).
+std::string child_path(const std::string& parent, const std::string& name);
 
 using reglab::path_exists;
 using reglab::refuse_overwrite;

@@ -1,51 +1,15 @@
 /// HDF5 results files.
 ///
-/// Schema (format "reglab", format_version 1). All strings are variable-length UTF-8, so h5py
-/// reads attributes as `str`.
-///
-///   /                                   attributes:
-///       format          "reglab"
-///       format_version  int64, 1
-///       reglab_version  e.g. "0.1.0"
-///       created_utc     ISO 8601, e.g. "2026-11-27T17:30:00Z"
-///       config          the configuration as given (YAML text, after overrides)
-///       kind            "run" (no /summary) or "sweep" (with /summary); ResultsFile::kind().
-///                       Files written before it existed have no `kind` and are read as "run".
-///       ...             further string attributes, e.g. sweep_id, sweep_name:
-///                       ResultsFile::attributes, in order
-///   /runs/<run_id>/                     one group per run; attributes:
-///       name, config (resolved YAML text), seed (uint64), status ("complete" | "diverged"),
-///       and provenance strings (git_commit, compiler, cxx_flags, xtensor_version, hdf5_version,
-///       yaml_cpp_version, boost_version, openblas_config, blas_threads, openblas_coretype, host,
-///       cpu_model, start_utc, end_utc, data_sha256, ...): see RunRecord::attributes
-///   /runs/<run_id>/curves/<metric>      1-D float64, one value per epoch, all of equal length;
-///                                       "epoch" (1-based) is always present
-///   /runs/<run_id>/step_curves/<metric>
-///                                       optional: 1-D float64 diagnostics recorded every N
-///                                       optimizer steps, "step" among them (train.diagnostics)
-///   /runs/<run_id>/weights/<layer>/<param>
-///                                       float32 arrays in the parameter's logical shape
-///                                       (dense kernel {inputs, units}, conv2d kernel
-///                                       {out_channels, in_channels, kh, kw} with attribute
-///                                       layout = "out_channels, in_channels, kh, kw",
-///                                       bias/gamma/beta/running_mean/running_var {units or
-///                                       channels}); attribute storage_order = "row-major (C)"
-///   /summary                            only in a sweep file: 1-D compound dataset, one row per
-///                                       grid cell, one member per Table column in order:
-///                                       float64 -> H5T_IEEE_F64LE, int64 -> H5T_STD_I64LE,
-///                                       string -> variable-length UTF-8. A string column
-///                                       `cell_id` names each row's run (/runs/<cell_id>; checked
-///                                       by tests/storage/check_schema.py, not by write_results).
-///                                       A table with columns but no rows is a dataset of shape
-///                                       (0,). pandas: `df = pd.DataFrame(f["summary"][:])`; h5py
-///                                       returns the strings of a compound as `bytes`, so decode
-///                                       them with `df[c] = df[c].str.decode("utf-8")`.
+/// The file schema (groups, datasets, attributes, types) is documented at the top of schema.hpp,
+/// which also holds its names and kFormatVersion.
 ///
 /// Writing is atomic: the file is written to "<path>.tmp.<pid>", closed, fsync'ed and renamed over
 /// `path`, and the directory is fsync'ed, so a killed writer never leaves a torn file at `path`.
 /// An existing `path` is never replaced unless `overwrite` is set.
 ///
-/// Implementation notes (results.cpp, HDF5 C API):
+/// Implementation notes (HDF5 C API; results_validate.cpp checks a ResultsFile, results_write.cpp
+/// builds and publishes the file, results_read.cpp reads it back, results.cpp holds the record
+/// types' members):
 /// - Order: the root group, /runs, every run group, curves/, weights/ and each layer group track
 ///   link and attribute creation order (H5P_CRT_ORDER_TRACKED | INDEXED), so h5py and
 ///   read_results list root and run attributes, runs, curves, layers and parameters in the
@@ -84,9 +48,9 @@
 #include <utility>
 #include <vector>
 
-namespace reglab::storage {
+#include "framework/storage/schema.hpp"
 
-constexpr std::int64_t kFormatVersion = 1;
+namespace reglab::storage {
 
 struct WeightTensor {
   std::string layer;  ///< e.g. "dense_0"

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Checks that an HDF5 file follows reglab's results schema (framework/storage/results.hpp).
+"""Checks that an HDF5 file follows reglab's results schema (framework/storage/schema.hpp).
 
 Usage: /usr/bin/python3 tests/storage/check_schema.py RESULTS.h5
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "framework/cli/export_command.hpp"
 #include "framework/core/blas.hpp"
 #include "framework/core/build_info.hpp"
 #include "framework/core/error.hpp"
@@ -18,7 +19,6 @@
 #include "framework/experiment/verify.hpp"
 #include "framework/plugin/loader.hpp"
 #include "framework/plugin/registries.hpp"
-#include "framework/storage/export.hpp"
 
 namespace po = boost::program_options;
 
@@ -229,7 +229,7 @@ int main(int argc, char** argv) {
     if (command == "merge") return cmd_merge(args);
     if (command == "slurm") return reglab::experiment::slurm_command(args);
     if (command == "report") return reglab::experiment::report_command(args);
-    if (command == "export") return reglab::storage::export_command(args);
+    if (command == "export") return reglab::cli::export_command(args);
     if (command == "list") return cmd_list(args);
     if (command == "version" || command == "--version") return cmd_version();
     if (command == "help" || command == "--help" || command == "-h") {

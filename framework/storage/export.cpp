@@ -7,17 +7,15 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <boost/program_options.hpp>
 #include <cerrno>
-#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <iostream>
 #include <map>
 #include <set>
 #include <utility>
 
+#include "framework/core/csv.hpp"
 #include "framework/core/error.hpp"
 #include "framework/storage/hdf5_support.hpp"
 
@@ -25,7 +23,6 @@ namespace reglab::storage {
 namespace {
 
 namespace fs = std::filesystem;
-namespace po = boost::program_options;
 
 using namespace detail;
 
@@ -269,52 +266,31 @@ std::string keras_image(const std::vector<KerasLayer>& layers, const Where& t) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// CSV
+// CSV (core/csv.hpp)
 
-/// RFC 4180 text field: always quoted, embedded quotes doubled.
-std::string csv_text(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
+csv::Row summary_row(const Table& table, std::size_t r) {
+  csv::Row row;
+  for (const Column& col : table.columns) {
+    switch (col.type) {
+      case Column::Type::kFloat64:
+        row.number(col.f64.at(r));
+        break;
+      case Column::Type::kInt64:
+        row.integer(col.i64.at(r));
+        break;
+      case Column::Type::kString:
+        row.text(col.str.at(r));
+        break;
+    }
   }
-  out += '"';
-  return out;
-}
-
-/// %.17g (round-trips every double), NaN, Inf, -Inf.
-std::string csv_number(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "Inf" : "-Inf";
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
+  return row;
 }
 
 std::string summary_csv(const Table& table) {
-  std::string out;
-  for (std::size_t c = 0; c < table.columns.size(); ++c) {
-    out += (c == 0 ? "" : ",") + csv_text(table.columns[c].name);
-  }
-  out += '\n';
-  for (std::size_t r = 0; r < table.rows(); ++r) {
-    for (std::size_t c = 0; c < table.columns.size(); ++c) {
-      const Column& col = table.columns[c];
-      if (c > 0) out += ',';
-      switch (col.type) {
-        case Column::Type::kFloat64:
-          out += csv_number(col.f64.at(r));
-          break;
-        case Column::Type::kInt64:
-          out += std::to_string(col.i64.at(r));
-          break;
-        case Column::Type::kString:
-          out += csv_text(col.str.at(r));
-          break;
-      }
-    }
-    out += '\n';
-  }
+  csv::Row header;
+  for (const Column& col : table.columns) header.text(col.name);
+  std::string out = header.line();
+  for (std::size_t r = 0; r < table.rows(); ++r) out += summary_row(table, r).line();
   return out;
 }
 
@@ -325,8 +301,9 @@ std::string display_name(const RunRecord& run) {
   return run.name;
 }
 
-std::string curves_csv(const ResultsFile& file) {
-  std::vector<std::string> metrics;  // union, first-seen order
+/// The union of the runs' curve names, in first-seen order.
+std::vector<std::string> curve_names(const ResultsFile& file) {
+  std::vector<std::string> metrics;
   for (const RunRecord& run : file.runs) {
     for (const auto& [metric, values] : run.curves) {
       if (std::find(metrics.begin(), metrics.end(), metric) == metrics.end()) {
@@ -334,30 +311,44 @@ std::string curves_csv(const ResultsFile& file) {
       }
     }
   }
-  std::string out = csv_text("run_id") + "," + csv_text("name");
-  for (const std::string& m : metrics) out += "," + csv_text(m);
-  out += '\n';
-  for (const RunRecord& run : file.runs) {
-    std::vector<const std::vector<double>*> columns;
-    std::size_t epochs = 0;
-    for (const std::string& m : metrics) {
-      const std::vector<double>* found = nullptr;
-      for (const auto& [metric, values] : run.curves) {
-        if (metric == m) found = &values;
-      }
-      if (found != nullptr) epochs = std::max(epochs, found->size());
-      columns.push_back(found);
+  return metrics;
+}
+
+/// `run`'s rows of curves.csv: one per epoch, a metric the run lacks as an empty field.
+std::string run_curves_csv(const RunRecord& run, const std::vector<std::string>& metrics) {
+  std::vector<const std::vector<double>*> columns;
+  std::size_t epochs = 0;
+  for (const std::string& m : metrics) {
+    const std::vector<double>* found = nullptr;
+    for (const auto& [metric, values] : run.curves) {
+      if (metric == m) found = &values;
     }
-    const std::string prefix = csv_text(run.run_id) + "," + csv_text(display_name(run));
-    for (std::size_t e = 0; e < epochs; ++e) {
-      out += prefix;
-      for (const auto* values : columns) {
-        out += ',';
-        if (values != nullptr && e < values->size()) out += csv_number((*values)[e]);
-      }
-      out += '\n';
-    }
+    if (found != nullptr) epochs = std::max(epochs, found->size());
+    columns.push_back(found);
   }
+  std::string out;
+  for (std::size_t e = 0; e < epochs; ++e) {
+    csv::Row row;
+    row.text(run.run_id).text(display_name(run));
+    for (const auto* values : columns) {
+      if (values != nullptr && e < values->size()) {
+        row.number((*values)[e]);
+      } else {
+        row.empty();
+      }
+    }
+    out += row.line();
+  }
+  return out;
+}
+
+std::string curves_csv(const ResultsFile& file) {
+  const std::vector<std::string> metrics = curve_names(file);
+  csv::Row header;
+  header.text("run_id").text("name");
+  for (const std::string& m : metrics) header.text(m);
+  std::string out = header.line();
+  for (const RunRecord& run : file.runs) out += run_curves_csv(run, metrics);
   return out;
 }
 
@@ -407,73 +398,54 @@ void export_csv(const ResultsFile& file, const std::string& dir, bool overwrite)
   }
 }
 
-int export_command(const std::vector<std::string>& args) {
-  std::string results, keras, cell, csv;
-  bool overwrite = false;
-  po::options_description desc(
-      "reglab export RESULTS.h5 [--keras OUT.h5 [--cell ID]] [--csv DIR] [--overwrite]");
-  desc.add_options()("help,h", "show this help")(
-      "keras", po::value<std::string>(&keras),
-      "write one run's weights in the Keras legacy HDF5 layout (model.load_weights)")(
-      "cell", po::value<std::string>(&cell),
-      "the run / cell id for --keras (required if the file holds more than one run)")(
-      "csv", po::value<std::string>(&csv),
-      "write DIR/summary.csv (sweeps) and DIR/curves.csv (one row per run and epoch)")(
-      "overwrite", po::bool_switch(&overwrite), "replace existing output files");
-  po::options_description hidden;
-  hidden.add_options()("results", po::value<std::string>(&results));
-  po::options_description all;
-  all.add(desc).add(hidden);
-  po::positional_options_description pos;
-  pos.add("results", 1);
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
-  po::notify(vm);
-  if (vm.count("help") != 0U) {
-    std::cout << desc
-              << "\nExamples:\n  reglab export results/quickstart.h5 --keras w.h5 --cell "
-                 "35d08431d89e\n  reglab export results/quickstart.h5 --csv results/csv\n";
-    return 0;
-  }
-  if (results.empty()) throw UsageError("export: missing RESULTS.h5");
-  if (keras.empty() && csv.empty()) {
+namespace {
+
+/// The checks of ExportOptions that need no file (see export_results in export.hpp).
+void check_export_options(const ExportOptions& options) {
+  if (options.keras_path.empty() && options.csv_dir.empty()) {
     throw UsageError("export: nothing to export; give --keras OUT.h5 and/or --csv DIR");
   }
-  if (vm.count("keras") != 0U && keras.empty()) throw UsageError("export: --keras needs a path");
-  if (vm.count("csv") != 0U && csv.empty()) throw UsageError("export: --csv needs a directory");
-  if (!cell.empty() && keras.empty()) {
+  if (!options.cell.empty() && options.keras_path.empty()) {
     throw UsageError("export: --cell selects the run for --keras; give --keras OUT.h5 too");
   }
   std::error_code ec;
-  if (!keras.empty() && fs::equivalent(results, keras, ec)) {
-    throw UsageError("export: --keras " + keras + " is the results file itself");
+  if (!options.keras_path.empty() && fs::equivalent(options.results_path, options.keras_path, ec)) {
+    throw UsageError("export: --keras " + options.keras_path + " is the results file itself");
   }
+}
 
-  const ResultsFile file = read_results(results);
-  if (!keras.empty()) {
-    if (file.runs.empty()) throw StorageError(results + ": holds no runs to export");
-    const RunRecord* run = nullptr;
-    if (cell.empty()) {
-      if (file.runs.size() > 1) {
-        throw UsageError("export: " + results + " holds " + std::to_string(file.runs.size()) +
-                         " runs; choose one for --keras with --cell ID (" + run_list(file) + ")");
-      }
-      run = &file.runs.front();
-    } else {
-      for (const RunRecord& r : file.runs) {
-        if (r.run_id == cell) run = &r;
-      }
-      if (run == nullptr) {
-        throw UsageError("export: no run " + detail::quoted(cell) + " in " + results +
-                         " (runs: " + run_list(file) + ")");
-      }
+/// The run --keras exports: the one named by `cell`, or the file's only run if `cell` is empty.
+const RunRecord& keras_run(const ResultsFile& file, const ExportOptions& options) {
+  const std::string& results = options.results_path;
+  if (file.runs.empty()) throw StorageError(results + ": holds no runs to export");
+  if (options.cell.empty()) {
+    if (file.runs.size() > 1) {
+      throw UsageError("export: " + results + " holds " + std::to_string(file.runs.size()) +
+                       " runs; choose one for --keras with --cell ID (" + run_list(file) + ")");
     }
-    export_keras_weights(*run, keras, overwrite);
-    std::printf("wrote %s (run %s: %s)\n", keras.c_str(), run->run_id.c_str(),
-                display_name(*run).c_str());
+    return file.runs.front();
   }
-  if (!csv.empty()) {
-    export_csv(file, csv, overwrite);
+  for (const RunRecord& r : file.runs) {
+    if (r.run_id == options.cell) return r;
+  }
+  throw UsageError("export: no run " + detail::quoted(options.cell) + " in " + results +
+                   " (runs: " + run_list(file) + ")");
+}
+
+}  // namespace
+
+int export_results(const ExportOptions& options) {
+  check_export_options(options);
+  const ResultsFile file = read_results(options.results_path);
+  if (!options.keras_path.empty()) {
+    const RunRecord& run = keras_run(file, options);
+    export_keras_weights(run, options.keras_path, options.overwrite);
+    std::printf("wrote %s (run %s: %s)\n", options.keras_path.c_str(), run.run_id.c_str(),
+                display_name(run).c_str());
+  }
+  if (!options.csv_dir.empty()) {
+    const std::string& csv = options.csv_dir;
+    export_csv(file, csv, options.overwrite);
     const std::string base = csv.back() == '/' ? csv : csv + "/";
     if (!file.summary.empty()) std::printf("wrote %ssummary.csv\n", base.c_str());
     std::printf("wrote %scurves.csv\n", base.c_str());

@@ -41,15 +41,15 @@
 ///   with Keras' chunking (numpy.array_split into the fewest equal parts that fit, the first ones
 ///   one name longer), which Keras' load_attributes_from_hdf5_group reassembles.
 ///
-/// CSV (RFC 4180 quoting; lines end in "\n"): every text field (header names and string values)
-/// is in double quotes with embedded quotes doubled; numbers are unquoted, doubles printed with
-/// %.17g (they read back bitwise), NaN as NaN and infinities as Inf and -Inf (pandas, R and MATLAB
-/// read all three). `summary.csv` is the /summary table (sweeps only), one row per cell, columns
-/// in order. `curves.csv` is wide: one row per (run, epoch) with columns run_id, name (the run's
-/// `cell_name` attribute if present, else its name), then one column per metric (the union over
-/// runs in first-seen order, so "epoch" first); a metric a run lacks is an empty field. Wide
-/// because `pd.read_csv` and R's `read.csv` give one column per metric directly (long format is
-/// one `melt` / `pivot_longer` away).
+/// CSV (written with core/csv.hpp; RFC 4180 quoting, lines end in "\n"): every text field
+/// (header names and string values) is in double quotes with embedded quotes doubled; numbers are
+/// unquoted, doubles printed with %.17g (they read back bitwise), NaN as NaN and infinities as Inf
+/// and -Inf (pandas, R and MATLAB read all three). `summary.csv` is the /summary table (sweeps
+/// only), one row per cell, columns in order. `curves.csv` is wide: one row per (run, epoch) with
+/// columns run_id, name (the run's `cell_name` attribute if present, else its name), then one
+/// column per metric (the union over runs in first-seen order, so "epoch" first); a metric a run
+/// lacks is an empty field. Wide because `pd.read_csv` and R's `read.csv` give one column per
+/// metric directly (long format is one `melt` / `pivot_longer` away).
 ///
 /// Every file is written to "<path>.tmp.<pid>", fsync'ed and renamed into place (link() without
 /// overwrite, so an existing file is never replaced), then the directory is fsync'ed. Every error
@@ -81,12 +81,20 @@ void export_keras_weights(const RunRecord& run, const std::string& path, bool ov
 /// !overwrite.
 void export_csv(const ResultsFile& file, const std::string& dir, bool overwrite = false);
 
-/// `reglab export RESULTS.h5 [--keras OUT.h5 [--cell ID]] [--csv DIR] [--overwrite]`: reads the
-/// results file and writes the requested exports, printing each written path. --cell picks the
-/// run for --keras (required when the file holds more than one run). Throws UsageError on bad
-/// usage (no export requested, --cell without --keras, --keras without --cell on a multi-run
-/// file, an unknown --cell, --keras onto the results file itself) and StorageError on file
-/// errors. Returns 0.
-int export_command(const std::vector<std::string>& args);
+/// What `reglab export` writes; cli/export_command.cpp fills it from the command line.
+struct ExportOptions {
+  std::string results_path;  ///< the results file read
+  std::string keras_path;    ///< --keras OUT.h5: one run's weights; empty: none
+  std::string cell;          ///< --cell ID: the run for --keras; empty: the file's only run
+  std::string csv_dir;       ///< --csv DIR: summary.csv and curves.csv; empty: none
+  bool overwrite = false;    ///< --overwrite: replace existing output files
+};
+
+/// `reglab export`: reads options.results_path and writes the requested exports, printing each
+/// written path. `cell` picks the run for --keras (required when the file holds more than one
+/// run). Throws UsageError on bad usage (no export requested, a cell without a Keras path, no
+/// cell for a multi-run file, an unknown cell, a Keras path that is the results file itself)
+/// and StorageError on file errors. Returns 0.
+int export_results(const ExportOptions& options);
 
 }  // namespace reglab::storage

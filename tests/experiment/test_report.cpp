@@ -351,12 +351,13 @@ TEST_CASE("report: command line, formats and bad files") {
   CHECK(report_command({path, "--format", "csv"}, csv) == 0);
   const std::vector<std::string> lines = split(csv.str(), '\n');
   REQUIRE(lines.size() == 6);  // header, 4 arms, trailing empty
+  // core/csv.hpp: text quoted, numbers %.17g, NaN as NaN (no field here holds a comma).
   const std::vector<std::string> header = split(lines[0], ',');
-  CHECK(header[0] == "arm");
-  CHECK(header[1] == "regularizers");
+  CHECK(header[0] == "\"arm\"");
+  CHECK(header[1] == "\"regularizers\"");
   auto column = [&header](const std::string& name) {
     for (std::size_t k = 0; k < header.size(); ++k) {
-      if (header[k] == name) return k;
+      if (header[k] == "\"" + name + "\"") return k;
     }
     FAIL("no column " << name);
     return std::size_t{0};
@@ -366,18 +367,22 @@ TEST_CASE("report: command line, formats and bad files") {
   const std::vector<std::string> bn = split(lines[4], ',');
   REQUIRE(dropout.size() == header.size());
   REQUIRE(none.size() == header.size());
-  CHECK(dropout[0] == "regularizers=dropout");
+  CHECK(dropout[0] == "\"regularizers=dropout\"");
+  CHECK(dropout[1] == "\"dropout\"");
   CHECK(none[column("is_baseline")] == "true");
   CHECK(none[column("method")] == "");
   CHECK(none[column("n")] == "3");
   CHECK(none[column("excluded")] == "1");
+  CHECK(none[column("final_test_accuracy_mean")] == "0.85793333333333333");
   CHECK(std::stod(none[column("final_test_accuracy_mean")]) == rel(0.8579333333333333, 1e-12));
-  CHECK(dropout[column("method")] == "paired");
+  CHECK(dropout[column("method")] == "\"paired\"");
   CHECK(dropout[column("pairs")] == "3");
+  CHECK(dropout[column("wilcoxon_exact")] == "true");
   CHECK(std::stod(dropout[column("difference")]) == rel(-0.015533333333333324, 1e-9));
   CHECK(std::stod(dropout[column("p_t_holm")]) == rel(0.022632658214588337, 1e-6));
-  CHECK(bn[column("method")] == "welch");
-  CHECK(bn[column("p_wilcoxon")] == "");
+  CHECK(bn[column("method")] == "\"welch\"");
+  CHECK(bn[column("p_wilcoxon")] == "NaN");
+  CHECK(bn[column("wilcoxon_exact")] == "");
 
   std::ostringstream table;
   CHECK(report_command({path, "--baseline", "none", "--wide"}, table) == 0);

@@ -1,6 +1,6 @@
 // Tests of framework/storage/export.hpp: the Keras legacy weights layout read back with the HDF5
 // C API (attributes, names, shapes, bitwise data, attribute splitting), CSV content (header, rows,
-// quoting, precision round trip) and the `reglab export` command's usage errors.
+// quoting, precision round trip) and export_results' usage errors.
 #include <doctest/doctest.h>
 #include <hdf5.h>
 #include <stdlib.h>
@@ -27,9 +27,10 @@ namespace fs = std::filesystem;
 using reglab::StorageError;
 using reglab::UsageError;
 using reglab::storage::Column;
-using reglab::storage::export_command;
 using reglab::storage::export_csv;
 using reglab::storage::export_keras_weights;
+using reglab::storage::export_results;
+using reglab::storage::ExportOptions;
 using reglab::storage::kKerasAttributeLimit;
 using reglab::storage::ResultsFile;
 using reglab::storage::RunRecord;
@@ -547,7 +548,7 @@ TEST_CASE("export_csv: summary and wide curves with RFC 4180 quoting and exact d
   CHECK_THROWS_AS(export_csv(file, not_dir), StorageError);
 }
 
-TEST_CASE("export_command: usage errors and the one-run default for --keras") {
+TEST_CASE("export_results: usage errors and the one-run default for --keras") {
   ScratchDir dir;
   ResultsFile sweep = sample_sweep();
   const std::string sweep_path = dir.file("sweep.h5");
@@ -559,30 +560,31 @@ TEST_CASE("export_command: usage errors and the one-run default for --keras") {
   write_results(run_path, single, false);
   const std::string out = dir.file("k.h5");
 
-  using Args = std::vector<std::string>;
-  CHECK_THROWS_WITH_AS(export_command(Args{}), doctest::Contains("missing RESULTS.h5"), UsageError);
-  CHECK_THROWS_WITH_AS(export_command(Args{sweep_path}), doctest::Contains("nothing to export"),
-                       UsageError);
-  CHECK_THROWS_WITH_AS(export_command(Args{sweep_path, "--keras", out}),
+  auto options = [](const std::string& results, const std::string& keras, const std::string& cell,
+                    const std::string& csv, bool overwrite = false) {
+    return ExportOptions{results, keras, cell, csv, overwrite};
+  };
+  CHECK_THROWS_WITH_AS(export_results(options(sweep_path, "", "", "")),
+                       doctest::Contains("nothing to export"), UsageError);
+  CHECK_THROWS_WITH_AS(export_results(options(sweep_path, out, "", "")),
                        doctest::Contains("holds 2 runs; choose one for --keras with --cell ID "
                                          "(aaaaaaaaaaaa, bbbbbbbbbbbb)"),
                        UsageError);
-  CHECK_THROWS_WITH_AS(export_command(Args{sweep_path, "--csv", dir.file("c"), "--cell", "x"}),
+  CHECK_THROWS_WITH_AS(export_results(options(sweep_path, "", "x", dir.file("c"))),
                        doctest::Contains("--cell selects the run for --keras"), UsageError);
-  CHECK_THROWS_WITH_AS(export_command(Args{sweep_path, "--keras", out, "--cell", "nope"}),
+  CHECK_THROWS_WITH_AS(export_results(options(sweep_path, out, "nope", "")),
                        doctest::Contains("no run 'nope'"), UsageError);
-  CHECK_THROWS_WITH_AS(
-      export_command(Args{sweep_path, "--keras", sweep_path, "--cell", "aaaaaaaaaaaa"}),
-      doctest::Contains("is the results file itself"), UsageError);
-  CHECK_THROWS_AS(export_command(Args{dir.file("missing.h5"), "--csv", dir.file("c")}),
+  CHECK_THROWS_WITH_AS(export_results(options(sweep_path, sweep_path, "aaaaaaaaaaaa", "")),
+                       doctest::Contains("is the results file itself"), UsageError);
+  CHECK_THROWS_AS(export_results(options(dir.file("missing.h5"), "", "", dir.file("c"))),
                   StorageError);
   CHECK_FALSE(fs::exists(out));
   CHECK_FALSE(fs::exists(dir.file("c")));
 
-  CHECK(export_command(Args{sweep_path, "--keras", out, "--cell", "bbbbbbbbbbbb"}) == 0);
+  CHECK(export_results(options(sweep_path, out, "bbbbbbbbbbbb", "")) == 0);
   CHECK(fs::exists(out));
-  CHECK_THROWS_AS(export_command(Args{run_path, "--keras", out}), StorageError);  // exists
-  CHECK(export_command(Args{run_path, "--keras", out, "--overwrite", "--csv", dir.file("c")}) == 0);
+  CHECK_THROWS_AS(export_results(options(run_path, out, "", "")), StorageError);  // exists
+  CHECK(export_results(options(run_path, out, "", dir.file("c"), true)) == 0);
   CHECK(fs::exists(dir.file("c/curves.csv")));
   CHECK_FALSE(fs::exists(dir.file("c/summary.csv")));
 }

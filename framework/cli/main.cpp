@@ -16,6 +16,7 @@
 #include "framework/experiment/slurm.hpp"
 #include "framework/experiment/sweep.hpp"
 #include "framework/experiment/sweep_runner.hpp"
+#include "framework/experiment/sweep_status.hpp"
 #include "framework/experiment/verify.hpp"
 #include "framework/plugin/loader.hpp"
 #include "framework/plugin/registries.hpp"

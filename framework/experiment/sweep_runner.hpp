@@ -1,4 +1,4 @@
-/// Running, merging and inspecting sweeps (experiment/sweep.hpp).
+/// Running and merging sweeps (experiment/sweep.hpp).
 ///
 /// `run_sweep` runs every cell whose file is missing from the sweep's cell folder (in parallel,
 /// one child process per cell: experiment/executor.hpp), records failed cells in
@@ -16,6 +16,9 @@
 ///   best_{train,validation,test}_{loss,accuracy} (at best_epoch), gap_final and gap_best
 ///   (train minus test accuracy at the end and at best_epoch), seconds (training wall time).
 /// Missing values are NaN.
+///
+/// The cell folder's files, manifest and lock: experiment/cell_folder.hpp; the /summary rows:
+/// experiment/sweep_summary.hpp; `reglab status`: experiment/sweep_status.hpp.
 #pragma once
 
 #include <string>
@@ -42,15 +45,6 @@ std::size_t merge_sweep(const Sweep& sweep, bool quiet);
 /// `reglab merge`: merges, prints the arm table and every cell that failed (with its error) or is
 /// missing. Returns 0 if all cells completed, 3 if some diverged, 4 if some failed or are missing.
 int merge_and_report(const Sweep& sweep);
-
-/// Prints each cell's state (complete, diverged, failed, missing) and the counts; if the sweep was
-/// submitted to Slurm (`<cell_dir>/slurm/submissions.tsv`), also each cell's latest Slurm job
-/// ("<array job>_<task>", "-" if never submitted). Returns 0.
-int print_sweep_status(const Sweep& sweep);
-
-/// Prints the state of every run or cell recorded in a results file (from its /summary for a
-/// sweep file). Returns 0.
-int print_file_status(const std::string& results_file);
 
 /// Prints `reglab report`'s compact per-arm table of a sweep file (arms: cells that differ only in
 /// seed; n, final test accuracy and gap with 95% CIs, the difference from the baseline arm).

@@ -1,0 +1,167 @@
+/// A merged sweep file's /summary table (experiment/sweep_summary.hpp).
+#include "framework/experiment/sweep_summary.hpp"
+
+#include <limits>
+
+namespace reglab::experiment {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr const char* kSplits[] = {"train", "validation", "test"};
+constexpr const char* kMetrics[] = {"loss", "accuracy"};
+/// Summary columns that are not factors (the metric columns all contain '_').
+constexpr const char* kFixedColumns[] = {"cell_id", "name", "seed", "status", "message", "epochs"};
+
+const std::vector<double>* curve(const storage::RunRecord& r, const std::string& name) {
+  for (const auto& c : r.curves) {
+    if (c.first == name) return &c.second;
+  }
+  return nullptr;
+}
+
+double at(const std::vector<double>* c, std::size_t i) {
+  return c != nullptr && i < c->size() ? (*c)[i] : kNaN;
+}
+
+/// The 0-based epoch of best validation accuracy (the first if tied); the last of `n` epochs
+/// without a validation curve. 0 when n is 0.
+std::size_t best_epoch_index(const storage::RunRecord& r, std::size_t n) {
+  std::size_t best = n == 0 ? 0 : n - 1;
+  if (const auto* val = curve(r, "validation_accuracy"); val != nullptr && n > 0) {
+    best = 0;
+    for (std::size_t i = 1; i < n; ++i) {
+      if ((*val)[i] > (*val)[best]) best = i;
+    }
+  }
+  return best;
+}
+
+storage::Column column(const std::string& name, storage::Column::Type type) {
+  storage::Column c;
+  c.name = name;
+  c.type = type;
+  return c;
+}
+
+storage::Column text_column(const std::string& name) {
+  return column(name, storage::Column::Type::kString);
+}
+storage::Column number_column(const std::string& name) {
+  return column(name, storage::Column::Type::kFloat64);
+}
+storage::Column int_column(const std::string& name) {
+  return column(name, storage::Column::Type::kInt64);
+}
+
+/// "<prefix><split>_<metric>" for every split and metric, as float64 columns.
+void add_metric_columns(storage::Table& t, const std::string& prefix) {
+  for (const char* split : kSplits) {
+    for (const char* m : kMetrics) t.columns.push_back(number_column(prefix + split + "_" + m));
+  }
+}
+
+/// The column of factor `k`: float64 if every cell's value is a number, else text; named by its
+/// key path, prefixed with "grid." if that is the name of a fixed column (a grid over `name`).
+storage::Column factor_column(const Sweep& s, std::size_t k) {
+  bool numeric = true;
+  for (const auto& c : s.cells) numeric = numeric && c.factors[k].numeric;
+  std::string name = s.factor_paths[k];
+  for (const char* fixed : kFixedColumns) {
+    if (name == fixed) name = "grid." + name;
+  }
+  return numeric ? number_column(name) : text_column(name);
+}
+
+/// The table's columns, empty; `factor_index` receives the factor (index into Cell::factors) of
+/// each factor column, in column order.
+storage::Table empty_table(const Sweep& s, std::vector<std::size_t>& factor_index) {
+  storage::Table t;
+  t.columns.push_back(text_column("cell_id"));
+  t.columns.push_back(text_column("name"));
+  for (std::size_t k = 0; k < s.factor_paths.size(); ++k) {
+    if (s.factor_paths[k] == "seed") continue;
+    t.columns.push_back(factor_column(s, k));
+    factor_index.push_back(k);
+  }
+  t.columns.push_back(int_column("seed"));
+  for (const char* name : {"status", "message"}) t.columns.push_back(text_column(name));
+  t.columns.push_back(int_column("epochs"));
+  add_metric_columns(t, "final_");
+  t.columns.push_back(int_column("best_epoch"));
+  add_metric_columns(t, "best_");
+  for (const char* name : {"gap_final", "gap_best", "seconds"}) {
+    t.columns.push_back(number_column(name));
+  }
+  return t;
+}
+
+void append_row(storage::Table& t, const Cell& cell, const CellSummary& row,
+                const std::vector<std::size_t>& factor_index) {
+  std::size_t col = 0;
+  t.columns[col++].str.push_back(cell.id);
+  t.columns[col++].str.push_back(cell.name);
+  for (std::size_t k : factor_index) {
+    auto& c = t.columns[col++];
+    if (c.type == storage::Column::Type::kFloat64)
+      c.f64.push_back(cell.factors[k].number);
+    else
+      c.str.push_back(cell.factors[k].text);
+  }
+  t.columns[col++].i64.push_back(static_cast<std::int64_t>(cell.seed));
+  t.columns[col++].str.push_back(row.status);
+  t.columns[col++].str.push_back(row.message);
+  t.columns[col++].i64.push_back(row.epochs);
+  for (double v : row.final_values) t.columns[col++].f64.push_back(v);
+  t.columns[col++].i64.push_back(row.best_epoch);
+  for (double v : row.best_values) t.columns[col++].f64.push_back(v);
+  for (double v : {row.gap_final, row.gap_best, row.seconds}) t.columns[col++].f64.push_back(v);
+}
+
+}  // namespace
+
+CellSummary summarize_run(const storage::RunRecord& run) {
+  CellSummary row;
+  row.status = run.status;
+  for (const auto& [k, v] : run.attributes) {
+    if (k == "status_message") row.message = v;
+  }
+  const auto* epoch = curve(run, "epoch");
+  const std::size_t n = epoch != nullptr ? epoch->size() : 0;
+  const std::size_t best = best_epoch_index(run, n);
+  row.epochs = static_cast<std::int64_t>(n);
+  row.best_epoch = n == 0 ? 0 : static_cast<std::int64_t>(best + 1);
+  for (const char* split : kSplits) {
+    for (const char* m : kMetrics) {
+      const auto* c = curve(run, std::string(split) + "_" + m);
+      row.final_values.push_back(n == 0 ? kNaN : at(c, n - 1));
+      row.best_values.push_back(n == 0 ? kNaN : at(c, best));
+    }
+  }
+  row.gap_final = row.final_values[1] - row.final_values[5];
+  row.gap_best = row.best_values[1] - row.best_values[5];
+  if (const auto* sec = curve(run, "seconds")) {
+    row.seconds = 0.0;
+    for (double v : *sec) row.seconds += v;
+  }
+  return row;
+}
+
+CellSummary placeholder_summary(const std::string& status, const std::string& message) {
+  CellSummary row;
+  row.status = status;
+  row.message = message;
+  row.final_values.assign(6, kNaN);
+  row.best_values.assign(6, kNaN);
+  return row;
+}
+
+storage::Table summary_table(const Sweep& sweep, const std::vector<CellSummary>& rows) {
+  std::vector<std::size_t> factor_index;
+  storage::Table t = empty_table(sweep, factor_index);
+  for (std::size_t i = 0; i < sweep.cells.size(); ++i) {
+    append_row(t, sweep.cells[i], rows[i], factor_index);
+  }
+  return t;
+}
+
+}  // namespace reglab::experiment

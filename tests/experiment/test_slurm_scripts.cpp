@@ -1,0 +1,312 @@
+// Planning and rendering a Slurm submission (experiment/slurm_plan.hpp,
+// experiment/slurm_scripts.hpp): the cells chosen, the array range and its %K, the merge job's
+// afterany dependency, options and plugins passed through, and paths with spaces and quotes,
+// checked by running the rendered scripts with bash against a stub reglab.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "framework/experiment/slurm_plan.hpp"
+#include "framework/experiment/slurm_scripts.hpp"
+#include "support/temp_dir.hpp"
+
+namespace reglab::experiment {
+namespace {
+
+namespace fs = std::filesystem;
+
+/// This file's temporary folders: /tmp/reglab_slurm_XXXXXX.
+class TempDir : public reglab::testing::TempDir {
+ public:
+  TempDir() : reglab::testing::TempDir("reglab_slurm") {}
+};
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void write_text(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  REQUIRE(out.good());
+}
+
+/// The exit code of `command` run by /bin/sh.
+int run_shell(const std::string& command) {
+  const int status = std::system(command.c_str());
+  REQUIRE(status != -1);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+Cell make_cell(const std::string& id, const std::string& yaml = "name: c\n") {
+  Cell c;
+  c.id = id;
+  c.name = "cell " + id;
+  c.config_yaml = yaml;
+  c.output = "out.cells/" + id + ".h5";
+  return c;
+}
+
+/// A three-cell sweep whose cell folder is relative ("out.cells").
+Sweep make_sweep(const std::vector<std::string>& plugins = {}) {
+  Sweep s;
+  s.name = "my sweep/v2";
+  s.sweep_id = "0123456789ab";
+  s.cell_dir = "out.cells";
+  s.is_grid = true;
+  for (const char* id : {"aaaaaaaaaaaa", "bbbbbbbbbbbb", "cccccccccccc"}) {
+    s.cells.push_back(make_cell(id));
+  }
+  s.extra_plugins = plugins;
+  return s;
+}
+
+SubmitContext make_context(const fs::path& cwd) {
+  SubmitContext c;
+  c.cwd = cwd;
+  c.self = "/opt/reglab/bin/reglab";
+  c.stamp = "20261203T120000Z";
+  c.now_utc = "2026-12-03T12:00:00Z";
+  return c;
+}
+
+std::vector<const Cell*> all_cells(const Sweep& s) {
+  std::vector<const Cell*> cells;
+  for (const auto& c : s.cells) cells.push_back(&c);
+  return cells;
+}
+
+SubmissionPlan make_plan(const Sweep& s, const SubmitOptions& o, const fs::path& cwd = "/work") {
+  return plan_submission(s, o, all_cells(s), 1, make_context(cwd));
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+}  // namespace
+
+TEST_CASE("slurm plan: the files of a submission lie in <cell_dir>/slurm, named by the stamp") {
+  SubmitOptions o;
+  o.config = "configs/sweep.yaml";
+  const SubmissionPlan p = make_plan(make_sweep(), o, "/home/u/proj");
+  CHECK(p.config == fs::path("/home/u/proj/configs/sweep.yaml"));
+  CHECK(p.cell_dir == fs::path("/home/u/proj/out.cells"));
+  CHECK(p.slurm_dir == fs::path("/home/u/proj/out.cells/slurm"));
+  CHECK(p.cell_list == fs::path("/home/u/proj/out.cells/slurm/cells-20261203T120000Z.txt"));
+  CHECK(p.array_script == fs::path("/home/u/proj/out.cells/slurm/array-20261203T120000Z.sh"));
+  CHECK(p.merge_script == fs::path("/home/u/proj/out.cells/slurm/merge-20261203T120000Z.sh"));
+  CHECK(p.job_name == "reglab-my_sweep_v2");
+  CHECK(p.cell_ids == std::vector<std::string>{"aaaaaaaaaaaa", "bbbbbbbbbbbb", "cccccccccccc"});
+  CHECK(cell_list_text(p) == "aaaaaaaaaaaa\nbbbbbbbbbbbb\ncccccccccccc\n");
+  o.config = "/abs/../abs/s.yaml";
+  CHECK(make_plan(make_sweep(), o).config == fs::path("/abs/s.yaml"));
+}
+
+TEST_CASE("slurm plan: missing cells are submitted unless an earlier task still has them") {
+  const Sweep s = make_sweep();
+  const std::vector<CellFile> files = {CellFile::kComplete, CellFile::kFailed, CellFile::kNone};
+  // The complete cell's history names a job that must not be asked about.
+  const TaskHistory history = {
+      {"aaaaaaaaaaaa", {"5_0"}}, {"bbbbbbbbbbbb", {"7_1", "9_0"}}, {"cccccccccccc", {"9_1"}}};
+  CHECK(earlier_array_jobs(s.cells, files, history) == std::set<std::string>{"7", "9"});
+
+  SUBCASE("nothing queued: both missing cells run, the failed one counted") {
+    const CellSelection sel = select_cells(s.cells, files, history, {});
+    CHECK(sel.complete == 1);
+    CHECK(sel.missing == 2);
+    CHECK(sel.failed == 1);
+    REQUIRE(sel.to_run.size() == 2);
+    CHECK(sel.to_run[0]->id == "bbbbbbbbbbbb");
+    CHECK(sel.to_run[1]->id == "cccccccccccc");
+    CHECK(sel.still_queued.empty());
+  }
+  SUBCASE("a queued task keeps its cell out; the latest queued task is named") {
+    const CellSelection sel = select_cells(s.cells, files, history, {"7_1", "9_0", "4_4"});
+    REQUIRE(sel.to_run.size() == 1);
+    CHECK(sel.to_run[0]->id == "cccccccccccc");
+    CHECK(sel.still_queued == std::vector<std::string>{"9_0"});
+  }
+  SUBCASE("a queued task of a complete cell changes nothing") {
+    const CellSelection sel = select_cells(s.cells, files, history, {"5_0"});
+    CHECK(sel.complete == 1);
+    CHECK(sel.to_run.size() == 2);
+    CHECK(sel.still_queued.empty());
+  }
+}
+
+TEST_CASE("slurm plan: cpus per task are the largest `threads` unless asked for") {
+  const Cell a = make_cell("aaaaaaaaaaaa", "threads: 2\n");
+  const Cell b = make_cell("bbbbbbbbbbbb", "threads: 4\n");
+  const Cell c = make_cell("cccccccccccc", "name: none\n");
+  const Cell bad = make_cell("dddddddddddd", "threads: many\n");
+  CHECK(cpus_per_task(0, {&a, &b, &c}) == 4);
+  CHECK(cpus_per_task(0, {&c}) == 1);
+  CHECK(cpus_per_task(0, {&bad, &a}) == 2);
+  CHECK(cpus_per_task(3, {&a, &b}) == 3);
+}
+
+TEST_CASE("slurm plan: job names keep [A-Za-z0-9._-] only") {
+  CHECK(job_name("quick-start_1.0") == "reglab-quick-start_1.0");
+  CHECK(job_name("a b/c'd\"e$f") == "reglab-a_b_c_d_e_f");
+}
+
+TEST_CASE("slurm scripts: the array range covers every cell, with %K only if asked") {
+  SubmitOptions o;
+  o.config = "s.yaml";
+  Sweep s = make_sweep();
+  std::string array = array_script_text(make_plan(s, o));
+  CHECK(contains(array, "\n#SBATCH --array=0-2\n"));
+  o.max_parallel = 2;
+  array = array_script_text(make_plan(s, o));
+  CHECK(contains(array, "\n#SBATCH --array=0-2%2\n"));
+  s.cells.resize(1);
+  CHECK(contains(array_script_text(make_plan(s, o)), "\n#SBATCH --array=0-0%2\n"));
+  CHECK(contains(array, "#SBATCH --output=/work/out.cells/slurm/%A_%a.out\n"));
+  CHECK(contains(array, "#SBATCH --job-name=reglab-my_sweep_v2\n"));
+  CHECK(contains(array, "3 of its 3 cells, one per array task"));
+  CHECK(array.rfind("#!/bin/bash\n", 0) == 0);
+}
+
+TEST_CASE("slurm scripts: the merge job depends on the array with afterany") {
+  SubmitOptions o;
+  o.config = "s.yaml";
+  o.partition = "cpu";
+  o.account = "proj";
+  o.time = "0:30:00";
+  o.mem = "2G";
+  const SubmissionPlan p = make_plan(make_sweep(), o);
+  const std::vector<std::string> head = {"sbatch",         "--parsable",     "--partition=cpu",
+                                         "--account=proj", "--time=0:30:00", "--mem=2G"};
+  std::vector<std::string> array = head;
+  array.push_back(p.array_script.string());
+  CHECK(array_sbatch_argv(p) == array);
+  std::vector<std::string> merge = head;
+  merge.push_back("--dependency=afterany:4711");
+  merge.push_back(p.merge_script.string());
+  CHECK(merge_sbatch_argv(p, "4711") == merge);
+
+  const std::string merge_script = merge_script_text(p);
+  CHECK(contains(merge_script, "#SBATCH --job-name=reglab-my_sweep_v2-merge\n"));
+  CHECK(contains(merge_script, "#SBATCH --cpus-per-task=1\n"));
+  CHECK(contains(merge_script, "#SBATCH --output=/work/out.cells/slurm/merge-%j.out\n"));
+  CHECK_FALSE(contains(merge_script, "--array"));
+  for (const std::string& script : {merge_script, array_script_text(p)}) {
+    CHECK(contains(script,
+                   "#SBATCH --partition=cpu\n#SBATCH --account=proj\n"
+                   "#SBATCH --time=0:30:00\n#SBATCH --mem=2G\n"));
+  }
+  const std::string dry = dry_run_text(p);
+  CHECK(contains(dry,
+                 "\nwould run: sbatch --parsable --partition=cpu --account=proj "
+                 "--time=0:30:00 --mem=2G " +
+                     p.array_script.string() + "\n"));
+  CHECK(contains(dry, "--mem=2G --dependency=afterany:<array job> " + p.merge_script.string()));
+  CHECK(contains(dry, "(3 lines)\naaaaaaaaaaaa\nbbbbbbbbbbbb\ncccccccccccc\n"));
+}
+
+TEST_CASE("slurm scripts: no sbatch option that was not given") {
+  SubmitOptions o;
+  o.config = "s.yaml";
+  const SubmissionPlan p = make_plan(make_sweep(), o);
+  CHECK(array_sbatch_argv(p) ==
+        std::vector<std::string>{"sbatch", "--parsable", p.array_script.string()});
+  for (const char* option : {"--partition", "--account", "--time", "--mem"}) {
+    CHECK_FALSE(contains(array_script_text(p), option));
+  }
+}
+
+TEST_CASE("slurm scripts: sh_quote survives bash") {
+  for (const std::string text : {"plain", "with space", "it's", "'", "a\"b", "$HOME `id` \\n",
+                                 "semi;colon && | > <", "*?[a]", ""}) {
+    CAPTURE(text);
+    TempDir dir;
+    const std::string out = dir.file("out");
+    REQUIRE(run_shell("bash -c " +
+                      sh_quote("printf %s " + sh_quote(text) + " > " + sh_quote(out))) == 0);
+    CHECK(read_text(out) == text);
+  }
+}
+
+TEST_CASE("slurm scripts: the scripts pass odd paths, overrides and plugins to reglab intact") {
+  TempDir tmp;
+  const fs::path cwd = tmp.path() / "it's a \"dir\" $HOME";
+  fs::create_directories(cwd / "out.cells" / "slurm");
+  const fs::path plugin = cwd / "lib plug's.so";
+  const Sweep s = make_sweep({plugin.string()});
+  SubmitOptions o;
+  o.config = "my sweep's.yaml";
+  o.overrides = {"train.epochs=3", "grid.seed=[1, 2]", "name=it's"};
+  SubmitContext context = make_context(cwd);
+  // A stub reglab that prints its arguments, one a line, and exits with $STUB_RC.
+  context.self = cwd / "re glab's stub";
+  write_text(context.self, "#!/bin/bash\nprintf '%s\\n' \"$@\"\nexit \"${STUB_RC:-0}\"\n");
+  fs::permissions(context.self, fs::perms::owner_all);
+  const SubmissionPlan p = plan_submission(s, o, all_cells(s), 1, context);
+  write_text(p.cell_list, cell_list_text(p));
+  write_text(p.array_script, array_script_text(p));
+  write_text(p.merge_script, merge_script_text(p));
+  const std::vector<std::string> passed = {(cwd / "my sweep's.yaml").string(),
+                                           "train.epochs=3",
+                                           "grid.seed=[1, 2]",
+                                           "name=it's",
+                                           "--plugin",
+                                           plugin.string()};
+  const std::string env = "cd / && SLURM_ARRAY_JOB_ID=7 SLURM_ARRAY_TASK_ID=1 ";
+
+  SUBCASE("array task 1 runs the cell on line 2, its log in the cell folder") {
+    const std::string out = tmp.file("array.out");
+    CHECK(run_shell(env + "bash " + sh_quote(p.array_script.string()) + " > " + sh_quote(out)) ==
+          0);
+    std::vector<std::string> expected = {"run"};
+    expected.insert(expected.end(), passed.begin(), passed.end());
+    expected.push_back("--cell");
+    expected.push_back("bbbbbbbbbbbb");
+    const std::vector<std::string> log = lines_of(read_text(cwd / "out.cells/bbbbbbbbbbbb.log"));
+    CHECK(log == expected);
+    const std::vector<std::string> job_out = lines_of(read_text(out));
+    REQUIRE(!job_out.empty());
+    CHECK(contains(job_out.front(), "reglab: cell bbbbbbbbbbbb, Slurm job 7_1 on "));
+    CHECK_FALSE(fs::exists(cwd / "out.cells/bbbbbbbbbbbb.failed"));
+  }
+  SUBCASE("a task whose cell crashes records it in <id>.failed and exits with its code") {
+    CHECK(run_shell(env + "STUB_RC=9 bash " + sh_quote(p.array_script.string()) + " > /dev/null") ==
+          9);
+    CHECK(contains(read_text(cwd / "out.cells/bbbbbbbbbbbb.failed"), "exit code 9 (Slurm job 7_1"));
+  }
+  SUBCASE("a task without a line fails before running anything") {
+    CHECK(run_shell("cd / && SLURM_ARRAY_JOB_ID=7 SLURM_ARRAY_TASK_ID=3 bash " +
+                    sh_quote(p.array_script.string()) + " > /dev/null 2>&1") == 2);
+  }
+  SUBCASE("the merge job merges with the same arguments") {
+    const std::string out = tmp.file("merge.out");
+    CHECK(run_shell("cd / && bash " + sh_quote(p.merge_script.string()) + " > " + sh_quote(out)) ==
+          0);
+    std::vector<std::string> expected = {"merge"};
+    expected.insert(expected.end(), passed.begin(), passed.end());
+    CHECK(lines_of(read_text(out)) == expected);
+  }
+  CHECK(status_arguments(p) ==
+        "my sweep's.yaml 'train.epochs=3' 'grid.seed=[1, 2]' 'name=it'\\''s' "
+        "--plugin " +
+            sh_quote(plugin.string()));
+}
+
+}  // namespace reglab::experiment

@@ -148,8 +148,10 @@ def colours(n):
 
 
 def band(curves_list, metric):
-    """Mean, min and max of `metric` over runs, by epoch (NaN-aware)."""
-    frames = [c[["epoch", metric]] for c in curves_list if metric in c]
+    """Mean, min and max of `metric` over runs, by epoch. Epochs without a value (NaN: not
+    evaluated under train.eval_every, or a diagnostic not measured) are left out, so the line
+    joins the epochs that were measured."""
+    frames = [c[["epoch", metric]].dropna() for c in curves_list if metric in c]
     if not frames:
         return None
     g = pd.concat(frames).groupby("epoch")[metric]

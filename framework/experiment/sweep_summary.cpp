@@ -1,6 +1,7 @@
 /// A merged sweep file's /summary table (experiment/sweep_summary.hpp).
 #include "framework/experiment/sweep_summary.hpp"
 
+#include <cmath>
 #include <limits>
 
 namespace reglab::experiment {
@@ -23,15 +24,18 @@ double at(const std::vector<double>* c, std::size_t i) {
   return c != nullptr && i < c->size() ? (*c)[i] : kNaN;
 }
 
-/// The 0-based epoch of best validation accuracy (the first if tied); the last of `n` epochs
-/// without a validation curve. 0 when n is 0.
+/// The 0-based epoch of best validation accuracy (the first if tied; epochs without an
+/// evaluation skipped); the last of `n` epochs without a validation curve. 0 when n is 0.
 std::size_t best_epoch_index(const storage::RunRecord& r, std::size_t n) {
   std::size_t best = n == 0 ? 0 : n - 1;
-  if (const auto* val = curve(r, "validation_accuracy"); val != nullptr && n > 0) {
-    best = 0;
-    for (std::size_t i = 1; i < n; ++i) {
-      if ((*val)[i] > (*val)[best]) best = i;
-    }
+  const auto* val = curve(r, "validation_accuracy");
+  if (val == nullptr || n == 0) return best;
+  // Epochs that were not evaluated (train.eval_every) hold NaN and are never the best.
+  bool found = false;
+  for (std::size_t i = 0; i < n && i < val->size(); ++i) {
+    if (std::isnan((*val)[i])) continue;
+    if (!found || (*val)[i] > (*val)[best]) best = i;
+    found = true;
   }
   return best;
 }

@@ -29,7 +29,8 @@ struct CellSummary {
 };
 
 /// The row of a finished cell. best_epoch is the epoch of best validation accuracy (the first if
-/// tied), the last epoch without a validation split. Missing curves give NaN.
+/// tied; epochs not evaluated, NaN under train.eval_every, are skipped), the last epoch without
+/// a validation split. Missing curves give NaN.
 CellSummary summarize_run(const storage::RunRecord& run);
 
 /// The row of a cell without results (status "failed" or "missing"): every metric NaN.

@@ -8,38 +8,40 @@
 namespace reglab::train {
 namespace {
 
-std::string layer_key(const models::Layer& layer) { return "net/" + layer.name() + "/"; }
-
-void save_network(models::Network& net, StateBlob& blob) {
+/// Calls floats(key, data, count) for every parameter and state tensor of every layer and
+/// stream(key, rng) for every layer's random stream, under the keys net/LAYER/param/NAME,
+/// net/LAYER/state/NAME and net/LAYER/stream/I: save and load walk the same list.
+template <class Floats, class Stream>
+void visit_network(models::Network& net, const Floats& floats, const Stream& stream) {
   for (models::Layer* layer : net.layers()) {
-    const std::string base = layer_key(*layer);
+    const std::string base = "net/" + layer->name() + "/";
     for (models::Param* p : layer->params()) {
-      blob.put_floats(base + "param/" + p->name, p->value.data(), p->value.size());
+      floats(base + "param/" + p->name, p->value.data(), p->value.size());
     }
     for (const models::StateTensor& t : layer->state()) {
-      blob.put_floats(base + "state/" + t.name, t.value->data(), t.value->size());
+      floats(base + "state/" + t.name, t.value->data(), t.value->size());
     }
     const std::vector<Rng*> streams = layer->streams();
     for (std::size_t i = 0; i < streams.size(); ++i) {
-      blob.put_rng(base + "stream/" + std::to_string(i), *streams[i]);
+      stream(base + "stream/" + std::to_string(i), *streams[i]);
     }
   }
 }
 
+void save_network(models::Network& net, StateBlob& blob) {
+  visit_network(
+      net,
+      [&](const std::string& key, const float* data, std::size_t n) {
+        blob.put_floats(key, data, n);
+      },
+      [&](const std::string& key, const Rng& rng) { blob.put_rng(key, rng); });
+}
+
 void load_network(models::Network& net, const StateBlob& blob) {
-  for (models::Layer* layer : net.layers()) {
-    const std::string base = layer_key(*layer);
-    for (models::Param* p : layer->params()) {
-      blob.get_floats(base + "param/" + p->name, p->value.data(), p->value.size());
-    }
-    for (const models::StateTensor& t : layer->state()) {
-      blob.get_floats(base + "state/" + t.name, t.value->data(), t.value->size());
-    }
-    const std::vector<Rng*> streams = layer->streams();
-    for (std::size_t i = 0; i < streams.size(); ++i) {
-      blob.get_rng(base + "stream/" + std::to_string(i), *streams[i]);
-    }
-  }
+  visit_network(
+      net,
+      [&](const std::string& key, float* data, std::size_t n) { blob.get_floats(key, data, n); },
+      [&](const std::string& key, Rng& rng) { blob.get_rng(key, rng); });
 }
 
 }  // namespace

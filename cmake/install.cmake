@@ -10,11 +10,11 @@ install(TARGETS framework EXPORT reglabTargets
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/reglab)
 install(TARGETS reglab RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-# Every header but the private ones: storage's HDF5 plumbing, report's internal pieces, the CLI.
+# Every header but the private ones: storage's HDF5 plumbing, the *_internal.hpp pieces, the CLI.
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/framework/
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/reglab/framework
         FILES_MATCHING PATTERN "*.hpp" PATTERN "hdf5_support.hpp" EXCLUDE
-        PATTERN "report_internal.hpp" EXCLUDE PATTERN "cli" EXCLUDE)
+        PATTERN "hdf5_read.hpp" EXCLUDE PATTERN "*_internal.hpp" EXCLUDE PATTERN "cli" EXCLUDE)
 
 set(_reglab_cmake_dir ${CMAKE_INSTALL_LIBDIR}/cmake/reglab)
 install(EXPORT reglabTargets NAMESPACE reglab:: DESTINATION ${_reglab_cmake_dir})

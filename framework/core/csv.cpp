@@ -2,7 +2,8 @@
 #include "framework/core/csv.hpp"
 
 #include <cmath>
-#include <cstdio>
+
+#include "framework/core/number_text.hpp"
 
 namespace reglab::csv {
 
@@ -19,9 +20,7 @@ std::string text(const std::string& s) {
 std::string number(double v) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "Inf" : "-Inf";
-  char buffer[40];
-  std::snprintf(buffer, sizeof buffer, "%.17g", v);
-  return buffer;
+  return shortest_decimal(v);
 }
 
 Row& Row::empty(std::size_t count) {

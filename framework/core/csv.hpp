@@ -3,10 +3,10 @@
 ///
 /// Rules (RFC 4180 quoting; records end in "\n"): a text field is always in double quotes, with
 /// embedded quotes doubled, so commas, quotes and line breaks inside it are safe; numbers are
-/// unquoted, doubles printed with %.17g (they read back bitwise), NaN as `NaN` and infinities as
-/// `Inf` and `-Inf`, the spellings pandas, R's read.csv and MATLAB's readtable all read as
-/// numbers; integers and booleans (`true`, `false`) are unquoted; a missing value is an empty
-/// field.
+/// unquoted, doubles in the shortest text that reads back bitwise (core/number_text.hpp), NaN as
+/// `NaN` and infinities as `Inf` and `-Inf`, the spellings pandas, R's read.csv and MATLAB's
+/// readtable all read as numbers; integers and booleans (`true`, `false`) are unquoted; a missing
+/// value is an empty field.
 #pragma once
 
 #include <cstddef>
@@ -18,7 +18,7 @@ namespace reglab::csv {
 /// `s` as a text field: in double quotes, embedded double quotes doubled.
 std::string text(const std::string& s);
 
-/// `v` as a number field: %.17g, or NaN, Inf, -Inf.
+/// `v` as a number field: shortest_decimal(v), or NaN, Inf, -Inf.
 std::string number(double v);
 
 /// One record, built field by field: `csv::Row().text("a").number(0.5).line()` is `"a",0.5\n`.

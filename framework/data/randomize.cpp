@@ -12,6 +12,7 @@
 
 #include "framework/config/options.hpp"
 #include "framework/core/error.hpp"
+#include "framework/core/number_text.hpp"
 #include "framework/core/random.hpp"
 
 namespace reglab::data {
@@ -28,16 +29,6 @@ constexpr std::uint64_t kRandomTrainStream = 1;
 constexpr std::uint64_t kRandomTestStream = 2;
 constexpr std::uint64_t kGaussianTrainStream = 3;
 constexpr std::uint64_t kGaussianTestStream = 4;
-
-/// The shortest decimal text that reads back as `v` ("0.4", "1", "0.125").
-std::string shortest(double v) {
-  char buf[32];
-  for (int precision = 1; precision <= 17; ++precision) {
-    std::snprintf(buf, sizeof buf, "%.*g", precision, v);
-    if (std::strtod(buf, nullptr) == v) break;
-  }
-  return buf;
-}
 
 /// (0, 1, .., n-1) shuffled by Rng::shuffle.
 std::vector<std::uint32_t> random_permutation(std::size_t n, Rng& rng) {
@@ -189,7 +180,7 @@ bool RandomizeOptions::any() const { return label_corruption > 0.0 || inputs != 
 
 std::string RandomizeOptions::describe() const {
   std::string out;
-  if (label_corruption > 0.0) out = "labels corrupted with p=" + shortest(label_corruption);
+  if (label_corruption > 0.0) out = "labels corrupted with p=" + shortest_decimal(label_corruption);
   if (inputs != Inputs::kNone) {
     out += (out.empty() ? "" : "; ") + std::string("inputs ") + input_randomisation_name(inputs);
   }

@@ -11,23 +11,13 @@
 
 #include "framework/config/options.hpp"
 #include "framework/core/error.hpp"
+#include "framework/core/number_text.hpp"
 #include "framework/experiment/report_internal.hpp"
 
 namespace reglab::experiment::report_detail {
 namespace {
 
 using storage::Column;
-
-/// The shortest "%.*g" text of v that reads back to v.
-std::string shortest(double v) {
-  if (std::isnan(v)) return "nan";
-  char buffer[40];
-  for (int precision = 1; precision <= 17; ++precision) {
-    std::snprintf(buffer, sizeof buffer, "%.*g", precision, v);
-    if (std::strtod(buffer, nullptr) == v) break;
-  }
-  return buffer;
-}
 
 /// The text of row `i` of a column (factor values).
 std::string cell_text(const Column& c, std::size_t i) {
@@ -39,7 +29,7 @@ std::string cell_text(const Column& c, std::size_t i) {
     case Column::Type::kFloat64:
       break;
   }
-  return shortest(c.f64[i]);
+  return shortest_decimal(c.f64[i]);
 }
 
 /// Index of the first column called `name`, or t.columns.size().

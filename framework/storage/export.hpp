@@ -43,7 +43,7 @@
 ///
 /// CSV (written with core/csv.hpp; RFC 4180 quoting, lines end in "\n"): every text field
 /// (header names and string values) is in double quotes with embedded quotes doubled; numbers are
-/// unquoted, doubles printed with %.17g (they read back bitwise), NaN as NaN and infinities as Inf
+/// unquoted, doubles in the shortest text that reads back bitwise, NaN as NaN and infinities as Inf
 /// and -Inf (pandas, R and MATLAB read all three). `summary.csv` is the /summary table (sweeps
 /// only), one row per cell, columns in order. `curves.csv` is wide: one row per (run, epoch) with
 /// columns run_id, name (the run's `cell_name` attribute if present, else its name), then one

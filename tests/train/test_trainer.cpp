@@ -71,6 +71,11 @@ regularizers:
 output: unused.h5
 )";
 
+/// `yaml` with its train map's "epochs: 6," replaced by `keys`.
+std::string with_train(std::string yaml, const std::string& keys) {
+  return yaml.replace(yaml.find("epochs: 6,"), 10, keys);
+}
+
 }  // namespace
 
 TEST_CASE("training learns the synthetic task and records every curve") {
@@ -140,10 +145,8 @@ TEST_CASE("on two threads runs are bitwise identical to each other and learn lik
 
 TEST_CASE("eval_every evaluates after every N-th and the last epoch, and leaves training alone") {
   const auto src = synthetic();
-  std::string every3 = kBase;
-  every3.replace(every3.find("epochs: 6,"), 10, "epochs: 7, eval_every: 3,");
-  std::string every1 = every3;
-  every1.replace(every1.find(" eval_every: 3,"), 15, "");
+  const std::string every3 = with_train(kBase, "epochs: 7, eval_every: 3,");
+  const std::string every1 = with_train(kBase, "epochs: 7,");
   const Outcome a = run(src, every3);
   const Outcome b = run(src, every1);
   REQUIRE(a.result.status == "complete");
@@ -172,10 +175,8 @@ TEST_CASE("eval_every evaluates after every N-th and the last epoch, and leaves 
 
 TEST_CASE("train_eval_size measures the training split on a fixed random subset") {
   const auto src = synthetic();
-  std::string subset = kBase;
-  subset.replace(subset.find("epochs: 6,"), 10, "epochs: 2, train_eval_size: 100,");
-  std::string whole = subset;
-  whole.replace(whole.find(" train_eval_size: 100,"), 22, "");
+  const std::string subset = with_train(kBase, "epochs: 2, train_eval_size: 100,");
+  const std::string whole = with_train(kBase, "epochs: 2,");
   const Outcome a = run(src, subset);
   const Outcome a2 = run(src, subset);
   const Outcome b = run(src, whole);
@@ -187,7 +188,6 @@ TEST_CASE("train_eval_size measures the training split on a fixed random subset"
   for (double acc : curve(a.result, "train_accuracy")) {
     CHECK(std::fabs(acc * 100.0 - std::round(acc * 100.0)) < 1e-9);
   }
-  std::string too_many = subset;
-  too_many.replace(too_many.find("train_eval_size: 100"), 20, "train_eval_size: 5000");
-  CHECK_THROWS_AS(run(src, too_many), reglab::DataError);
+  CHECK_THROWS_AS(run(src, with_train(kBase, "epochs: 2, train_eval_size: 5000,")),
+                  reglab::DataError);
 }

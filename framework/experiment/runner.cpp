@@ -118,22 +118,28 @@ int run_one(const ConfigNode& root, const plugin::Registries& registries, bool o
   set_blas_threads(1);
   parallel::set_threads(plan.threads);
 
-  if (!quiet) {
-    std::fprintf(stderr, "reglab: run '%s' (id %s), %s; train %zu, validation %zu, test %zu\n",
-                 plan.name.c_str(), plan.run_id.c_str(), source.description.c_str(),
-                 splits.train.size(), splits.validation.size(), splits.test.size());
-    std::fprintf(stderr, "%s", net.describe().c_str());
-    std::fprintf(stderr, "optimizer %s, schedule %s, regularizers: %s, threads %d\n",
-                 plan.optimizer->describe().c_str(), plan.schedule->describe().c_str(),
-                 reg_desc.empty() ? "none" : reg_desc.c_str(), plan.threads);
-  }
+  // The checkpoint is read before anything is printed, and the header is one write: whoever
+  // reads the log sees the run line and, if it resumes, the "resuming" line together.
   FileCheckpointer checkpointer(plan, overwrite);
-  if (checkpointer.resume_state() != nullptr) {
-    std::fprintf(stderr, "reglab: run '%s': resuming from its checkpoint %s after epoch %llu\n",
-                 plan.name.c_str(), checkpointer.path().c_str(),
-                 static_cast<unsigned long long>(
-                     checkpointer.resume_state()->get_u64(train::state_keys::kEpochsDone)));
+  std::string header;
+  if (!quiet) {
+    header = "reglab: run '" + plan.name + "' (id " + plan.run_id + "), " + source.description +
+             "; train " + std::to_string(splits.train.size()) + ", validation " +
+             std::to_string(splits.validation.size()) + ", test " +
+             std::to_string(splits.test.size()) + "\n";
+    header += net.describe();
+    header += "optimizer " + plan.optimizer->describe() + ", schedule " +
+              plan.schedule->describe() +
+              ", regularizers: " + (reg_desc.empty() ? std::string("none") : reg_desc) +
+              ", threads " + std::to_string(plan.threads) + "\n";
   }
+  if (checkpointer.resume_state() != nullptr) {
+    header += "reglab: run '" + plan.name + "': resuming from its checkpoint " +
+              checkpointer.path() + " after epoch " +
+              std::to_string(checkpointer.resume_state()->get_u64(train::state_keys::kEpochsDone)) +
+              "\n";
+  }
+  std::fputs(header.c_str(), stderr);
   train::ConsoleProgress progress(plan.name, plan.train.epochs,
                                   train::ConsoleProgress::is_terminal(stderr));
   train::TrainResult result =

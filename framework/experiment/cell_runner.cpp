@@ -37,6 +37,27 @@ void redirect_output(const std::string& log) {
   close(fd);
 }
 
+/// Keeps the process's stdout and stderr and puts them back when it goes out of scope, so that
+/// a caller of run_cell_files (a test, a future in-process launcher) gets its own output back.
+class SavedOutput {
+ public:
+  SavedOutput() : out_(dup(STDOUT_FILENO)), err_(dup(STDERR_FILENO)) {}
+  ~SavedOutput() {
+    std::fflush(stdout);
+    std::fflush(stderr);
+    if (out_ >= 0) dup2(out_, STDOUT_FILENO);
+    if (err_ >= 0) dup2(err_, STDERR_FILENO);
+    if (out_ >= 0) close(out_);
+    if (err_ >= 0) close(err_);
+  }
+  SavedOutput(const SavedOutput&) = delete;
+  SavedOutput& operator=(const SavedOutput&) = delete;
+
+ private:
+  int out_;
+  int err_;
+};
+
 /// The registries for a cell: loaded once and reused while cells name the same plugins.
 class RegistryCache {
  public:
@@ -86,6 +107,7 @@ int exit_code_of(const std::exception& e) {
 }  // namespace
 
 int run_cell_files(const std::vector<std::string>& files, bool quiet) {
+  const SavedOutput saved;
   RegistryCache registries;
   DataCache data;
   bool diverged = false;

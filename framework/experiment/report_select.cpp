@@ -54,8 +54,10 @@ const Column& selection_column(const SummaryTable& s, const ReportOptions& optio
   const std::string given = options.select_by, name = full_column_name(given);
   const std::vector<std::string> allowed = metric_names(s);
   if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+    std::vector<std::string> names = {"validation_accuracy", "validation_loss"};
+    names.insert(names.end(), allowed.begin(), allowed.end());
     throw UsageError("report: --select-by '" + given + "' is not a float column of " +
-                     options.results_path + "'s /summary" + config::did_you_mean(name, allowed) +
+                     options.results_path + "'s /summary" + config::did_you_mean(given, names) +
                      "; choose from: " + join(allowed, ", "));
   }
   if (name.find("test") != std::string::npos) {

@@ -273,6 +273,8 @@ TEST_CASE("report --select-by: errors name the option and the value") {
   const SweepFile file(kCells);
   CHECK(message_of(file, "validation_acc")
             .find("--select-by 'validation_acc' is not a float column") != std::string::npos);
+  CHECK(message_of(file, "validation_acuracy").find("did you mean 'validation_accuracy'?") !=
+        std::string::npos);
   CHECK(message_of(file, "final_test_accuracy").find("is a test column") != std::string::npos);
   CHECK(message_of(file, "gap_final").find("neither an accuracy") != std::string::npos);
   CHECK(message_of(file, "regularizers").find("not a float column") != std::string::npos);

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "framework/core/atomic_file.hpp"
 #include "framework/core/error.hpp"
 #include "framework/experiment/cell_file.hpp"
 #include "framework/experiment/plugins.hpp"
@@ -108,6 +109,8 @@ int exit_code_of(const std::exception& e) {
 
 int run_cell_files(const std::vector<std::string>& files, bool quiet) {
   const SavedOutput saved;
+  // Each cell's file is fsync()ed before it appears; the folder is fsync()ed once per batch.
+  DeferredDirectorySync folder_sync;
   RegistryCache registries;
   DataCache data;
   bool diverged = false;
@@ -129,6 +132,7 @@ int run_cell_files(const std::vector<std::string>& files, bool quiet) {
       return result;
     }
   }
+  folder_sync.sync();
   return diverged ? code(Exit::kDiverged) : 0;
 }
 

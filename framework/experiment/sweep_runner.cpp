@@ -57,7 +57,7 @@ std::size_t parallel_cells(std::size_t requested, std::size_t cells) {
 /// workers about kBatchesPerJob batches, at most kMaxAutoBatch cells each. Small sweeps get one
 /// cell per process, as before; large ones share process starts and data loads.
 std::size_t cells_per_child(std::size_t requested, std::size_t cells, std::size_t jobs) {
-  constexpr std::size_t kBatchesPerJob = 8;
+  constexpr std::size_t kBatchesPerJob = 4;
   constexpr std::size_t kMaxAutoBatch = 64;
   if (requested != 0) return requested;
   const std::size_t batches = jobs * kBatchesPerJob;

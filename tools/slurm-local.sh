@@ -18,12 +18,14 @@
 #   REGLAB_SLURM_DIR      scratch folder                      (default /tmp/reglab-slurm)
 #   REGLAB_SLURM_PORT     slurmctld port; slurmd uses port + 1 (default 6817)
 #   REGLAB_SLURM_INSTALL  0 = never run apt-get               (default 1)
+#   REGLAB_SLURM_MAX_ARRAY_SIZE  MaxArraySize: array task ids 0 .. N - 1 (default Slurm's, 1001)
 # Messages go to stderr; `up` prints only "export SLURM_CONF=..." on stdout.
 set -euo pipefail
 
 base=${REGLAB_SLURM_DIR:-/tmp/reglab-slurm}
 port=${REGLAB_SLURM_PORT:-6817}
 install=${REGLAB_SLURM_INSTALL:-1}
+max_array_size=${REGLAB_SLURM_MAX_ARRAY_SIZE:-1001}
 conf=$base/etc/slurm.conf
 sock=$base/munge/munge.socket
 export SLURM_CONF=$conf
@@ -163,6 +165,7 @@ InactiveLimit=0
 KillWait=5
 MinJobAge=30
 MessageTimeout=10
+MaxArraySize=$max_array_size
 NodeName=$host NodeAddr=127.0.0.1 NodeHostname=$host $cpus RealMemory=$mem State=UNKNOWN
 PartitionName=local Nodes=$host Default=YES MaxTime=INFINITE State=UP OverSubscribe=NO
 EOF

@@ -132,11 +132,14 @@ int cmd_run(const std::vector<std::string>& args) {
 }
 
 int cmd_cells(const std::vector<std::string>& args) {
-  po::options_description desc("reglab cells CELL.yaml... [-q]");
+  po::options_description desc("reglab cells CELL.yaml... [-q] [--keep-going]");
   std::vector<std::string> files;
   bool quiet = false;
+  bool keep_going = false;
   desc.add_options()("help,h", "show this help")("quiet,q", po::bool_switch(&quiet),
-                                                 "print only each cell's final summary line");
+                                                 "print only each cell's final summary line")(
+      "keep-going", po::bool_switch(&keep_going),
+      "run the other cells after a failed one (exit code: the first failure's)");
   po::options_description hidden;
   hidden.add_options()("file", po::value<std::vector<std::string>>(&files));
   po::options_description all;
@@ -150,11 +153,12 @@ int cmd_cells(const std::vector<std::string>& args) {
     std::cout << desc
               << "\nRuns sweep cells from their cell files (<cell folder>/<id>.yaml, written by "
                  "'reglab run' and 'reglab slurm submit'), one after another; each cell's output "
-                 "goes to its .log, a failure to its .failed and stops the batch.\n";
+                 "goes to its .log, a failure to its .failed and stops the batch (unless "
+                 "--keep-going).\n";
     return 0;
   }
   if (files.empty()) throw reglab::UsageError("cells: no cell file given");
-  return reglab::experiment::run_cell_files(files, quiet);
+  return reglab::experiment::run_cell_files(files, quiet, keep_going);
 }
 
 }  // namespace

@@ -107,13 +107,14 @@ int exit_code_of(const std::exception& e) {
 
 }  // namespace
 
-int run_cell_files(const std::vector<std::string>& files, bool quiet) {
+int run_cell_files(const std::vector<std::string>& files, bool quiet, bool keep_going) {
   const SavedOutput saved;
   // Each cell's file is fsync()ed before it appears; the folder is fsync()ed once per batch.
   DeferredDirectorySync folder_sync;
   RegistryCache registries;
   DataCache data;
   bool diverged = false;
+  int first_failure = 0;
   for (const auto& path : files) {
     const CellFile cell = read_cell_file(path);
     redirect_output(beside(cell, ".log"));
@@ -129,10 +130,12 @@ int run_cell_files(const std::vector<std::string>& files, bool quiet) {
     if (result == code(Exit::kDiverged)) {
       diverged = true;
     } else if (result != 0) {
-      return result;
+      if (!keep_going) return result;
+      if (first_failure == 0) first_failure = result;
     }
   }
   folder_sync.sync();
+  if (first_failure != 0) return first_failure;
   return diverged ? code(Exit::kDiverged) : 0;
 }
 

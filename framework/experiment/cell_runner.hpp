@@ -9,8 +9,10 @@
 ///     since the cell file was written: an error, never a result under the wrong id);
 ///   - the run writes its own atomic results file, bitwise the same as when the cell runs alone;
 ///   - a failure writes `<cell_dir>/<id>.failed` with the error and stops the batch (the cells
-///     after it have not run; the launcher runs them again).
-/// Exit: 0 when every cell completed, 3 if some diverged, else the failing cell's exit code.
+///     after it have not run; the launcher runs them again), or with `keep_going` (Slurm array
+///     tasks, where nobody reruns the rest) goes on with the next cell.
+/// Exit: 0 when every cell completed, 3 if some diverged, else the (first) failing cell's exit
+/// code.
 #pragma once
 
 #include <string>
@@ -19,6 +21,6 @@
 namespace reglab::experiment {
 
 /// Runs the cells of `files`; returns the exit code described above. `quiet` as `reglab run -q`.
-int run_cell_files(const std::vector<std::string>& files, bool quiet);
+int run_cell_files(const std::vector<std::string>& files, bool quiet, bool keep_going = false);
 
 }  // namespace reglab::experiment

@@ -13,6 +13,7 @@
 
 #include "framework/core/clock.hpp"
 #include "framework/core/error.hpp"
+#include "framework/experiment/cell_file.hpp"
 #include "framework/experiment/cell_folder.hpp"
 #include "framework/experiment/slurm_jobs.hpp"
 #include "framework/experiment/slurm_plan.hpp"
@@ -28,7 +29,8 @@ namespace po = boost::program_options;
 
 constexpr const char* kHelpTail =
     "\nRuns the sweep's missing cells (no cell file; failed cells are retried) as a Slurm job\n"
-    "array, one cell per task, then 'reglab merge' in a job that starts after the array\n"
+    "array ('reglab cells' on --cells-per-task cells per task; more tasks than MaxArraySize are\n"
+    "several arrays), then 'reglab merge' in a job that starts after the arrays\n"
     "(--dependency=afterany). Scripts, the cell list and the job logs go to\n"
     "<cell folder>/slurm/; each submission is recorded in <cell folder>/slurm/submissions.tsv,\n"
     "which 'reglab status' shows. Submitting again runs only what is still missing (cells still\n"
@@ -54,11 +56,17 @@ po::options_description visible_options(SubmitOptions& o) {
       "partition,p", po::value<std::string>(&o.partition), "partition (sbatch --partition)")(
       "account,A", po::value<std::string>(&o.account), "account to charge (sbatch --account)")(
       "max-parallel", po::value<long>(&o.max_parallel),
-      "at most K cells running at once (the array's %K; default: no limit)")(
-      "time,t", po::value<std::string>(&o.time), "time limit of each cell, e.g. 30 or 2:00:00")(
-      "mem", po::value<std::string>(&o.mem), "memory of each cell, e.g. 2G (sbatch --mem)")(
+      "at most K tasks of each array running at once (its %K; default: no limit)")(
+      "time,t", po::value<std::string>(&o.time),
+      "time limit of each array task, e.g. 30 or 2:00:00")(
+      "mem", po::value<std::string>(&o.mem), "memory of each array task, e.g. 2G (sbatch --mem)")(
       "cpus-per-task,c", po::value<long>(&o.cpus_per_task),
-      "cores per cell (default: the largest 'threads' of the cells, 1 if unset)")(
+      "cores per task (default: the largest 'threads' of the cells, 1 if unset)")(
+      "cells-per-task", po::value<long>(&o.cells_per_task),
+      "cells each array task runs one after another in one process (default 1)")(
+      "max-array-size", po::value<long>(&o.max_array_size),
+      "tasks per array at most (default: MaxArraySize of 'scontrol show config', else 1001); "
+      "more tasks are submitted as several arrays")(
       "plugin", po::value<std::vector<std::string>>(&o.plugins),
       "load a plugin (shared object) for every cell; repeatable (docs/plugins.md)")(
       "dry-run,n", po::bool_switch(&o.dry_run),
@@ -77,6 +85,10 @@ void check_options(const SubmitOptions& o, const std::string& action, const po::
   if (o.max_parallel < 0) throw UsageError("slurm submit: --max-parallel must be >= 1");
   if (vm.count("max-parallel") != 0U && o.max_parallel == 0) {
     throw UsageError("slurm submit: --max-parallel must be >= 1");
+  }
+  if (o.cells_per_task < 1) throw UsageError("slurm submit: --cells-per-task must be >= 1");
+  if (vm.count("max-array-size") != 0U && o.max_array_size < 1) {
+    throw UsageError("slurm submit: --max-array-size must be >= 1");
   }
   if (vm.count("cpus-per-task") != 0U && (o.cpus_per_task < 1 || o.cpus_per_task > 4096)) {
     throw UsageError("slurm submit: --cpus-per-task must be between 1 and 4096");
@@ -134,11 +146,11 @@ Sweep prepared_sweep(const SubmitOptions& o) {
 
 /// The missing cells, less those an earlier submission still has pending or running (squeue).
 CellSelection select_missing(const Sweep& sweep) {
-  std::vector<CellFile> files;
+  std::vector<CellState> files;
   for (const Cell& c : sweep.cells) {
-    files.push_back(fs::exists(c.output)                ? CellFile::kComplete
-                    : fs::exists(failed_path(sweep, c)) ? CellFile::kFailed
-                                                        : CellFile::kNone);
+    files.push_back(fs::exists(c.output)                ? CellState::kComplete
+                    : fs::exists(failed_path(sweep, c)) ? CellState::kFailed
+                                                        : CellState::kNone);
   }
   const TaskHistory history = read_submissions(submissions_path(sweep.cell_dir));
   const std::set<std::string> queued =
@@ -175,8 +187,20 @@ int nothing_to_submit(const Sweep& sweep, const CellSelection& s, bool dry_run) 
   return merge_and_report(sweep);
 }
 
-/// The working folder, this binary, and a fresh name for this submission's files.
-SubmitContext submit_context(const Sweep& sweep) {
+/// The cluster's MaxArraySize: --max-array-size, else scontrol's, else Slurm's default (said).
+long max_array_size(const SubmitOptions& o) {
+  if (o.max_array_size > 0) return o.max_array_size;
+  const long n = cluster_max_array_size();
+  if (n > 0) return n;
+  std::printf(
+      "MaxArraySize: 'scontrol show config' did not say; using Slurm's default %ld "
+      "(--max-array-size N sets it)\n",
+      kDefaultMaxArraySize);
+  return kDefaultMaxArraySize;
+}
+
+/// The working folder, this binary, a fresh name for this submission's files and MaxArraySize.
+SubmitContext submit_context(const Sweep& sweep, const SubmitOptions& o) {
   SubmitContext c;
   c.cwd = fs::current_path();
   std::error_code ec;
@@ -186,25 +210,52 @@ SubmitContext submit_context(const Sweep& sweep) {
   }
   c.stamp = free_stamp(slurm_folder(c.cwd, sweep).string());
   c.now_utc = utc_now();
+  c.max_array_size = max_array_size(o);
   return c;
 }
 
-/// Prints what was submitted; throws if the merge job could not be submitted.
-void print_submitted(const SubmissionPlan& p, const SubmittedJobs& jobs) {
+/// "N cells" and, with several cells per task, " in T tasks".
+std::string cells_in_tasks(std::size_t cells, std::size_t tasks) {
+  return std::to_string(cells) + " cells" +
+         (tasks == cells ? "" : " in " + std::to_string(tasks) + " tasks");
+}
+
+/// The line of submitted array `j`.
+void print_array(const SubmissionPlan& p, const SubmittedJobs& jobs, std::size_t j) {
+  const ArrayPart& a = p.arrays[j];
+  std::size_t cells = 0;
+  for (std::size_t k = 0; k < a.count; ++k) cells += p.tasks[a.offset + k].size();
   const std::string at_most =
       p.max_parallel > 0 ? ", at most " + std::to_string(p.max_parallel) + " at a time" : "";
-  std::printf("submitted array job %s: %zu cells%s, %ld cpus each; logs %s/%s_<task>.out\n",
-              jobs.array_job.c_str(), p.cell_ids.size(), at_most.c_str(), p.cpus,
-              p.slurm_dir.c_str(), jobs.array_job.c_str());
-  if (!jobs.merge_error.empty()) {
-    throw Error(jobs.merge_error + "\nthe array job " + jobs.array_job +
-                " was submitted; merge by hand when it is done: reglab merge " + p.config_as_given);
+  const std::string lines = p.arrays.size() == 1
+                                ? ""
+                                : " (cell list lines " + std::to_string(a.offset + 1) + "-" +
+                                      std::to_string(a.offset + a.count) + ")";
+  std::printf("submitted array job %s: %s%s%s, %ld cpus each; logs %s/%s_<task>.out\n",
+              jobs.array_jobs[j].c_str(), cells_in_tasks(cells, a.count).c_str(), lines.c_str(),
+              at_most.c_str(), p.cpus, p.slurm_dir.c_str(), jobs.array_jobs[j].c_str());
+}
+
+/// Prints what was submitted; throws if an array or the merge job could not be submitted.
+void print_submitted(const SubmissionPlan& p, const SubmittedJobs& jobs) {
+  std::string ids;
+  for (std::size_t j = 0; j < jobs.array_jobs.size(); ++j) {
+    print_array(p, jobs, j);
+    ids += (j == 0 ? "" : ",") + jobs.array_jobs[j];
   }
-  std::printf("submitted merge job %s (after array job %s); log %s/merge-%s.out\n",
-              jobs.merge_job.c_str(), jobs.array_job.c_str(), p.slurm_dir.c_str(),
-              jobs.merge_job.c_str());
+  const std::string arrays = (jobs.array_jobs.size() == 1 ? "array job " : "array jobs ") + ids;
+  if (!jobs.merge_error.empty() || !jobs.array_error.empty()) {
+    throw Error(jobs.array_error + (jobs.array_error.empty() ? "" : "\n") + jobs.merge_error +
+                "\nsubmitted: " + arrays + " (" + std::to_string(jobs.array_jobs.size()) + " of " +
+                std::to_string(p.arrays.size()) + " arrays), merge job " + jobs.merge_job +
+                "; submit again to run the cells left out, or merge by hand when the jobs are "
+                "done: reglab merge " +
+                p.config_as_given);
+  }
+  std::printf("submitted merge job %s (after %s); log %s/merge-%s.out\n", jobs.merge_job.c_str(),
+              arrays.c_str(), p.slurm_dir.c_str(), jobs.merge_job.c_str());
   std::printf("cell list %s\nfollow with: squeue -j %s,%s   or   reglab status %s\n",
-              p.cell_list.c_str(), jobs.array_job.c_str(), jobs.merge_job.c_str(),
+              p.cell_list.c_str(), ids.c_str(), jobs.merge_job.c_str(),
               status_arguments(p).c_str());
 }
 
@@ -215,16 +266,17 @@ int slurm_command(const std::vector<std::string>& args) {
   const SubmitOptions o = parse(args, help);
   if (help) return 0;
   const Sweep sweep = prepared_sweep(o);
-  const SubmitContext context = submit_context(sweep);
   const CellSelection selection = select_missing(sweep);
   print_selection(sweep, selection);
   if (selection.to_run.empty()) return nothing_to_submit(sweep, selection, o.dry_run);
+  const SubmitContext context = submit_context(sweep, o);
   const long cpus = cpus_per_task(o.cpus_per_task, selection.to_run);
   const SubmissionPlan plan = plan_submission(sweep, o, selection.to_run, cpus, context);
   if (o.dry_run) {
     std::printf("%s", dry_run_text(plan).c_str());
     return 0;
   }
+  write_cell_files(sweep, selection.to_run);
   print_submitted(plan, submit_and_record(plan));
   return 0;
 }

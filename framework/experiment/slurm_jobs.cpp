@@ -149,17 +149,7 @@ void write_submission_files(const SubmissionPlan& p) {
   write_atomic(p.merge_script, merge_script_text(p), true);
 }
 
-std::string submit_array(const SubmissionPlan& p) {
-  try {
-    return sbatch(array_sbatch_argv(p), "array");
-  } catch (const Error&) {
-    std::error_code ec;
-    for (const auto& path : {p.cell_list, p.array_script, p.merge_script}) fs::remove(path, ec);
-    throw;
-  }
-}
-
-/// Appends one line per cell of the plan.
+/// Appends one line per cell of the plan's submitted arrays.
 void record_submission(const SubmissionPlan& p, const SubmittedJobs& jobs) {
   const fs::path tsv = submissions_path(p.cell_dir.string());
   const bool fresh = !fs::exists(tsv);
@@ -170,12 +160,35 @@ void record_submission(const SubmissionPlan& p, const SubmittedJobs& jobs) {
         << "submitted_utc\tarray_job\tmerge_job\tcell_id\ttask\tcell_list\n";
   }
   const std::string when = utc_now();
-  for (std::size_t k = 0; k < p.cell_ids.size(); ++k) {
-    out << when << '\t' << jobs.array_job << '\t' << jobs.merge_job << '\t' << p.cell_ids[k] << '\t'
-        << jobs.array_job << '_' << k << '\t' << p.cell_list.filename().string() << '\n';
+  for (std::size_t j = 0; j < jobs.array_jobs.size(); ++j) {
+    const ArrayPart& a = p.arrays[j];
+    for (std::size_t k = 0; k < a.count; ++k) {
+      for (const auto& id : p.tasks[a.offset + k]) {
+        out << when << '\t' << jobs.array_jobs[j] << '\t' << jobs.merge_job << '\t' << id << '\t'
+            << jobs.array_jobs[j] << '_' << k << '\t' << p.cell_list.filename().string() << '\n';
+      }
+    }
   }
   out.flush();
   if (!out) throw StorageError(tsv.string() + ": cannot write");
+}
+
+/// Submits the plan's arrays in order into `jobs`, stopping at the first that fails (its error
+/// in `jobs.array_error`; rethrown, after the files are removed, if it is the first).
+void submit_arrays(const SubmissionPlan& p, SubmittedJobs& jobs) {
+  for (std::size_t j = 0; j < p.arrays.size(); ++j) {
+    try {
+      jobs.array_jobs.push_back(sbatch(array_sbatch_argv(p, j), "array"));
+    } catch (const Error& e) {
+      if (j == 0) {
+        std::error_code ec;
+        for (const auto& path : {p.cell_list, p.array_script, p.merge_script}) fs::remove(path, ec);
+        throw;
+      }
+      jobs.array_error = e.what();
+      return;
+    }
+  }
 }
 
 }  // namespace
@@ -222,12 +235,21 @@ std::string free_stamp(const std::string& slurm_dir) {
   return stamp;
 }
 
+long cluster_max_array_size() {
+  try {
+    const Captured r = capture({"scontrol", "show", "config"});
+    return r.code == 0 ? parse_max_array_size(r.out) : 0;
+  } catch (const Error&) {
+    return 0;
+  }
+}
+
 SubmittedJobs submit_and_record(const SubmissionPlan& plan) {
   write_submission_files(plan);
   SubmittedJobs jobs;
-  jobs.array_job = submit_array(plan);
+  submit_arrays(plan, jobs);
   try {
-    jobs.merge_job = sbatch(merge_sbatch_argv(plan, jobs.array_job), "merge job");
+    jobs.merge_job = sbatch(merge_sbatch_argv(plan, jobs.array_jobs), "merge job");
   } catch (const Error& e) {
     jobs.merge_error = e.what();
   }

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cstring>
 #include <exception>
+#include <sstream>
 
 #include "framework/experiment/config_names.hpp"
 
@@ -36,12 +37,48 @@ long cell_threads(const Cell& cell) {
 
 }  // namespace
 
+long parse_max_array_size(const std::string& scontrol_output) {
+  std::istringstream lines(scontrol_output);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream words(line);
+    std::string key, eq, value;
+    if (!(words >> key >> eq >> value) || key != "MaxArraySize" || eq != "=") continue;
+    try {
+      std::size_t used = 0;
+      const long n = std::stol(value, &used);
+      return used == value.size() && n > 0 ? n : 0;
+    } catch (const std::exception&) {
+      return 0;
+    }
+  }
+  return 0;
+}
+
+std::vector<std::vector<std::string>> group_cells(const std::vector<std::string>& ids,
+                                                  std::size_t per_task) {
+  std::vector<std::vector<std::string>> tasks;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i % per_task == 0) tasks.emplace_back();
+    tasks.back().push_back(ids[i]);
+  }
+  return tasks;
+}
+
+std::vector<ArrayPart> split_arrays(std::size_t tasks, long max_array_size) {
+  const auto most = static_cast<std::size_t>(std::max(1L, max_array_size));
+  std::vector<ArrayPart> arrays;
+  for (std::size_t offset = 0; offset < tasks; offset += most) {
+    arrays.push_back({offset, std::min(most, tasks - offset)});
+  }
+  return arrays;
+}
+
 std::set<std::string> earlier_array_jobs(const std::vector<Cell>& cells,
-                                         const std::vector<CellFile>& files,
+                                         const std::vector<CellState>& files,
                                          const TaskHistory& history) {
   std::set<std::string> jobs;
   for (std::size_t i = 0; i < cells.size(); ++i) {
-    if (files[i] == CellFile::kComplete) continue;
+    if (files[i] == CellState::kComplete) continue;
     const auto it = history.find(cells[i].id);
     if (it == history.end()) continue;
     for (const auto& t : it->second) jobs.insert(t.substr(0, t.find('_')));
@@ -49,16 +86,16 @@ std::set<std::string> earlier_array_jobs(const std::vector<Cell>& cells,
   return jobs;
 }
 
-CellSelection select_cells(const std::vector<Cell>& cells, const std::vector<CellFile>& files,
+CellSelection select_cells(const std::vector<Cell>& cells, const std::vector<CellState>& files,
                            const TaskHistory& history, const std::set<std::string>& queued) {
   CellSelection s;
   for (std::size_t i = 0; i < cells.size(); ++i) {
-    if (files[i] == CellFile::kComplete) {
+    if (files[i] == CellState::kComplete) {
       ++s.complete;
       continue;
     }
     ++s.missing;
-    if (files[i] == CellFile::kFailed) ++s.failed;
+    if (files[i] == CellState::kFailed) ++s.failed;
     const std::string in_queue = queued_task(history, cells[i].id, queued);
     if (in_queue.empty())
       s.to_run.push_back(&cells[i]);
@@ -102,6 +139,8 @@ SubmissionPlan plan_submission(const Sweep& sweep, const SubmitOptions& options,
   p.sweep_id = sweep.sweep_id;
   p.sweep_cells = sweep.cells.size();
   for (const Cell* c : to_run) p.cell_ids.push_back(c->id);
+  p.tasks = group_cells(p.cell_ids, static_cast<std::size_t>(std::max(1L, options.cells_per_task)));
+  p.arrays = split_arrays(p.tasks.size(), context.max_array_size);
   p.job_name = job_name(sweep.name);
   p.cpus = cpus;
   p.max_parallel = options.max_parallel;

@@ -75,6 +75,14 @@ Sweep make_sweep(const std::vector<std::string>& plugins = {}) {
   return s;
 }
 
+/// A sweep of `n` cells, "cell0" .. "cell<n-1>".
+Sweep make_sweep_of(std::size_t n) {
+  Sweep s = make_sweep();
+  s.cells.clear();
+  for (std::size_t i = 0; i < n; ++i) s.cells.push_back(make_cell("cell" + std::to_string(i)));
+  return s;
+}
+
 SubmitContext make_context(const fs::path& cwd) {
   SubmitContext c;
   c.cwd = cwd;
@@ -122,7 +130,7 @@ TEST_CASE("slurm plan: the files of a submission lie in <cell_dir>/slurm, named 
 
 TEST_CASE("slurm plan: missing cells are submitted unless an earlier task still has them") {
   const Sweep s = make_sweep();
-  const std::vector<CellFile> files = {CellFile::kComplete, CellFile::kFailed, CellFile::kNone};
+  const std::vector<CellState> files = {CellState::kComplete, CellState::kFailed, CellState::kNone};
   // The complete cell's history names a job that must not be asked about.
   const TaskHistory history = {
       {"aaaaaaaaaaaa", {"5_0"}}, {"bbbbbbbbbbbb", {"7_1", "9_0"}}, {"cccccccccccc", {"9_1"}}};
@@ -150,6 +158,39 @@ TEST_CASE("slurm plan: missing cells are submitted unless an earlier task still 
     CHECK(sel.to_run.size() == 2);
     CHECK(sel.still_queued.empty());
   }
+}
+
+TEST_CASE("slurm plan: MaxArraySize is read from scontrol show config") {
+  CHECK(parse_max_array_size("Configuration data as of 2026-12-03T12:00:00\n"
+                             "MaxArraySize            = 4\nMaxJobCount             = 10000\n") ==
+        4);
+  CHECK(parse_max_array_size("MaxArraySize = 1001\n") == 1001);
+  CHECK(parse_max_array_size("MaxJobCount = 10000\n") == 0);
+  CHECK(parse_max_array_size("MaxArraySize = many\n") == 0);
+  CHECK(parse_max_array_size("MaxArraySize = 0\n") == 0);
+  CHECK(parse_max_array_size("") == 0);
+}
+
+TEST_CASE("slurm plan: cells are grouped K to a task, in order") {
+  const std::vector<std::string> ids = {"a", "b", "c", "d", "e"};
+  using Tasks = std::vector<std::vector<std::string>>;
+  CHECK(group_cells(ids, 1) == Tasks{{"a"}, {"b"}, {"c"}, {"d"}, {"e"}});
+  CHECK(group_cells(ids, 2) == Tasks{{"a", "b"}, {"c", "d"}, {"e"}});
+  CHECK(group_cells(ids, 5) == Tasks{{"a", "b", "c", "d", "e"}});
+  CHECK(group_cells(ids, 9) == Tasks{{"a", "b", "c", "d", "e"}});
+}
+
+TEST_CASE("slurm plan: tasks are split into arrays of at most MaxArraySize") {
+  const auto ranges = [](std::size_t tasks, long most) {
+    std::vector<std::pair<std::size_t, std::size_t>> r;
+    for (const ArrayPart& a : split_arrays(tasks, most)) r.emplace_back(a.offset, a.count);
+    return r;
+  };
+  using Ranges = std::vector<std::pair<std::size_t, std::size_t>>;
+  CHECK(ranges(7, 3) == Ranges{{0, 3}, {3, 3}, {6, 1}});
+  CHECK(ranges(6, 3) == Ranges{{0, 3}, {3, 3}});
+  CHECK(ranges(3, 1001) == Ranges{{0, 3}});
+  CHECK(ranges(2, 1) == Ranges{{0, 1}, {1, 1}});
 }
 
 TEST_CASE("slurm plan: cpus per task are the largest `threads` unless asked for") {
@@ -201,7 +242,7 @@ TEST_CASE("slurm scripts: the merge job depends on the array with afterany") {
   std::vector<std::string> merge = head;
   merge.push_back("--dependency=afterany:4711");
   merge.push_back(p.merge_script.string());
-  CHECK(merge_sbatch_argv(p, "4711") == merge);
+  CHECK(merge_sbatch_argv(p, {"4711"}) == merge);
 
   const std::string merge_script = merge_script_text(p);
   CHECK(contains(merge_script, "#SBATCH --job-name=reglab-my_sweep_v2-merge\n"));
@@ -271,24 +312,21 @@ TEST_CASE("slurm scripts: the scripts pass odd paths, overrides and plugins to r
                                            plugin.string()};
   const std::string env = "cd / && SLURM_ARRAY_JOB_ID=7 SLURM_ARRAY_TASK_ID=1 ";
 
-  SUBCASE("array task 1 runs the cell on line 2, its log in the cell folder") {
+  SUBCASE("array task 1 runs the cell file of the cell on line 2") {
     const std::string out = tmp.file("array.out");
     CHECK(run_shell(env + "bash " + sh_quote(p.array_script.string()) + " > " + sh_quote(out)) ==
           0);
-    std::vector<std::string> expected = {"run"};
-    expected.insert(expected.end(), passed.begin(), passed.end());
-    expected.push_back("--cell");
-    expected.push_back("bbbbbbbbbbbb");
-    const std::vector<std::string> log = lines_of(read_text(cwd / "out.cells/bbbbbbbbbbbb.log"));
-    CHECK(log == expected);
     const std::vector<std::string> job_out = lines_of(read_text(out));
-    REQUIRE(!job_out.empty());
-    CHECK(contains(job_out.front(), "reglab: cell bbbbbbbbbbbb, Slurm job 7_1 on "));
+    REQUIRE(job_out.size() == 4);
+    CHECK(contains(job_out[0], "reglab: cell bbbbbbbbbbbb, Slurm job 7_1 on "));
+    const std::vector<std::string> ran(job_out.begin() + 1, job_out.end());
+    CHECK(ran == std::vector<std::string>{"cells", "--keep-going",
+                                          (cwd / "out.cells/bbbbbbbbbbbb.yaml").string()});
     CHECK_FALSE(fs::exists(cwd / "out.cells/bbbbbbbbbbbb.failed"));
   }
   SUBCASE("a task whose cell crashes records it in <id>.failed and exits with its code") {
-    CHECK(run_shell(env + "STUB_RC=9 bash " + sh_quote(p.array_script.string()) + " > /dev/null") ==
-          9);
+    CHECK(run_shell(env + "STUB_RC=9 bash " + sh_quote(p.array_script.string()) +
+                    " > /dev/null 2>&1") == 9);
     CHECK(contains(read_text(cwd / "out.cells/bbbbbbbbbbbb.failed"), "exit code 9 (Slurm job 7_1"));
   }
   SUBCASE("a task without a line fails before running anything") {
@@ -307,6 +345,130 @@ TEST_CASE("slurm scripts: the scripts pass odd paths, overrides and plugins to r
         "my sweep's.yaml 'train.epochs=3' 'grid.seed=[1, 2]' 'name=it'\\''s' "
         "--plugin " +
             sh_quote(plugin.string()));
+}
+
+}  // namespace reglab::experiment
+
+namespace reglab::experiment {
+
+TEST_CASE("slurm scripts: 7 tasks at MaxArraySize 3 are three arrays of one script") {
+  SubmitOptions o;
+  o.config = "s.yaml";
+  o.max_parallel = 2;
+  const Sweep s = make_sweep_of(7);
+  SubmitContext context = make_context("/work");
+  context.max_array_size = 3;
+  const SubmissionPlan p = plan_submission(s, o, all_cells(s), 1, context);
+  REQUIRE(p.arrays.size() == 3);
+  const std::string script = p.array_script.string();
+  CHECK(array_sbatch_argv(p, 0) ==
+        std::vector<std::string>{"sbatch", "--parsable", "--array=0-2%2", script, "0"});
+  CHECK(array_sbatch_argv(p, 1) ==
+        std::vector<std::string>{"sbatch", "--parsable", "--array=0-2%2", script, "3"});
+  CHECK(array_sbatch_argv(p, 2) ==
+        std::vector<std::string>{"sbatch", "--parsable", "--array=0-0%2", script, "6"});
+  CHECK(merge_sbatch_argv(p, {"11", "12", "13"}) ==
+        std::vector<std::string>{"sbatch", "--parsable", "--dependency=afterany:11:12:13",
+                                 p.merge_script.string()});
+  const std::string array = array_script_text(p);
+  CHECK_FALSE(contains(array, "#SBATCH --array"));
+  CHECK(
+      contains(array, "7 of its 7 cells, one per array task;\n# 7 tasks in 3 arrays of at most 3"));
+  const std::string dry = dry_run_text(p);
+  CHECK(contains(dry, "\nwould run: sbatch --parsable --array=0-2%2 " + script +
+                          " 0\n"
+                          "           sbatch --parsable --array=0-2%2 " +
+                          script +
+                          " 3\n"
+                          "           sbatch --parsable --array=0-0%2 " +
+                          script +
+                          " 6\n"
+                          "           sbatch --parsable "
+                          "--dependency=afterany:<array job 1>:<array job 2>:<array job 3> " +
+                          p.merge_script.string() + "\n"));
+}
+
+TEST_CASE("slurm scripts: with --cells-per-task a line holds several cells") {
+  SubmitOptions o;
+  o.config = "s.yaml";
+  o.cells_per_task = 3;
+  const Sweep s = make_sweep_of(7);
+  const SubmissionPlan p = make_plan(s, o);
+  CHECK(cell_list_text(p) == "cell0 cell1 cell2\ncell3 cell4 cell5\ncell6\n");
+  CHECK(p.cell_ids.size() == 7);
+  REQUIRE(p.arrays.size() == 1);
+  CHECK(p.arrays[0].count == 3);
+  const std::string array = array_script_text(p);
+  CHECK(contains(array, "\n#SBATCH --array=0-2\n"));
+  CHECK(contains(array, "7 of its 7 cells, up to 3 per task;\n# task k runs the cells on line"));
+  CHECK(array_sbatch_argv(p) ==
+        std::vector<std::string>{"sbatch", "--parsable", p.array_script.string()});
+  CHECK(contains(dry_run_text(p), "(3 lines)\ncell0 cell1 cell2\n"));
+}
+
+TEST_CASE("slurm scripts: a task runs its line's cells and marks a crash only where no result is") {
+  TempDir tmp;
+  const fs::path cwd = tmp.path();
+  fs::create_directories(cwd / "out.cells" / "slurm");
+  const Sweep s = make_sweep_of(5);
+  SubmitOptions o;
+  o.config = "s.yaml";
+  o.cells_per_task = 2;
+  SubmitContext context = make_context(cwd);
+  context.max_array_size = 2;
+  // A stub reglab: prints its arguments, writes <id>.h5 for the cells in $STUB_DONE and
+  // <id>.failed for those in $STUB_FAIL, exits with $STUB_RC.
+  context.self = cwd / "reglab-stub";
+  write_text(
+      context.self,
+      "#!/bin/bash\nprintf '%s\\n' \"$@\"\n"
+      "for f in \"${@:3}\"; do id=$(basename -- \"$f\" .yaml); d=$(dirname -- \"$f\")\n"
+      "  [[ \" ${STUB_DONE:-} \" == *\" $id \"* ]] && touch \"$d/$id.h5\"\n"
+      "  [[ \" ${STUB_FAIL:-} \" == *\" $id \"* ]] && echo 'error: boom' > \"$d/$id.failed\"\n"
+      "done\nexit \"${STUB_RC:-0}\"\n");
+  fs::permissions(context.self, fs::perms::owner_all);
+  const SubmissionPlan p = plan_submission(s, o, all_cells(s), 1, context);
+  REQUIRE(p.arrays.size() == 2);
+  CHECK(p.arrays[1].offset == 2);
+  write_text(p.cell_list, cell_list_text(p));
+  write_text(p.array_script, array_script_text(p));
+  const fs::path dir = cwd / "out.cells";
+  const std::string out = tmp.file("task.out");
+  const auto task = [&](int id, const std::string& offset, const std::string& env) {
+    return run_shell("cd / && SLURM_ARRAY_JOB_ID=8 SLURM_ARRAY_TASK_ID=" + std::to_string(id) +
+                     " " + env + " bash " + sh_quote(p.array_script.string()) + " " + offset +
+                     " > " + sh_quote(out) + " 2>&1");
+  };
+
+  SUBCASE("task 1 of the first array runs line 2: both cells, one process") {
+    CHECK(task(1, "0", "STUB_DONE='cell2 cell3'") == 0);
+    const std::vector<std::string> lines = lines_of(read_text(out));
+    REQUIRE(lines.size() == 6);
+    CHECK(contains(lines[0], "reglab: cell cell2, Slurm job 8_1 on "));
+    CHECK(contains(lines[1], "reglab: cell cell3, Slurm job 8_1 on "));
+    CHECK(std::vector<std::string>(lines.begin() + 2, lines.end()) ==
+          std::vector<std::string>{"cells", "--keep-going", (dir / "cell2.yaml").string(),
+                                   (dir / "cell3.yaml").string()});
+  }
+  SUBCASE("task 0 of the second array runs line offset + 1") {
+    CHECK(task(0, "2", "STUB_DONE=cell4") == 0);
+    CHECK(contains(read_text(out), "reglab: cell cell4, Slurm job 8_0 on "));
+    CHECK(contains(read_text(out), (dir / "cell4.yaml").string()));
+    CHECK(task(1, "2", "") == 2);  // line 4 of a 3-line list
+  }
+  SUBCASE("a crash marks only the task's cells without results or .failed") {
+    CHECK(task(0, "", "STUB_DONE=cell0 STUB_RC=137") == 137);
+    CHECK_FALSE(fs::exists(dir / "cell0.failed"));
+    CHECK(contains(read_text(dir / "cell1.failed"), "exit code 137 (Slurm job 8_0 on "));
+    CHECK_FALSE(fs::exists(dir / "cell2.failed"));
+    CHECK(contains(read_text(out), "reglab: cell cell1 failed: exit code 137"));
+  }
+  SUBCASE("a cell's own .failed is kept; the task exits with the cells' code") {
+    CHECK(task(1, "0", "STUB_FAIL=cell2 STUB_DONE=cell3 STUB_RC=2") == 2);
+    CHECK(read_text(dir / "cell2.failed") == "error: boom\n");
+    CHECK_FALSE(fs::exists(dir / "cell3.failed"));
+    CHECK(contains(read_text(out), "reglab: cell cell2 failed: error: boom"));
+  }
 }
 
 }  // namespace reglab::experiment

@@ -4,13 +4,17 @@
 #   a. a 6-cell grid submitted as an array + merge job: every cell completes, and the merged file's
 #      summary, curves (except seconds) and weights are bitwise those of a local `reglab run
 #      --jobs 2`; `reglab status` shows each cell's Slurm job; submitting again submits nothing.
-#   b. a grid with a cell that fails when it loads its data: the merge job reports it FAILED and
-#      merges the others; a dry run would retry only that cell.
+#   b. a grid with a cell that fails when it loads its data, all 3 cells in one task
+#      (--cells-per-task 3): the task runs the cell after the failed one too, the merge job reports
+#      it FAILED and merges the others; a dry run would retry only that cell.
 #   c. a slower 6-cell sweep with --max-parallel 1, cancelled (scancel) after two cells: the
 #      resubmission runs only the missing cells, leaves the finished cell files alone, and its
 #      merge is complete.
 #   d. (with a plugin file as second argument) a sweep whose plugin is given with --plugin runs on
-#      the cluster bitwise like a local run: the array and merge scripts load the plugin.
+#      the cluster bitwise like a local run: the cell files and the merge script load the plugin.
+#   e. a 13-cell sweep with --cells-per-task 2 on a cluster whose MaxArraySize is 6: 7 tasks in
+#      two arrays (6 + 1) of one script, one merge job after both; the merged file is bitwise that
+#      of a local run, and submissions.tsv names each cell's task in its own array.
 # Prints timings (submit to merged file; per-cell overhead against a local run), "ok - ..." /
 # "not ok - ..." lines and "N passed, N failed"; exits 1 if a check failed.
 # Needs root (or passwordless sudo) on Debian 12: installs slurmctld slurmd slurm-client munge.
@@ -22,6 +26,8 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 py=/usr/bin/python3
 tmp=$(mktemp -d /tmp/reglab-slurm-test.XXXXXX)
 export REGLAB_SLURM_DIR=$tmp/cluster
+# Array task ids 0..5: a. and c. fit one array of 6 tasks, e. needs two.
+export REGLAB_SLURM_MAX_ARRAY_SIZE=6
 cleanup() {
   bash "$root/tools/slurm-local.sh" down 2> /dev/null
   rm -rf "$tmp"
@@ -179,7 +185,7 @@ YAML
 rc=$?
 if [[ $rc == 0 && ! -e results/grid.cells ]] && grep -q -- '^#SBATCH --array=0-5%2$' dry.txt &&
   grep -q -- "^#SBATCH --time=5$" dry.txt && grep -qF "cd '$work'" dry.txt &&
-  grep -qF "'$reglab' run '$work/grid.yaml' --cell" dry.txt &&
+  grep -qF "'$reglab' cells --keep-going \"\${files[@]}\"" dry.txt &&
   grep -qF -- "--dependency=afterany:" dry.txt && [[ $(grep -cE '^[0-9a-f]{12}$' dry.txt) == 6 ]]; then
   ok "a. --dry-run prints the 6-cell list and both scripts and writes nothing"
 else
@@ -250,7 +256,7 @@ grid:
   data.train_size: [300, 9999, 400]
 output: results/fail.h5
 YAML
-"$reglab" slurm submit fail.yaml > submit_b.txt 2>&1
+"$reglab" slurm submit fail.yaml --cells-per-task 3 > submit_b.txt 2>&1
 rc=$?
 read -r arr_b mrg_b <<< "$(job_ids submit_b.txt)"
 if [[ $rc == 0 && -n "$arr_b" && -n "$mrg_b" ]] && wait_jobs "$arr_b,$mrg_b" > wait.txt; then
@@ -261,11 +267,12 @@ fi
 out_b=results/fail.cells/slurm/merge-$mrg_b.out
 if grep -qE '^FAILED  [0-9a-f]{12}  data.train_size=9999: .*exceeds' "$out_b" 2> /dev/null &&
   grep -q '3 cells: 2 complete, 0 diverged, 1 failed, 0 missing' "$out_b" &&
-  grep -q 'exceeds' results/fail.cells/slurm/"${arr_b}"_1.out; then
-  ok "b. the merge job's log says FAILED for the failing cell (and its task log has the error)"
+  grep -q 'exceeds' results/fail.cells/slurm/"${arr_b}"_0.out &&
+  [[ $(grep -c '^reglab: cell .*, Slurm job ' results/fail.cells/slurm/"${arr_b}"_0.out) == 3 ]]; then
+  ok "b. one task ran the 3 cells; the merge job's log says FAILED for the failing cell (the task log has the error)"
 else
   not_ok "b. the merge job's log says FAILED for the failing cell" "$(cat "$out_b" 2>&1)" \
-    "$(cat results/fail.cells/slurm/"${arr_b}"_1.out 2>&1)"
+    "$(cat results/fail.cells/slurm/"${arr_b}"_0.out 2>&1)"
 fi
 check "b. the merged file holds the 2 other cells and the failed one's summary row" \
   $py compare.py failed results/fail.h5 9999
@@ -368,8 +375,9 @@ YAML
   read -r arr_d mrg_d <<< "$(job_ids submit_d.txt)"
   if [[ $rc == 0 && -n "$arr_d" && -n "$mrg_d" ]] && wait_jobs "$arr_d,$mrg_d" > wait.txt &&
     grep -q '4 cells: 4 complete' "results/plug.cells/slurm/merge-$mrg_d.out" 2> /dev/null &&
-    grep -qF -- "--plugin '$plugin'" results/plug.cells/slurm/array-*.sh; then
-    ok "d. a sweep with --plugin runs on the cluster: the scripts load it, 4 of 4 cells complete"
+    grep -qF -- "--plugin '$plugin'" results/plug.cells/slurm/merge-*.sh &&
+    [[ $(grep -lxF "plugin: $plugin" results/plug.cells/*.yaml | wc -l) == 4 ]]; then
+    ok "d. a sweep with --plugin runs on the cluster: the cell files and the merge load it, 4 of 4 cells complete"
   else
     not_ok "d. a sweep with --plugin runs on the cluster" "exit code $rc" "$(cat submit_d.txt wait.txt)" \
       "$(cat results/plug.cells/slurm/*.out 2>&1 | tail -n 20)"
@@ -382,8 +390,63 @@ else
   echo "# d. skipped: no plugin given (second argument)"
 fi
 
+# --- e. more tasks than MaxArraySize: two arrays, several cells per task, one merge -------------
+cat > big.yaml << YAML
+name: slurm-big
+$data
+model: {name: mlp, hidden: [16]}
+optimizer: {name: sgd, learning_rate: 0.05, momentum: 0.9}
+train: {epochs: 2, batch_size: 32}
+seeds: 13
+output: results/big.h5
+YAML
+"$reglab" slurm submit big.yaml --cells-per-task 2 --dry-run > dry_e.txt 2>&1
+if grep -q '(7 lines)' dry_e.txt && grep -qE '^would run: sbatch --parsable --array=0-5 .*/array-[^ ]*\.sh 0$' dry_e.txt &&
+  grep -qE '^ +sbatch --parsable --array=0-0 .*/array-[^ ]*\.sh 6$' dry_e.txt &&
+  grep -qF -- '--dependency=afterany:<array job 1>:<array job 2> ' dry_e.txt && [[ ! -e results/big.cells ]]; then
+  ok "e. --dry-run: 13 cells in 7 tasks, two arrays (0-5 at offset 0, 0-0 at offset 6), one merge"
+else
+  not_ok "e. --dry-run: 13 cells in 7 tasks, two arrays" "$(cat dry_e.txt)"
+fi
+t0=$(now)
+"$reglab" slurm submit big.yaml --cells-per-task 2 --max-parallel 2 > submit_e.txt 2>&1
+rc=$?
+read -r arr_e1 arr_e2 <<< "$(sed -n 's/^submitted array job \([0-9]*\):.*/\1/p' submit_e.txt | tr '\n' ' ')"
+mrg_e=$(sed -n 's/^submitted merge job \([0-9]*\) .*/\1/p' submit_e.txt)
+if [[ $rc == 0 && -n "$arr_e1" && -n "$arr_e2" && -n "$mrg_e" ]] &&
+  grep -qF "(after array jobs $arr_e1,$arr_e2)" submit_e.txt &&
+  wait_jobs "$arr_e1,$arr_e2,$mrg_e" > wait.txt; then
+  ok "e. submitted arrays $arr_e1 and $arr_e2 and merge job $mrg_e; all finished"
+else
+  not_ok "e. submitted two arrays and a merge job" "exit code $rc" "$(cat submit_e.txt wait.txt 2>&1)"
+fi
+t_big=$(secs "$t0" "$(date -r results/big.h5 +%s.%N 2> /dev/null || now)")
+slurm_e=results/big.cells/slurm
+dep=$(scontrol -o show job "$mrg_e" 2> /dev/null | grep -o 'Dependency=[^ ]*')
+if grep -q '13 cells: 13 complete, 0 diverged, 0 failed, 0 missing' "$slurm_e/merge-$mrg_e.out" 2> /dev/null &&
+  [[ $(ls "$slurm_e/${arr_e1}"_*.out | wc -l) == 6 && $(ls "$slurm_e/${arr_e2}"_*.out | wc -l) == 1 ]] &&
+  [[ $(cat "$slurm_e"/"${arr_e1}"_*.out "$slurm_e"/"${arr_e2}"_*.out | grep -c '^reglab: cell .*, Slurm job ') == 13 ]] &&
+  [[ $(grep -c '^reglab: cell .*, Slurm job ' "$slurm_e/${arr_e2}_0.out") == 1 ]]; then
+  ok "e. 6 + 1 tasks ran 2 cells each (the last 1); the merge job merged 13 complete cells"
+else
+  not_ok "e. 6 + 1 tasks ran the 13 cells and the merge job merged them" "$dep" \
+    "$(cat "$slurm_e/merge-$mrg_e.out" 2>&1)" "$(tail -n 5 "$slurm_e"/*.out 2>&1)"
+fi
+tasks_e=$(awk -F'\t' 'NR > 2 { print $5 }' "$slurm_e/submissions.tsv" | sort | uniq -c | awk '{ print $2 "x" $1 }' | tr '\n' ' ')
+expect_tasks=$(for k in 0 1 2 3 4 5; do printf '%s_%sx2 ' "$arr_e1" "$k"; done; printf '%s_0x1 ' "$arr_e2")
+if [[ "$tasks_e" == "$expect_tasks" ]]; then
+  ok "e. submissions.tsv: one line per cell, tasks ${arr_e1}_0..5 (2 cells each) and ${arr_e2}_0"
+else
+  not_ok "e. submissions.tsv names each cell's task in its own array" "got:  $tasks_e" "want: $expect_tasks"
+fi
+"$reglab" run big.yaml output=results/big-local.h5 --jobs 2 > local_e.txt 2>&1 ||
+  not_ok "e. the local run exits 0" "$(tail -n 20 local_e.txt)"
+check "e. cluster (2 arrays, 2 cells per task) and local files: summary, curves, weights bitwise identical" \
+  $py compare.py same results/big.h5 results/big-local.h5
+
 # --- timings ------------------------------------------------------------------------------------
 overhead=$(awk -v s="$t_slurm" -v l="$t_local" 'BEGIN { printf "%.2f", (s - l) * 2 / 6 }')
 echo "# timings: 6-cell grid, 2 cells at a time: submit to merged file ${t_slurm} s on Slurm," \
-  "${t_local} s for a local reglab run --jobs 2: about ${overhead} s overhead per cell"
+  "${t_local} s for a local reglab run --jobs 2: about ${overhead} s overhead per cell;" \
+  "13-cell sweep in two arrays, 2 cells per task: ${t_big} s"
 finish

@@ -1,7 +1,8 @@
 // Planning and rendering a Slurm submission (experiment/slurm_plan.hpp,
 // experiment/slurm_scripts.hpp): the cells chosen, the array range and its %K, the merge job's
 // afterany dependency, options and plugins passed through, and paths with spaces and quotes,
-// checked by running the rendered scripts with bash against a stub reglab.
+// checked by running the rendered scripts with bash against a stub reglab; a submission of
+// several arrays against a stub sbatch (experiment/slurm_jobs.hpp).
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -13,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "framework/core/error.hpp"
+#include "framework/experiment/slurm_jobs.hpp"
 #include "framework/experiment/slurm_plan.hpp"
 #include "framework/experiment/slurm_scripts.hpp"
 #include "support/temp_dir.hpp"
@@ -468,6 +471,99 @@ TEST_CASE("slurm scripts: a task runs its line's cells and marks a crash only wh
     CHECK(read_text(dir / "cell2.failed") == "error: boom\n");
     CHECK_FALSE(fs::exists(dir / "cell3.failed"));
     CHECK(contains(read_text(out), "reglab: cell cell2 failed: error: boom"));
+  }
+}
+
+}  // namespace reglab::experiment
+
+namespace reglab::experiment {
+namespace {
+
+/// PATH with `dir` first while alive.
+class PathFirst {
+ public:
+  explicit PathFirst(const fs::path& dir) : old_(std::getenv("PATH") ? std::getenv("PATH") : "") {
+    REQUIRE(setenv("PATH", (dir.string() + ":" + old_).c_str(), 1) == 0);
+  }
+  PathFirst(const PathFirst&) = delete;
+  PathFirst& operator=(const PathFirst&) = delete;
+  ~PathFirst() { setenv("PATH", old_.c_str(), 1); }
+
+ private:
+  std::string old_;
+};
+
+/// A stub sbatch in `dir` that logs its arguments to `dir`/calls, one call a line, prints job id
+/// 100 + the call's number, and fails its call number `failing`.
+void write_stub_sbatch(const fs::path& dir, int failing) {
+  write_text(dir / "sbatch", "#!/bin/bash\necho \"$*\" >> " + sh_quote((dir / "calls").string()) +
+                                 "\nn=$(wc -l < " + sh_quote((dir / "calls").string()) +
+                                 ")\nif [ \"$n\" = " + std::to_string(failing) +
+                                 " ]; then echo 'sbatch: error: QOSMaxSubmitJobPerUserLimit' >&2; "
+                                 "exit 1; fi\necho $((100 + n))\n");
+  fs::permissions(dir / "sbatch", fs::perms::owner_all);
+}
+
+/// The tasks ("<job>_<k>") submissions.tsv records, in order.
+std::vector<std::string> recorded_tasks(const SubmissionPlan& p) {
+  std::vector<std::string> tasks;
+  for (const auto& line : lines_of(read_text(p.slurm_dir / "submissions.tsv"))) {
+    std::vector<std::string> f;
+    std::istringstream parts(line);
+    for (std::string x; std::getline(parts, x, '\t');) f.push_back(x);
+    if (f.size() == 6 && f[0] != "submitted_utc") tasks.push_back(f[4]);
+  }
+  return tasks;
+}
+
+}  // namespace
+
+TEST_CASE("slurm jobs: arrays go out in order and the merge job depends on every one") {
+  TempDir tmp;
+  const fs::path bin = tmp.path() / "bin";
+  fs::create_directories(bin);
+  SubmitOptions o;
+  o.config = "s.yaml";
+  o.cells_per_task = 2;
+  const Sweep s = make_sweep_of(5);
+  SubmitContext context = make_context(tmp.path());
+  context.max_array_size = 2;
+  const SubmissionPlan p = plan_submission(s, o, all_cells(s), 1, context);
+  REQUIRE(p.arrays.size() == 2);  // tasks {0, 1} and {2}
+  const PathFirst path(bin);
+
+  SUBCASE("all submitted: one line per cell, tasks numbered within their array") {
+    write_stub_sbatch(bin, 0);
+    const SubmittedJobs jobs = submit_and_record(p);
+    CHECK(jobs.array_jobs == std::vector<std::string>{"101", "102"});
+    CHECK(jobs.array_error.empty());
+    CHECK(jobs.merge_job == "103");
+    const std::vector<std::string> calls = lines_of(read_text(bin / "calls"));
+    REQUIRE(calls.size() == 3);
+    CHECK(calls[0] == "--parsable --array=0-1 " + p.array_script.string() + " 0");
+    CHECK(calls[1] == "--parsable --array=0-0 " + p.array_script.string() + " 2");
+    CHECK(calls[2] == "--parsable --dependency=afterany:101:102 " + p.merge_script.string());
+    CHECK(recorded_tasks(p) ==
+          std::vector<std::string>{"101_0", "101_0", "101_1", "101_1", "102_0"});
+  }
+  SUBCASE("a later array refused: the earlier ones are kept, recorded and merged after") {
+    write_stub_sbatch(bin, 2);
+    const SubmittedJobs jobs = submit_and_record(p);
+    CHECK(jobs.array_jobs == std::vector<std::string>{"101"});
+    CHECK(contains(jobs.array_error, "QOSMaxSubmitJobPerUserLimit"));
+    CHECK(jobs.merge_job == "103");
+    CHECK(lines_of(read_text(bin / "calls")).back() ==
+          "--parsable --dependency=afterany:101 " + p.merge_script.string());
+    CHECK(recorded_tasks(p) == std::vector<std::string>{"101_0", "101_0", "101_1", "101_1"});
+    CHECK(fs::exists(p.array_script));
+  }
+  SUBCASE("the first array refused: nothing submitted, the files removed") {
+    write_stub_sbatch(bin, 1);
+    CHECK_THROWS_AS(submit_and_record(p), Error);
+    CHECK(lines_of(read_text(bin / "calls")).size() == 1);
+    CHECK_FALSE(fs::exists(p.array_script));
+    CHECK_FALSE(fs::exists(p.cell_list));
+    CHECK_FALSE(fs::exists(p.slurm_dir / "submissions.tsv"));
   }
 }
 

@@ -1,5 +1,5 @@
-/// Reading a sweep's axes (grid, zip and seeds) and preparing their values: the tree each cell
-/// copies, the location errors report, and the factor label.
+/// Reading a sweep's axes (grid, zip and seeds; sample in sweep_sample.cpp) and preparing their
+/// values: the tree each cell copies, the location errors report, and the factor label.
 #include <cstdlib>
 #include <map>
 #include <set>
@@ -118,7 +118,7 @@ void check_paths(const ConfigNode& root, const std::vector<Axis>& axes) {
                   "(list every plugin in the top-level 'plugins:')");
       }
       if (!paths.insert(p).second) {
-        root.fail("key path '" + p + "' is varied by two axes (grid, zip or seeds)");
+        root.fail("key path '" + p + "' is varied by two axes (grid, zip, sample or seeds)");
       }
     }
   }
@@ -173,6 +173,7 @@ std::vector<Axis> read_axes(const ConfigNode& root) {
   std::vector<Axis> axes;
   read_grid(root.child("grid"), axes);
   read_zip(root.child("zip"), axes);
+  read_sample(root.child("sample"), axes);
   read_seeds(root.child("seeds"), axes);
   check_paths(root, axes);
   for (auto& axis : axes) prepare(axis);

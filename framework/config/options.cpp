@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <sstream>
 #include <system_error>
 #include <utility>
@@ -22,6 +23,15 @@ namespace {
 
 bool path_under(const std::string& path, const std::string& prefix);
 
+/// Where a node and its key were written. YAML::Clone drops these marks, so a cloned tree
+/// (ConfigNode::clone) looks them up by key path in the table of the tree it was cloned from.
+struct SourceMarks {
+  YAML::Mark node = YAML::Mark::null_mark();
+  YAML::Mark key = YAML::Mark::null_mark();
+  bool was_null = false;  ///< a null value since replaced by a map (set_node) has no mark
+};
+using MarkTable = std::map<std::string, SourceMarks>;
+
 /// What every node of one document shares: its file and the command-line overrides applied.
 struct Context {
   std::string file;
@@ -30,6 +40,8 @@ struct Context {
   std::vector<std::pair<std::string, std::string>> overrides;
   /// For composed configurations: the file each key path came from (longest prefix wins).
   std::vector<std::pair<std::string, std::string>> origins;
+  /// In a clone: the marks of the original tree by key path (nodes of a clone have none).
+  std::shared_ptr<const MarkTable> marks;
 
   const std::string& file_of(const std::string& path) const {
     const std::string* best = &file;
@@ -231,6 +243,39 @@ std::string child_path(const std::string& parent, const std::string& key) {
   return parent.empty() ? key : parent + "." + key;
 }
 
+/// Records the marks of `node` (whose key is marked `key`) and of everything under it.
+void record_marks(const YAML::Node& node, const std::string& path, const YAML::Mark& key,
+                  MarkTable& table) {
+  table.emplace(path, SourceMarks{node.Mark(), key, node.IsNull()});
+  if (node.IsMap()) {
+    for (const auto& kv : node) {
+      record_marks(kv.second, child_path(path, kv.first.Scalar()), kv.first.Mark(), table);
+    }
+  } else if (node.IsSequence()) {
+    std::size_t i = 0;
+    for (const auto& item : node) {
+      record_marks(item, path + "[" + std::to_string(i++) + "]", YAML::Mark::null_mark(), table);
+    }
+  }
+}
+
+/// The original's marks of the node at `path` of a clone (null if the original had none there).
+const SourceMarks* marks_of(const Context& ctx, const std::string& path) {
+  const auto it = ctx.marks->find(path);
+  return it == ctx.marks->end() ? nullptr : &it->second;
+}
+
+/// Where the node itself was written: its own mark, or in a clone the original's. A node the
+/// original did not have at this path, or a null value replaced by a map, has no mark.
+YAML::Mark node_mark(const NodeImpl& n) {
+  if (!n.ctx->marks) return n.node.Mark();
+  const SourceMarks* m = marks_of(*n.ctx, n.path);
+  if (m == nullptr || (m->was_null && n.node.IsDefined() && !n.node.IsNull())) {
+    return YAML::Mark::null_mark();
+  }
+  return m->node;
+}
+
 /// Records the origin file of `node` and of everything under it.
 void record_origins(const YAML::Node& node, const std::string& path, const OriginFn& origin,
                     Context& ctx) {
@@ -331,6 +376,20 @@ ConfigNode ConfigNode::load_composed(const std::string& path) {
   return out;
 }
 
+ConfigNode ConfigNode::clone() const {
+  ConfigNode out;
+  *out.impl_->ctx = *impl_->ctx;
+  if (defined()) out.impl_->node = YAML::Clone(impl_->node);
+  out.impl_->key_mark = impl_->key_mark;
+  out.impl_->path = impl_->path;
+  if (!out.impl_->ctx->marks) {
+    auto table = std::make_shared<MarkTable>();
+    record_marks(impl_->node, impl_->path, impl_->key_mark, *table);
+    out.impl_->ctx->marks = std::move(table);
+  }
+  return out;
+}
+
 bool ConfigNode::defined() const { return impl_->node.IsDefined(); }
 bool ConfigNode::is_map() const { return defined() && impl_->node.IsMap(); }
 bool ConfigNode::is_sequence() const { return defined() && impl_->node.IsSequence(); }
@@ -349,16 +408,21 @@ ConfigNode ConfigNode::at(std::size_t i) const {
 ConfigNode ConfigNode::child(const std::string& key) const {
   ConfigNode out;
   out.impl_->ctx = impl_->ctx;
-  const YAML::Node& const_node = impl_->node;
-  if (is_map() && const_node[key].IsDefined()) {
-    out.impl_->node.reset(const_node[key]);
-    for (const auto& kv : const_node) {
-      if (kv.first.Scalar() == key) out.impl_->key_mark = kv.first.Mark();
-    }
-  } else {
-    out.impl_->node.reset(YAML::Node(YAML::NodeType::Undefined));
-  }
   out.impl_->path = impl_->path.empty() ? key : impl_->path + "." + key;
+  const YAML::Node& const_node = impl_->node;
+  if (!is_map() || !const_node[key].IsDefined()) {
+    out.impl_->node.reset(YAML::Node(YAML::NodeType::Undefined));
+    return out;
+  }
+  out.impl_->node.reset(const_node[key]);
+  if (impl_->ctx->marks) {
+    const SourceMarks* m = marks_of(*impl_->ctx, out.impl_->path);
+    if (m != nullptr) out.impl_->key_mark = m->key;
+    return out;
+  }
+  for (const auto& kv : const_node) {
+    if (kv.first.Scalar() == key) out.impl_->key_mark = kv.first.Mark();
+  }
   return out;
 }
 
@@ -383,8 +447,9 @@ std::string ConfigNode::location() const {
     if (path_under(impl_->path, it->first)) return it->second;
   }
   // A null value's own mark points at the next token, so report its key instead.
-  auto mark = is_null() || impl_->node.Mark().is_null() ? impl_->key_mark : impl_->node.Mark();
-  if (mark.is_null() && defined()) mark = impl_->node.Mark();
+  const YAML::Mark own = node_mark(*impl_);
+  auto mark = is_null() || own.is_null() ? impl_->key_mark : own;
+  if (mark.is_null() && defined()) mark = own;
   if (mark.is_null()) {
     // A map created by an override has no place in the file: name the override.
     for (const auto& [p, where] : impl_->ctx->overrides) {

@@ -34,6 +34,10 @@ class ConfigNode {
   static ConfigNode parse(const std::string& text, const std::string& file);
   /// Reads and parses a file. Throws ConfigError if it cannot be read or parsed.
   static ConfigNode load_file(const std::string& path);
+  /// A deep copy: a tree of its own (copies of a ConfigNode share one tree), with the same
+  /// values, paths, locations and overrides. Changes to the copy never reach the original, and
+  /// the other way round.
+  ConfigNode clone() const;
 
   bool defined() const;
   bool is_map() const;

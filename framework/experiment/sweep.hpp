@@ -7,15 +7,35 @@
 ///             is an axis
 ///   zip:      a map (or a list of maps) of key paths to lists of equal length, varied together;
 ///             each map is one axis
+///   sample:   random search, one axis of n choices, each setting every key path of `space`
+///             together (like a zip group):
+///               sample: {n: 50, seed: 3, space: {optimizer.learning_rate: {log_uniform: [1e-4,
+///                        1e-1]}, regularizers[0].rate: {uniform: [0.1, 0.7]}}}
+///             with the distributions
+///               uniform: [lo, hi]      a number in [lo, hi)
+///               log_uniform: [lo, hi]  a number whose logarithm is uniform in [log lo, log hi);
+///                                      0 < lo
+///               int_uniform: [lo, hi]  an integer in [lo, hi], both ends included
+///               choice: [v1, v2, ...]  one of the values (any YAML), each equally likely
+///             (lo < hi). Draw j (from 0) of key path PATH comes from the stream
+///             Rng::stream(seed, "sample/PATH", j) of core/random.hpp and nothing else, so
+///             adding or removing a key leaves the other keys' values unchanged, and raising n
+///             keeps the earlier draws. A draw equal to an earlier one (int_uniform and choice
+///             can repeat) is left out: such an axis has fewer than n choices. A drawn number is
+///             written as the shortest text that reads back as the same double
+///             (core/number_text.hpp), which is also its factor text. `sample.seed` seeds the
+///             draws only: each cell's run seed comes from `seed` or `seeds` as in any sweep.
 ///   seeds:    the replicate axis: a list of seeds, or a count N meaning seeds 1..N; sets `seed`
-/// Cells are the cartesian product of the axes, in the order the axes are written (grid keys,
-/// then zip groups, then seeds, the last varying fastest). Command-line overrides apply after
-/// includes; `grid.PATH=[...]` adds or replaces one grid axis, `zip={...}` and `seeds=...`
-/// replace those keys.
+/// Cells are the cartesian product of the axes, in this order whatever the order the keys are
+/// written in: grid keys (in the order written), zip groups, sample, seeds; the last varies
+/// fastest, so the cells of one sample draw are next to each other, one per seed. Command-line
+/// overrides apply after includes; `grid.PATH=[...]` adds or replaces one grid axis,
+/// `zip={...}`, `sample={...}` and `seeds=...` replace those keys (`sample.n=200` one key).
 ///
 /// Each cell's configuration is the sweep's with the cell's values set and the sweep keys
 /// removed; it is validated like a single run, and an error caused by a grid value names the grid
-/// entry. The cell id is the run id of that configuration (SHA-256 of everything but `output`),
+/// entry (a sampled value, its distribution). A key path may be on one axis only, and `plugins`
+/// on none. The cell id is the run id of that configuration (SHA-256 of everything but `output`),
 /// so it depends on what the cell computes, not on its position or the clock. Cell names list
 /// the varying factors: "regularizers=dropout+max_norm, seed=2".
 ///
@@ -67,7 +87,7 @@ struct Sweep {
   std::vector<Cell> cells;
   std::string config_yaml;  ///< the sweep configuration after includes and overrides
   std::string sweep_id;     ///< SHA-256 (12 hex digits) of the sorted cell ids
-  bool is_grid = false;     ///< the file had grid, zip or seeds
+  bool is_grid = false;     ///< the file had grid, zip, sample or seeds
   /// Built-ins plus the sweep's plugins (experiment/plugins.hpp), used to plan every cell.
   plugin::Registries registries;
   /// Plugins given on the command line (absolute paths), passed on to every cell's process.

@@ -465,6 +465,56 @@ TEST_CASE("ConfigNode::set_override: a map created by an override is blamed on i
                     "command-line override 'extra.key=1'");
 }
 
+TEST_CASE("ConfigNode::clone: a tree of its own, with the original's locations") {
+  const char* const text =
+      "name: x\n"                           // 1
+      "optimizer:\n"                        // 2
+      "  name: sgd\n"                       // 3
+      "  momentum:\n"                       // 4
+      "regularizers:\n"                     // 5
+      "  - {name: dropout, rate: 0.5}\n"    // 6
+      "model: {name: mlp, hidden: [8]}\n";  // 7
+  ConfigNode root = parse(text);
+  ConfigNode copy = root.clone();
+  CHECK(copy.to_yaml() == root.to_yaml());
+  const auto rate = [](const ConfigNode& n) { return n.child("regularizers").at(0).child("rate"); };
+  // Values, null values (at their key), list elements and flow maps keep their places.
+  CHECK(copy.child("optimizer").child("name").location() == "cfg.yaml:3:9");
+  CHECK(copy.child("optimizer").child("momentum").location() == "cfg.yaml:4:3");
+  CHECK(rate(copy).location() == "cfg.yaml:6:27");
+  CHECK(copy.child("model").child("hidden").at(0).location() == "cfg.yaml:7:29");
+  CHECK(copy.child("model").location() == root.child("model").location());
+  CHECK(copy.child("absent").location() == root.child("absent").location());
+  CHECK_MESSAGE_HAS(config_error([&] { rate(copy).fail("boom"); }),
+                    "cfg.yaml:6:27: regularizers[0].rate: boom");
+
+  // Changes reach neither tree from the other; a value set in the copy is blamed on its setter.
+  copy.set_value("regularizers[0].rate", ConfigNode::parse("0.3", "v.yaml"), "the test's value");
+  root.remove_key("name");
+  CHECK(rate(root).scalar() == "0.5");
+  CHECK(rate(root).location() == "cfg.yaml:6:27");
+  CHECK(rate(copy).scalar() == "0.3");
+  CHECK(rate(copy).location() == "the test's value");
+  CHECK(copy.child("name").scalar() == "x");
+  CHECK_FALSE(root.child("name").defined());
+
+  // A copy of the copy keeps both the original's places and the copy's own overrides.
+  ConfigNode again = copy.clone();
+  CHECK(rate(again).location() == "the test's value");
+  CHECK(again.child("optimizer").child("name").location() == "cfg.yaml:3:9");
+
+  // A null value that a longer key path turns into a map is blamed on its key, as in a tree
+  // that was never copied.
+  ConfigNode fresh = parse(text);
+  for (ConfigNode* n : {&fresh, &again}) {
+    n->set_value("optimizer.momentum.x", ConfigNode::parse("1", "v.yaml"), "a deep value");
+  }
+  CHECK(again.child("optimizer").child("momentum").location() ==
+        fresh.child("optimizer").child("momentum").location());
+  // Keys added after the copy have no place in the file: they name what added them.
+  CHECK(again.child("optimizer").child("momentum").child("x").location() == "a deep value");
+}
+
 TEST_CASE("ConfigNode::to_yaml: round-trips through parse") {
   const std::string text =
       "name: dropout-maxnorm  # a comment\n"

@@ -310,7 +310,7 @@ TEST_CASE("expand_sweep: seeds 1 and 01 are the same seed") {
   CHECK(contains(msg, "appears twice"));
 }
 
-TEST_CASE("expand_sweep: include composes files; later files and the includer override") {
+TEST_CASE("expand_sweep: include composes files, later files and the includer override") {
   TempDir dir;
   dir.write("common.yaml",
             "data: {dataset: synthetic, train_samples: 200, test_samples: 50, features: 8, "
@@ -760,7 +760,7 @@ TEST_CASE("expand_sweep: a misspelt dataset option on a grid axis refuses the wh
   CHECK(contains(msg, "data.train_samplez: unknown key 'train_samplez'"));
 }
 
-TEST_CASE("expand_sweep: plugins cannot vary along an axis; plugins: [] changes no cell id") {
+TEST_CASE("expand_sweep: plugins cannot vary along an axis, and plugins: [] changes no cell id") {
   TempDir dir;
   CHECK(contains(expand_error(write_sweep(dir, "grid:\n  plugins: [[], []]\n")),
                  "plugins are loaded once for the whole sweep"));

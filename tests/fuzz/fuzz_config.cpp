@@ -129,6 +129,11 @@ std::size_t estimate_cells(const ConfigNode& root) {
   for (std::size_t i = 0; zip.is_sequence() && i < zip.size(); ++i) {
     cells = saturating_mul(cells, zip_group_length(zip.at(i)));
   }
+  const ConfigNode sample = root.child("sample");
+  if (sample.is_map() && sample.child("n").is_scalar()) {
+    const long long n = std::strtoll(sample.child("n").scalar().c_str(), nullptr, 10);
+    if (n > 1) cells = saturating_mul(cells, static_cast<std::size_t>(n));
+  }
   const ConfigNode seeds = root.child("seeds");
   if (seeds.is_sequence()) cells = saturating_mul(cells, seeds.size());
   if (seeds.is_scalar()) {

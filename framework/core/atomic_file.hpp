@@ -19,6 +19,12 @@ void publish_file(const std::string& path, const char* data, std::size_t size, b
 void publish_file(const std::string& path, const std::string& bytes, bool overwrite,
                   const std::string& action);
 
+/// Publishes the finished temporary file `tmp` (written by the caller, in the directory of `path`)
+/// as `path`: fsync()s it, moves it into place as publish_file does and fsync()s the directory.
+/// On failure `tmp` is removed. Errors are StorageError "PATH: ACTION: WHAT".
+void publish_temporary(const std::string& tmp, const std::string& path, bool overwrite,
+                       const std::string& action);
+
 /// True if something (even a dangling symlink) exists at `path`.
 bool path_exists(const std::string& path);
 /// Throws StorageError: `path` exists and overwriting was not asked for.

@@ -113,9 +113,12 @@ int print_sweep_status(const Sweep& sweep) {
 }
 
 int print_file_status(const std::string& results_file) {
-  const storage::ResultsFile f = read_without_weights(results_file);
+  storage::ReadOptions root_only;  // a sweep file's /summary has every cell's state
+  root_only.runs = false;
+  const storage::ResultsFile f = storage::read_results(results_file, root_only);
   std::printf("%-12s  %-9s  %s\n", "cell", "state", "name");
-  if (f.kind() == "run") return print_run_file_status(results_file, f);
+  if (f.kind() == "run")
+    return print_run_file_status(results_file, read_without_weights(results_file));
   return print_sweep_file_status(results_file, f);
 }
 

@@ -39,9 +39,10 @@ struct PreviousMerge {
   }
 };
 
-/// The counts of a merge.
+/// The outcome of a merge: the counts and every cell's summary row, in sweep order.
 struct MergeCounts {
   std::size_t merged = 0, diverged = 0, not_complete = 0;
+  std::vector<CellSummary> rows;
 };
 
 /// The root of the merged file: provenance and the sweep's identity.
@@ -116,7 +117,7 @@ MergeCounts merge_cells(const Sweep& sweep, bool quiet) {
       previous.usable ? storage::ResultsWriter::extend(sweep.output, header)
                       : storage::ResultsWriter::create(sweep.output, header, "sweep", true);
   MergeCounts counts;
-  std::vector<CellSummary> rows;
+  std::vector<CellSummary>& rows = counts.rows;
   std::vector<std::string> merged_ids;
   for (const Cell& cell : sweep.cells) {
     bool merged = false;
@@ -136,22 +137,20 @@ MergeCounts merge_cells(const Sweep& sweep, bool quiet) {
   return counts;
 }
 
-/// merge_and_report's listing: every failed (with its error) and missing cell, then the counts.
-/// Returns its exit code.
-int report_cells(const Sweep& sweep) {
+/// merge_and_report's listing, from the merge's rows: every failed (with its error) and missing
+/// cell, then the counts. Returns its exit code.
+int report_cells(const Sweep& sweep, const std::vector<CellSummary>& rows) {
   std::size_t failed = 0, missing = 0, diverged = 0;
-  storage::ReadOptions without_weights;
-  without_weights.weights = false;
-  for (const Cell& cell : sweep.cells) {
-    if (fs::exists(cell.output)) {
-      const storage::ResultsFile cf = storage::read_results(cell.output, without_weights);
-      diverged += cf.runs.front().status == "diverged" ? 1 : 0;
-    } else if (fs::exists(failed_path(sweep, cell))) {
+  for (std::size_t i = 0; i < sweep.cells.size(); ++i) {
+    const Cell& cell = sweep.cells[i];
+    if (rows[i].status == "diverged") {
+      ++diverged;
+    } else if (rows[i].status == "failed") {
       ++failed;
-      std::string message = read_failure(sweep, cell);
+      std::string message = rows[i].message;
       while (!message.empty() && message.back() == '\n') message.pop_back();
       std::printf("FAILED  %s  %s: %s\n", cell.id.c_str(), cell.name.c_str(), message.c_str());
-    } else {
+    } else if (rows[i].status == "missing") {
       ++missing;
       std::printf("MISSING %s  %s\n", cell.id.c_str(), cell.name.c_str());
     }
@@ -191,9 +190,9 @@ int merge_and_report(const Sweep& sweep) {
   check_manifest(sweep);
   check_output_file(sweep, false);
   const SweepLock lock(sweep.cell_dir);
-  merge_sweep(sweep, false);
+  const MergeCounts counts = merge_cells(sweep, false);
   print_arm_table(sweep.output);
-  return report_cells(sweep);
+  return report_cells(sweep, counts.rows);
 }
 
 void print_arm_table(const std::string& sweep_file) {

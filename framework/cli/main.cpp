@@ -11,6 +11,7 @@
 #include "framework/core/blas.hpp"
 #include "framework/core/build_info.hpp"
 #include "framework/core/error.hpp"
+#include "framework/experiment/cell_runner.hpp"
 #include "framework/experiment/report.hpp"
 #include "framework/experiment/runner.hpp"
 #include "framework/experiment/slurm.hpp"
@@ -39,6 +40,8 @@ constexpr const char* kUsage =
     "        [--mem M] [--cpus-per-task C] [--max-parallel K] [--dry-run]\n"
     "                                         run the missing cells as a Slurm job array, then a\n"
     "                                         merge job (docs/cluster.md)\n"
+    "  cells CELL.yaml...                     run sweep cells from their cell files (what sweep\n"
+    "                                         children and Slurm array tasks run)\n"
     "  verify RESULTS.h5 [--cell ID]          rerun stored runs, check curves and weights bitwise\n"
     "  report RESULTS.h5 [--baseline ARM] [--by F,..] [--metric M] [--format table|markdown|csv]\n"
     "                                         per-arm statistics and paired tests across seeds\n"
@@ -102,8 +105,10 @@ int cmd_run(const std::vector<std::string>& args) {
       "quiet,q", po::bool_switch(&options.quiet), "print only the final summary line")(
       "jobs,j", po::value<std::size_t>(&options.jobs),
       "sweep cells to run at once (default: the number of cores)")(
-      "cell", po::value<std::string>(&options.cell),
-      "run only the sweep cell with this id (as a cluster array task does)")(
+      "cells-per-child", po::value<std::size_t>(&options.cells_per_child),
+      "sweep cells one child process runs one after another (default: 1 for small sweeps, up "
+      "to 64 for large ones)")("cell", po::value<std::string>(&options.cell),
+                               "run only the sweep cell with this id")(
       "plugin", po::value<std::vector<std::string>>(&options.plugins),
       "load a plugin (shared object) after the config's own 'plugins:'; repeatable");
   po::options_description hidden;
@@ -124,6 +129,32 @@ int cmd_run(const std::vector<std::string>& args) {
   }
   if (options.config_path.empty()) throw reglab::UsageError("run: missing CONFIG.yaml");
   return reglab::experiment::run_config(options);
+}
+
+int cmd_cells(const std::vector<std::string>& args) {
+  po::options_description desc("reglab cells CELL.yaml... [-q]");
+  std::vector<std::string> files;
+  bool quiet = false;
+  desc.add_options()("help,h", "show this help")("quiet,q", po::bool_switch(&quiet),
+                                                 "print only each cell's final summary line");
+  po::options_description hidden;
+  hidden.add_options()("file", po::value<std::vector<std::string>>(&files));
+  po::options_description all;
+  all.add(desc).add(hidden);
+  po::positional_options_description pos;
+  pos.add("file", -1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+  po::notify(vm);
+  if (vm.count("help") != 0U) {
+    std::cout << desc
+              << "\nRuns sweep cells from their cell files (<cell folder>/<id>.yaml, written by "
+                 "'reglab run' and 'reglab slurm submit'), one after another; each cell's output "
+                 "goes to its .log, a failure to its .failed and stops the batch.\n";
+    return 0;
+  }
+  if (files.empty()) throw reglab::UsageError("cells: no cell file given");
+  return reglab::experiment::run_cell_files(files, quiet);
 }
 
 }  // namespace
@@ -225,6 +256,7 @@ int main(int argc, char** argv) {
     const std::string command = argv[1];
     const std::vector<std::string> args(argv + 2, argv + argc);
     if (command == "run") return cmd_run(args);
+    if (command == "cells") return cmd_cells(args);
     if (command == "status") return cmd_status(args);
     if (command == "verify") return cmd_verify(args);
     if (command == "merge") return cmd_merge(args);

@@ -6,6 +6,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <map>
+#include <string>
+#include <utility>
 
 #include "framework/core/error.hpp"
 
@@ -79,6 +82,16 @@ void sync_directory(const std::string& name, const std::string& path) {
   ::close(fd);
 }
 
+/// True while a DeferredDirectorySync is alive.
+bool g_deferring = false;
+
+/// The folders whose fsync a DeferredDirectorySync holds back, each with one file published in
+/// it (for the error message).
+std::map<std::string, std::string>& deferred_folders() {
+  static std::map<std::string, std::string> folders;
+  return folders;
+}
+
 /// Moves `tmp` to `path` (see publish_bytes).
 void move_into_place(const std::string& tmp, const std::string& path, bool overwrite,
                      const Where& where) {
@@ -140,7 +153,36 @@ void publish_file(const std::string& path, const char* data, std::size_t size, b
     ::unlink(tmp.c_str());  // whatever failed, never leave a temporary file behind
     throw;
   }
-  sync_directory(parent_directory(path), path);
+  if (g_deferring) {
+    deferred_folders().emplace(parent_directory(path), path);
+  } else {
+    sync_directory(parent_directory(path), path);
+  }
+}
+
+DeferredDirectorySync::DeferredDirectorySync() {
+  if (!g_deferring) {
+    g_deferring = true;
+    owner_ = true;
+  }
+}
+
+DeferredDirectorySync::~DeferredDirectorySync() {
+  if (!owner_) return;
+  try {
+    sync();
+  } catch (const StorageError&) {
+    // A destructor cannot report it; callers that must know call sync() themselves.
+  }
+  deferred_folders().clear();
+  g_deferring = false;
+}
+
+void DeferredDirectorySync::sync() {
+  if (!owner_) return;
+  const std::map<std::string, std::string> folders = std::move(deferred_folders());
+  deferred_folders().clear();
+  for (const auto& [folder, file] : folders) sync_directory(folder, file);
 }
 
 void publish_temporary(const std::string& tmp, const std::string& path, bool overwrite,

@@ -25,6 +25,26 @@ void publish_file(const std::string& path, const std::string& bytes, bool overwr
 void publish_temporary(const std::string& tmp, const std::string& path, bool overwrite,
                        const std::string& action);
 
+/// While one is alive, publish_file does not fsync the folder of each file it publishes but
+/// remembers it; sync() (and the destructor) fsync each remembered folder once. For a process
+/// that publishes many small files in a row (the cells of a batch, experiment/cell_runner.hpp):
+/// each file is still fsync()ed before it is moved into place, so no reader and no crash ever sees
+/// a partial file; only the move's durability waits for the folder's sync. After a power failure
+/// before it, a finished file may be missing (never partial), and a rerun makes it again. The
+/// outermost instance owns the deferral; nested ones do nothing. Not for concurrent publishers.
+class DeferredDirectorySync {
+ public:
+  DeferredDirectorySync();
+  ~DeferredDirectorySync();
+  DeferredDirectorySync(const DeferredDirectorySync&) = delete;
+  DeferredDirectorySync& operator=(const DeferredDirectorySync&) = delete;
+  /// fsyncs every folder published into since the last sync. Throws StorageError.
+  void sync();
+
+ private:
+  bool owner_ = false;
+};
+
 /// True if something (even a dangling symlink) exists at `path`.
 bool path_exists(const std::string& path);
 /// Throws StorageError: `path` exists and overwriting was not asked for.

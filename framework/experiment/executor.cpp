@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <deque>
 #include <optional>
 #include <utility>
 
@@ -198,17 +199,30 @@ std::size_t terminal_width(std::FILE* out) {
 }
 
 struct Running {
-  std::size_t index;  ///< into tasks
+  std::vector<std::size_t> batch;  ///< indices into tasks, in the order the child runs them
+  std::size_t current = 0;         ///< position in `batch` of the cell running now
   pid_t pid;
-  Clock::time_point start;
+  Clock::time_point start;  ///< when the current cell started
 };
+
+bool file_exists(const std::string& path) {
+  struct stat info {};
+  return !path.empty() && stat(path.c_str(), &info) == 0;
+}
 
 /// The state of one run_cells call. The destructor terminates and reaps children still running
 /// (only reached with children left if an exception escapes).
 class Executor {
  public:
   Executor(const std::vector<CellTask>& tasks, const ExecutorOptions& options)
-      : tasks_(tasks), options_(options), outcomes_(tasks.size()) {}
+      : tasks_(tasks), options_(options), outcomes_(tasks.size()), ran_(tasks.size(), false) {
+    const std::size_t k = std::max<std::size_t>(1, options.cells_per_child);
+    for (std::size_t first = 0; first < tasks.size(); first += k) {
+      std::vector<std::size_t> batch;
+      for (std::size_t i = first; i < std::min(tasks.size(), first + k); ++i) batch.push_back(i);
+      pending_.push_back(std::move(batch));
+    }
+  }
 
   ~Executor() { terminate_all(); }
   Executor(const Executor&) = delete;
@@ -217,16 +231,17 @@ class Executor {
   std::vector<CellOutcome> run() {
     check_self();
     last_draw_ = Clock::now() - kRedrawInterval;
-    while (next_ < tasks_.size() || !running_.empty()) {
+    while (!pending_.empty() || !running_.empty()) {
       if (g_signals != 0) break;
-      while (running_.size() < options_.jobs && next_ < tasks_.size() && g_signals == 0) {
-        start(next_++);
+      while (running_.size() < options_.jobs && !pending_.empty() && g_signals == 0) {
+        start(std::move(pending_.front()));
+        pending_.pop_front();
       }
       reap();
       if (options_.interactive) draw(false);
       if (!running_.empty() && g_signals == 0) sleep_poll();
     }
-    if (g_signals != 0 && (next_ < tasks_.size() || !running_.empty())) {
+    if (g_signals != 0 && (!pending_.empty() || !running_.empty())) {
       g_interrupted = true;
       if (options_.interactive) std::fprintf(options_.out, "\r\033[K");
       std::fprintf(options_.out, "interrupted: terminating %zu running cell(s)\n", running_.size());
@@ -235,8 +250,11 @@ class Executor {
     } else if (options_.interactive) {
       draw(true);
     }
-    outcomes_.resize(next_);  // cells never started have no outcome
-    return std::move(outcomes_);
+    std::vector<CellOutcome> outcomes;  // cells never started have no outcome
+    for (std::size_t i = 0; i < tasks_.size(); ++i) {
+      if (ran_[i]) outcomes.push_back(std::move(outcomes_[i]));
+    }
+    return outcomes;
   }
 
  private:
@@ -247,18 +265,22 @@ class Executor {
     }
   }
 
-  void start(std::size_t index) {
-    const CellTask& task = tasks_[index];
-    const int log = open(task.log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (log < 0) {
-      throw Error("cannot create cell log " + task.log + ": " + std::strerror(errno));
-    }
+  std::vector<std::string> command(const std::vector<std::size_t>& batch) const {
     std::vector<std::string> args;
-    args.reserve(options_.args.size() + 3);
     args.push_back(options_.self);
     args.insert(args.end(), options_.args.begin(), options_.args.end());
-    args.push_back("--cell");
-    args.push_back(task.id);
+    for (std::size_t i : batch)
+      args.insert(args.end(), tasks_[i].args.begin(), tasks_[i].args.end());
+    return args;
+  }
+
+  void start(std::vector<std::size_t> batch) {
+    const CellTask& first = tasks_[batch.front()];
+    const int log = open(first.log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (log < 0) {
+      throw Error("cannot create cell log " + first.log + ": " + std::strerror(errno));
+    }
+    std::vector<std::string> args = command(batch);
     std::vector<char*> argv;
     for (auto& arg : args) argv.push_back(arg.data());
     argv.push_back(nullptr);
@@ -288,16 +310,39 @@ class Executor {
     posix_spawnattr_destroy(&attr);
     close(log);
     if (error != 0) {
-      throw Error("cannot start cell " + task.id + ": " + options_.self + ": " +
+      throw Error("cannot start cell " + first.id + ": " + options_.self + ": " +
                   std::strerror(error));
     }
-    running_.push_back({index, pid, Clock::now()});
-    outcomes_[index].id = task.id;
+    running_.push_back({std::move(batch), 0, pid, Clock::now()});
+    begin_cell(running_.back());
+  }
+
+  /// Marks the current cell of `child` as started.
+  void begin_cell(Running& child) {
+    const std::size_t index = child.batch[child.current];
+    child.start = Clock::now();
+    ran_[index] = true;
+    outcomes_[index].id = tasks_[index].id;
+    ++started_;
     if (!options_.interactive) {
       std::fprintf(options_.out, "cell %zu/%zu start %s\n", index + 1, tasks_.size(),
-                   task.name.c_str());
+                   tasks_[index].name.c_str());
       std::fflush(options_.out);
     }
+  }
+
+  /// Finishes the cells of a batch whose result files appeared, in order; returns true if the
+  /// batch has a cell left.
+  bool advance(Running& child) {
+    if (child.batch.size() == 1) return true;
+    while (child.current < child.batch.size() &&
+           file_exists(tasks_[child.batch[child.current]].result)) {
+      CellOutcome done;
+      done.exit_code = 0;
+      finish_cell(child, std::move(done));
+      if (++child.current < child.batch.size()) begin_cell(child);
+    }
+    return child.current < child.batch.size();
   }
 
   /// Reaps every finished child without blocking.
@@ -306,19 +351,20 @@ class Executor {
       int status = 0;
       const pid_t result = waitpid(running_[i].pid, &status, WNOHANG);
       if (result == 0 || (result < 0 && errno == EINTR)) {
+        advance(running_[i]);
         ++i;
         continue;
       }
-      finish(running_[i], result < 0 ? std::nullopt : std::optional<int>(status));
+      finish_child(running_[i], result < 0 ? std::nullopt : std::optional<int>(status));
       running_.erase(running_.begin() + static_cast<std::ptrdiff_t>(i));
     }
   }
 
-  /// Records a finished child; `status` is empty if it could not be obtained (ECHILD).
-  void finish(const Running& child, std::optional<int> status) {
-    CellOutcome& outcome = outcomes_[child.index];
-    const CellTask& task = tasks_[child.index];
-    outcome.seconds = std::chrono::duration<double>(Clock::now() - child.start).count();
+  /// A child ended (`status` empty if it could not be obtained, ECHILD): its current cell ends
+  /// with the child's status; in a batch, cells after a failed one go back to the queue.
+  void finish_child(Running& child, std::optional<int> status) {
+    if (!advance(child)) return;
+    CellOutcome outcome;
     if (!status) {
       outcome.exit_code = -1;
       outcome.message = "exit status of the cell process is unavailable";
@@ -328,23 +374,51 @@ class Executor {
     } else {
       outcome.exit_code = WEXITSTATUS(*status);
     }
-    if (outcome.message.empty()) outcome.message = failure_message(outcome, task.log);
+    if (child.batch.size() > 1 && outcome.exit_code == 0 && outcome.signal == 0) {
+      outcome.exit_code = -1;
+      outcome.message =
+          "the cell process ended without writing " + tasks_[child.batch[child.current]].result;
+    }
+    finish_cell(child, std::move(outcome));
+    if (child.current + 1 < child.batch.size() && g_signals == 0) {
+      pending_.emplace_front(child.batch.begin() + static_cast<std::ptrdiff_t>(child.current + 1),
+                             child.batch.end());
+    }
+  }
+
+  /// Records the end of `child`'s current cell.
+  void finish_cell(const Running& child, CellOutcome outcome) {
+    const std::size_t index = child.batch[child.current];
+    const CellTask& task = tasks_[index];
+    outcome.id = task.id;
+    outcome.seconds = std::chrono::duration<double>(Clock::now() - child.start).count();
+    if (outcome.message.empty()) {
+      // A batch child that failed before its later cell began wrote only to its first log.
+      const bool own = index == child.batch.front() || !read_tail(task.log, 1).empty();
+      outcome.message = failure_message(outcome, own ? task.log : tasks_[child.batch.front()].log);
+    }
     ++done_;
     seconds_done_ += outcome.seconds;
     const bool failed = !outcome.message.empty();
     if (failed) ++failed_;
+    report(index, outcome);
+    outcomes_[index] = std::move(outcome);
+  }
 
+  /// Prints a finished cell (every cell without a terminal; only failures with one).
+  void report(std::size_t index, const CellOutcome& outcome) {
+    const bool failed = !outcome.message.empty();
     if (!failed && options_.interactive) return;
+    const CellTask& task = tasks_[index];
     if (options_.interactive) std::fprintf(options_.out, "\r\033[K");
     if (!failed) {
-      std::fprintf(options_.out, "cell %zu/%zu done %s (%.1f s)\n", child.index + 1, tasks_.size(),
+      std::fprintf(options_.out, "cell %zu/%zu done %s (%.1f s)\n", index + 1, tasks_.size(),
                    task.name.c_str(), outcome.seconds);
     } else {
       const std::string how = outcome.signal != 0 ? "signal " + std::to_string(outcome.signal)
                                                   : "exit " + std::to_string(outcome.exit_code);
-      std::fprintf(options_.out, "cell %zu/%zu FAILED %s (%s): %s\n", child.index + 1,
-                   tasks_.size(), task.name.c_str(), how.c_str(),
-                   first_line(outcome.message).c_str());
+      std::fprintf(options_.out, "cell %zu/%zu FAILED %s (%s): %s\n", index + 1, tasks_.size(),
+                   task.name.c_str(), how.c_str(), first_line(outcome.message).c_str());
     }
     std::fflush(options_.out);
     if (options_.interactive) last_draw_ = Clock::now() - kRedrawInterval;  // redraw at once
@@ -357,10 +431,11 @@ class Executor {
     last_draw_ = now;
     std::string line = "cells " + std::to_string(done_) + "/" + std::to_string(tasks_.size()) +
                        " done (" + std::to_string(failed_) + " failed)";
-    double remaining_cells = static_cast<double>(tasks_.size() - next_);
+    double remaining_cells = static_cast<double>(tasks_.size() - started_);
     if (!running_.empty()) line += ", running:";
     for (std::size_t i = 0; i < running_.size(); ++i) {
-      const CellTask& task = tasks_[running_[i].index];
+      const Running& child = running_[i];
+      const CellTask& task = tasks_[child.batch[std::min(child.current, child.batch.size() - 1)]];
       line += (i == 0 ? " " : ", ") + task.name;
       const auto epoch = last_epoch(read_tail(task.log, kEpochTailBytes));
       double fraction = 0.0;
@@ -407,8 +482,10 @@ class Executor {
   const std::vector<CellTask>& tasks_;
   const ExecutorOptions& options_;
   std::vector<CellOutcome> outcomes_;
+  std::vector<bool> ran_;                         ///< the cell was started
+  std::deque<std::vector<std::size_t>> pending_;  ///< batches not started, in order
   std::vector<Running> running_;
-  std::size_t next_ = 0;
+  std::size_t started_ = 0;
   std::size_t done_ = 0;
   std::size_t failed_ = 0;
   double seconds_done_ = 0.0;

@@ -1,6 +1,6 @@
 /// `reglab report` (see report.hpp): reads the results file, builds the report from its /summary
-/// (report_arms.cpp, report_stats.cpp) and writes it in the chosen format (report_text.cpp,
-/// report_compact.cpp, report_csv.cpp). report_internal.hpp lists every piece.
+/// (report_arms.cpp, report_select.cpp, report_stats.cpp) and writes it in the chosen format
+/// (report_text.cpp, report_compact.cpp, report_csv.cpp). report_internal.hpp lists every piece.
 #include "framework/experiment/report.hpp"
 
 #include <iostream>
@@ -16,8 +16,8 @@ Report build_report(const storage::ResultsFile& file, const ReportOptions& optio
   Report report;
   report.results_path = options.results_path;
   report.metric = options.metric;
-  std::vector<std::string> pair_keys;
-  group_arms(summary, report, pair_keys);
+  ArmGrouping grouping = group_arms(summary, report);
+  if (!options.select_by.empty()) select_settings(summary, options, report, grouping);
   for (auto& arm : report.arms) {
     for (std::size_t m = 0; m < summary.metrics.size(); ++m) {
       const storage::Column& column = summary.table.columns[summary.metric_columns[m]];
@@ -30,7 +30,7 @@ Report build_report(const storage::ResultsFile& file, const ReportOptions& optio
                      " has no complete cells; choose another with --baseline");
   }
   const storage::Column& metric = summary.table.columns[summary.metric_columns[summary.comparison]];
-  report.comparisons = compare_with_baseline(report, metric, pair_keys);
+  report.comparisons = compare_with_baseline(report, metric, grouping.pair_keys);
   return report;
 }
 

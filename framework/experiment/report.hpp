@@ -28,6 +28,19 @@
 /// names, or a unique substring of a label), else the first arm whose `regularizers` factor is
 /// "none" if `regularizers` is a grouping factor, else the first arm.
 ///
+/// Selection on validation (--select-by METRIC --within FACTOR[,FACTOR...]). The arms are the
+/// --within factors (instead of --by); within an arm, a setting is one combination of the values
+/// of the other factors (seed aside). Each arm keeps the one setting with the best mean of the
+/// selection column over its seeds (higher for an accuracy, lower for a loss; ties: the first
+/// setting in sweep order) and reports only that setting's cells: its test numbers, and the
+/// comparisons with the baseline arm's chosen setting, matched on seed. `validation_accuracy` and
+/// `validation_loss` are short for final_validation_accuracy and final_validation_loss; any other
+/// float accuracy or loss column of /summary may be named, except test columns (the numbers
+/// reported must not choose the setting). A setting with a cell that is not complete or whose
+/// selection value is NaN is skipped and named in the report (never chosen on a subset of its
+/// seeds); an arm none of whose settings can be chosen is an error, and so is a selection column
+/// that is NaN in every complete cell (the sweep has no validation split).
+///
 /// Units: in table and markdown formats, metrics whose name contains "accuracy" and the gap
 /// columns (gap_*) are shown in percentage points (x 100); CSV holds the values as stored.
 #pragma once
@@ -59,6 +72,8 @@ struct ReportOptions {
   bool wide = false;      ///< --wide: the table format with every column (lines of ~230 chars)
   std::size_t width = 0;  ///< --width; 0: the terminal's width, else $COLUMNS, else 100
   bool help = false;      ///< --help was given (nothing else is checked)
+  std::string select_by;  ///< --select-by: the column settings are chosen on; "": none
+  std::vector<std::string> within;  ///< --within: the arms' factors when selecting
 };
 
 /// Mean, sample standard deviation and 95% confidence interval of one metric over an arm's cells.
@@ -70,6 +85,17 @@ struct MetricSummary {
   stats::Interval ci{0.0, 0.0};
 };
 
+/// With --select-by: the setting chosen in one arm.
+struct ArmSelection {
+  std::string setting;  ///< "optimizer.learning_rate=0.02"; "(one setting)" if no factor
+  std::vector<std::string> values;  ///< one per Report::setting_factors
+  double mean = 0.0;                ///< mean of the selection column over the setting's seeds
+  std::size_t seeds = 0;            ///< cells of the setting
+  std::size_t candidates = 0;       ///< settings it was chosen from (skipped ones not counted)
+  std::vector<std::string>
+      skipped;  ///< "setting (reason)" of each setting that could not be chosen
+};
+
 /// One arm: the cells that share the values of the grouping factors.
 struct ReportArm {
   std::string label;                   ///< "regularizers=dropout, optimizer.learning_rate=0.02"
@@ -78,6 +104,7 @@ struct ReportArm {
   std::vector<std::size_t> rows;       ///< summary rows of its complete cells
   std::size_t excluded = 0;            ///< cells not complete
   std::vector<MetricSummary> metrics;  ///< report_metrics(options.metric) order
+  ArmSelection selection;  ///< with --select-by: the chosen setting (rows are its cells)
 };
 
 /// One arm compared with the baseline on the comparison metric.
@@ -105,6 +132,9 @@ struct Report {
   std::vector<ReportArm> arms;
   std::size_t baseline = 0;                   ///< index into arms
   std::vector<ReportComparison> comparisons;  ///< every arm but the baseline, in arm order
+  std::string select_by;                      ///< --select-by's column; "": no selection
+  bool select_higher = true;                  ///< a higher selection value is better
+  std::vector<std::string> setting_factors;   ///< the factors a setting is made of
 };
 
 /// The metrics summarised per arm: final_test_accuracy, best_test_accuracy, final_test_loss,
@@ -113,8 +143,10 @@ std::vector<std::string> report_metrics(const std::string& metric,
                                         const std::vector<std::string>& extra = {});
 
 /// Parses `RESULTS.h5 [--baseline ARM] [--by FACTOR[,FACTOR...]] [--metric NAME]
-/// [--format table|markdown|csv]` (--by may repeat). Throws UsageError on a missing or extra
-/// positional argument, an unknown format, or an option Boost rejects (the message is Boost's).
+/// [--format table|markdown|csv] [--select-by METRIC --within FACTOR[,FACTOR...]]` (--by and
+/// --within may repeat). Throws UsageError on a missing or extra positional argument, an unknown
+/// format, --select-by without --within or the reverse, --by with --within, or an option Boost
+/// rejects (the message is Boost's).
 ReportOptions parse_report_args(const std::vector<std::string>& args);
 
 /// The help text of `reglab report`.
@@ -123,7 +155,10 @@ std::string report_help();
 /// Computes the report of a sweep file already read; `options.results_path` only names the file
 /// in messages. Throws StorageError if the file is not a sweep or /summary lacks name, seed,
 /// status or a metric column; UsageError for an unknown --by factor, --metric or --baseline (the
-/// message lists the valid choices) or a baseline without complete cells.
+/// message lists the valid choices) or a baseline without complete cells; with --select-by,
+/// UsageError for an unknown --within factor, a selection column that is unknown, a test
+/// column, neither an accuracy nor a loss, or NaN in every complete cell, and an arm without a
+/// setting that can be chosen.
 Report build_report(const storage::ResultsFile& file, const ReportOptions& options);
 
 /// Writes `report` in `format`, every column (the table format as with --wide).

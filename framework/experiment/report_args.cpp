@@ -39,7 +39,7 @@ ReportFormat parse_format(const std::string& name) {
 /// The raw values of the options that need more than Boost's parsing.
 struct RawArgs {
   std::string format = "table";
-  std::vector<std::string> by, columns, positional;
+  std::vector<std::string> by, columns, within, positional;
 };
 
 /// Runs Boost over `args`, filling `options` and `raw`.
@@ -52,6 +52,8 @@ void run_parser(const std::vector<std::string>& args, ReportOptions& options, Ra
                                                          po::value<std::string>(&raw.format))(
       "columns", po::value<std::vector<std::string>>(&raw.columns)->composing())(
       "wide", po::bool_switch(&options.wide))("width", po::value<std::size_t>(&options.width))(
+      "select-by", po::value<std::string>(&options.select_by))(
+      "within", po::value<std::vector<std::string>>(&raw.within)->composing())(
       "results", po::value<std::vector<std::string>>(&raw.positional));
   po::positional_options_description pos;
   pos.add("results", -1);
@@ -64,12 +66,29 @@ void run_parser(const std::vector<std::string>& args, ReportOptions& options, Ra
   }
 }
 
+/// --select-by and --within come together, and --within replaces --by.
+void check_selection(const ReportOptions& options) {
+  if (!options.select_by.empty() && options.within.empty()) {
+    throw UsageError("report: --select-by '" + options.select_by +
+                     "' needs --within FACTOR (the factors that define the arms)");
+  }
+  if (options.select_by.empty() && !options.within.empty()) {
+    throw UsageError(
+        "report: --within needs --select-by METRIC (the column settings are chosen on)");
+  }
+  if (!options.within.empty() && !options.by.empty()) {
+    throw UsageError(
+        "report: --by and --within both define the arms; with --select-by give --within");
+  }
+}
+
 }  // namespace
 
 std::string report_help() {
   std::ostringstream s;
   s << "reglab report RESULTS.h5 [--baseline ARM] [--by FACTOR[,FACTOR...]] [--metric NAME]\n"
-       "                         [--format table|markdown|csv]\n\n"
+       "                         [--format table|markdown|csv]\n"
+       "                         [--select-by METRIC --within FACTOR[,FACTOR...]]\n\n"
        "Per arm (cells grouped by the --by factors, default every grid factor but seed; only\n"
        "complete cells): n, mean, sd and 95% CI of final and best-validation test accuracy,\n"
        "final test loss and the generalisation gap. Then every arm against the baseline on\n"
@@ -86,6 +105,11 @@ std::string report_help() {
        "                   any float column of /summary); markdown and csv add them\n"
        "  --wide           the table with every column (markdown and csv always have them)\n"
        "  --width N        fit the table into N columns (default: the terminal, $COLUMNS, 100)\n"
+       "  --select-by M    per arm, report only the setting (values of the factors not in\n"
+       "                   --within, seed aside) with the best mean of M over its seeds:\n"
+       "                   validation_accuracy, validation_loss (final_*) or another accuracy\n"
+       "                   or loss column that is not a test column; ties: first in sweep order\n"
+       "  --within F,...   the arms' factors with --select-by (comma-separated or repeated)\n"
        "  -h, --help       show this help\n";
   return s.str();
 }
@@ -102,6 +126,8 @@ ReportOptions parse_report_args(const std::vector<std::string>& args) {
   options.results_path = raw.positional.front();
   options.by = split_lists(raw.by, "by", "factor");
   options.columns = split_lists(raw.columns, "columns", "metric");
+  options.within = split_lists(raw.within, "within", "factor");
+  check_selection(options);
   options.format = parse_format(raw.format);
   return options;
 }

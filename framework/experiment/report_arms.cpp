@@ -19,27 +19,6 @@ namespace {
 
 using storage::Column;
 
-/// The text of row `i` of a column (factor values).
-std::string cell_text(const Column& c, std::size_t i) {
-  switch (c.type) {
-    case Column::Type::kString:
-      return c.str[i];
-    case Column::Type::kInt64:
-      return std::to_string(c.i64[i]);
-    case Column::Type::kFloat64:
-      break;
-  }
-  return shortest_decimal(c.f64[i]);
-}
-
-/// Index of the first column called `name`, or t.columns.size().
-std::size_t column_index(const storage::Table& t, const std::string& name) {
-  for (std::size_t k = 0; k < t.columns.size(); ++k) {
-    if (t.columns[k].name == name) return k;
-  }
-  return t.columns.size();
-}
-
 bool contains(const std::vector<std::string>& names, const std::string& name) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
@@ -115,8 +94,10 @@ void locate_key_columns(SummaryTable& s, const std::string& path) {
   for (std::size_t k = name + 1; k < s.seed; ++k) s.other.push_back(k);
 }
 
-/// Splits the factor columns (in s.other) into the grouping factors of `by` and the others.
-void choose_factors(SummaryTable& s, const std::vector<std::string>& by, const std::string& path) {
+/// Splits the factor columns (in s.other) into the grouping factors of `by` (given as --`option`)
+/// and the others.
+void choose_factors(SummaryTable& s, const std::vector<std::string>& by, const std::string& option,
+                    const std::string& path) {
   const std::vector<std::size_t> all_factors = s.other;
   std::vector<std::string> factor_names;
   for (std::size_t k : all_factors) factor_names.push_back(s.table.columns[k].name);
@@ -124,7 +105,8 @@ void choose_factors(SummaryTable& s, const std::vector<std::string>& by, const s
   for (const auto& f : by) {
     const auto it = std::find(factor_names.begin(), factor_names.end(), f);
     if (it == factor_names.end()) {
-      throw UsageError("report: --by '" + f + "' is not a factor of " + path + "; factors: " +
+      throw UsageError("report: --" + option + " '" + f + "' is not a factor of " + path +
+                       "; factors: " +
                        (factor_names.empty() ? "(none: the sweep varies only the seed)"
                                              : join(factor_names, ", ")));
     }
@@ -140,12 +122,7 @@ void choose_factors(SummaryTable& s, const std::vector<std::string>& by, const s
 /// Checks --metric and --columns against the float columns after seed.
 void check_metric_names(const SummaryTable& s, const ReportOptions& options) {
   const std::string& path = options.results_path;
-  std::vector<std::string> allowed;
-  for (std::size_t k = s.seed + 1; k < s.table.columns.size(); ++k) {
-    if (s.table.columns[k].type == Column::Type::kFloat64) {
-      allowed.push_back(s.table.columns[k].name);
-    }
-  }
+  const std::vector<std::string> allowed = metric_names(s);
   if (!contains(allowed, options.metric)) {
     throw UsageError("report: --metric '" + options.metric + "' is not a float column of " + path +
                      "'s /summary; choose one of: " + join(allowed, ", "));
@@ -242,6 +219,33 @@ std::size_t match_baseline(const Report& report, const std::string& wanted) {
 
 }  // namespace
 
+std::string cell_text(const Column& c, std::size_t i) {
+  switch (c.type) {
+    case Column::Type::kString:
+      return c.str[i];
+    case Column::Type::kInt64:
+      return std::to_string(c.i64[i]);
+    case Column::Type::kFloat64:
+      break;
+  }
+  return shortest_decimal(c.f64[i]);
+}
+
+std::size_t column_index(const storage::Table& t, const std::string& name) {
+  for (std::size_t k = 0; k < t.columns.size(); ++k) {
+    if (t.columns[k].name == name) return k;
+  }
+  return t.columns.size();
+}
+
+std::vector<std::string> metric_names(const SummaryTable& s) {
+  std::vector<std::string> names;
+  for (std::size_t k = s.seed + 1; k < s.table.columns.size(); ++k) {
+    if (s.table.columns[k].type == Column::Type::kFloat64) names.push_back(s.table.columns[k].name);
+  }
+  return names;
+}
+
 bool is_spectral(const std::string& curve) {
   return curve.rfind("alpha.", 0) == 0 || curve.rfind("stable_rank.", 0) == 0 ||
          curve.rfind("spectral_norm.", 0) == 0;
@@ -253,25 +257,30 @@ SummaryTable read_summary(const storage::ResultsFile& file, const ReportOptions&
   SummaryTable s;
   s.table = with_curve_columns(file, extra);
   locate_key_columns(s, path);
-  choose_factors(s, options.by, path);
+  if (options.select_by.empty()) {
+    choose_factors(s, options.by, "by", path);
+  } else {
+    choose_factors(s, options.within, "within", path);
+  }
   check_metric_names(s, options);
   s.metrics = report_metrics(options.metric, extra);
   locate_metric_columns(s, options.metric, path);
   return s;
 }
 
-void group_arms(const SummaryTable& s, Report& report, std::vector<std::string>& pair_keys) {
+ArmGrouping group_arms(const SummaryTable& s, Report& report) {
   const storage::Table& t = s.table;
   report.cells = t.rows();
   for (std::size_t k : s.group) report.factors.push_back(t.columns[k].name);
   report.matched_on.push_back("seed");
   for (std::size_t k : s.other) report.matched_on.push_back(t.columns[k].name);
   std::map<std::string, std::size_t> arm_index;
-  pair_keys.assign(t.rows(), std::string());
+  ArmGrouping g;
   for (std::size_t i = 0; i < t.rows(); ++i) {
-    pair_keys[i] = pair_key(s, i);
+    g.pair_keys.push_back(pair_key(s, i));
     auto [it, added] = arm_index.emplace(arm_key(s, i), report.arms.size());
     if (added) report.arms.push_back(new_arm(s, i));
+    g.arm_of_row.push_back(it->second);
     ReportArm& arm = report.arms[it->second];
     const std::string& status = t.columns[s.status].str[i];
     if (status == "complete") {
@@ -281,6 +290,7 @@ void group_arms(const SummaryTable& s, Report& report, std::vector<std::string>&
     }
   }
   if (report.arms.empty()) throw StorageError(report.results_path + ": /summary has no rows");
+  return g;
 }
 
 std::size_t choose_baseline(const Report& report, const std::string& wanted) {

@@ -1,5 +1,6 @@
 /// The default view of `reglab report`: a table made to fit the terminal's width (CI columns
-/// dropped from the last metric backwards, then arm labels shortened), prose wrapped to it.
+/// dropped from the last metric backwards, then arm labels shortened), prose wrapped to it (with
+/// --select-by, each arm's chosen setting first).
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -171,6 +172,10 @@ void write_compact(std::ostream& out, const Report& report, const std::vector<st
                   (report.factors.empty() ? "(none)" : join(report.factors, ", ")) +
                   ", matched on " + join(report.matched_on, ", "),
               width, 2);
+  if (!report.select_by.empty()) {
+    out << "\n" << wrap(selection_heading(report), width, 2);
+    for (const auto& arm : report.arms) out << wrap(selection_line(report, arm), width, 2);
+  }
   CompactGrid g = compact_grid(report, columns);
   fit(g, width);
   write_legend(out, report, g, width);

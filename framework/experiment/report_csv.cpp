@@ -1,6 +1,7 @@
 /// The CSV rendering of `reglab report` (core/csv.hpp): one row per arm with its factor values,
 /// counts, every metric's n, mean, sd and CI, and its comparison with the baseline (empty fields
-/// for the baseline itself). Values are as stored, not in percentage points.
+/// for the baseline itself), then with --select-by the chosen setting. Values are as stored, not in
+/// percentage points.
 #include <ostream>
 
 #include "framework/core/csv.hpp"
@@ -22,7 +23,25 @@ csv::Row header_row(const Report& report) {
                         "p_wilcoxon_holm", "wilcoxon_exact"}) {
     row.text(h);
   }
+  if (report.select_by.empty()) return row;
+  row.text("select_by").text("setting");
+  for (const auto& f : report.setting_factors) row.text(f);
+  for (const char* h :
+       {"select_mean", "select_seeds", "settings_chosen_from", "settings_skipped"}) {
+    row.text(h);
+  }
   return row;
+}
+
+/// With --select-by: the column, the chosen setting (label and factor values), the mean of the
+/// column, its seeds, the number of settings it was chosen from and the skipped ones.
+void add_selection(csv::Row& row, const Report& report, const ReportArm& arm) {
+  if (report.select_by.empty()) return;
+  const ArmSelection& chosen = arm.selection;
+  row.text(report.select_by).text(chosen.setting);
+  for (const auto& v : chosen.values) row.text(v);
+  row.number(chosen.mean).integer(chosen.seeds).integer(chosen.candidates);
+  row.text(join(chosen.skipped, "; "));
 }
 
 /// The comparison's 12 fields, empty if `c` is null (the baseline).
@@ -59,6 +78,7 @@ csv::Row arm_row(const Report& report, std::size_t a) {
     if (comparison.arm == a) c = &comparison;
   }
   add_comparison(row, c);
+  add_selection(row, report, arm);
   return row;
 }
 

@@ -100,6 +100,26 @@ std::string interpretation(const Report& report, const ReportComparison& c) {
   return s;
 }
 
+std::string selection_heading(const Report& report) {
+  return "each arm's setting (" +
+         (report.setting_factors.empty() ? std::string("no factor besides the arm's")
+                                         : join(report.setting_factors, ", ")) +
+         ") chosen on the mean " + report.select_by + " over its seeds (" +
+         (report.select_higher ? "highest" : "lowest") +
+         "; ties: the first in sweep order); every other number is the chosen setting's:";
+}
+
+std::string selection_line(const Report& report, const ReportArm& arm) {
+  const ArmSelection& chosen = arm.selection;
+  std::string s = display_label(report, arm) + ": " + chosen.setting + "; mean " +
+                  report.select_by + " " + show(report.select_by, chosen.mean) + " over " +
+                  std::to_string(chosen.seeds) + " seed" + (chosen.seeds == 1 ? "" : "s") +
+                  "; chosen from " + std::to_string(chosen.candidates) + " setting" +
+                  (chosen.candidates == 1 ? "" : "s");
+  if (!chosen.skipped.empty()) s += "; skipped: " + join(chosen.skipped, ", ");
+  return s;
+}
+
 void write_grid(std::ostream& out, const std::vector<std::string>& header,
                 const std::vector<std::vector<std::string>>& rows, const std::vector<bool>& right,
                 bool markdown) {

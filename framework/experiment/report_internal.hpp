@@ -3,6 +3,7 @@
 ///   report.cpp          build_report, write_report, report_command: the entry tying them together
 ///   report_args.cpp     the command line into ReportOptions, and the help text
 ///   report_arms.cpp     the /summary table: its columns checked, its cells grouped into arms
+///   report_select.cpp   --select-by: the setting of each arm chosen on a validation column
 ///   report_stats.cpp    per-arm summaries and the comparisons with the baseline (Holm)
 ///   report_format.cpp   values, labels and aligned grids shared by the renderings
 ///   report_text.cpp     the table (--wide) and markdown renderings
@@ -29,22 +30,38 @@ struct SummaryTable {
   storage::Table table;
   std::size_t seed = 0;              ///< index of the seed column
   std::size_t status = 0;            ///< index of the status column
-  std::vector<std::size_t> group;    ///< grouping factor columns (--by, default every factor)
-  std::vector<std::size_t> other;    ///< factor columns not grouped by (cells are matched on them)
+  std::vector<std::size_t> group;    ///< grouping factor columns (--by or --within; default all)
+  std::vector<std::size_t> other;    ///< factor columns not grouped by (matched on; settings)
   std::vector<std::string> metrics;  ///< report_metrics order
   std::vector<std::size_t> metric_columns;  ///< column of each metric
   std::size_t comparison = 0;               ///< index into metrics of options.metric
 };
 
 /// Reads `file`'s /summary for `options`. Throws StorageError if it is missing or lacks name,
-/// seed, status or a float64 metric column; UsageError for an unknown --by factor, --metric or
-/// --columns name.
+/// seed, status or a float64 metric column; UsageError for an unknown --by or --within factor,
+/// --metric or --columns name.
 SummaryTable read_summary(const storage::ResultsFile& file, const ReportOptions& options);
 
+/// The text of row `i` of a column (factor values; numbers in their shortest round-trip form).
+std::string cell_text(const storage::Column& c, std::size_t i);
+
+/// Index of the first column called `name`, or t.columns.size().
+std::size_t column_index(const storage::Table& t, const std::string& name);
+
+/// The float columns after seed: the names --metric, --columns and --select-by may give.
+std::vector<std::string> metric_names(const SummaryTable& s);
+
+/// Each /summary row's arm and pairing key.
+struct ArmGrouping {
+  /// The key that matches a row with its counterparts in other arms (seed and the factors not
+  /// grouped by).
+  std::vector<std::string> pair_keys;
+  std::vector<std::size_t> arm_of_row;  ///< index into Report::arms, complete or not
+};
+
 /// The arms of `summary` (in order of their first cell, without metrics) and the cell counts of
-/// `report`; `pair_keys[row]` receives the key that matches a cell with its counterparts in other
-/// arms (seed and the factors not grouped by). Throws StorageError if /summary has no rows.
-void group_arms(const SummaryTable& summary, Report& report, std::vector<std::string>& pair_keys);
+/// `report`. Throws StorageError if /summary has no rows.
+ArmGrouping group_arms(const SummaryTable& summary, Report& report);
 
 /// The baseline arm (see report.hpp): `wanted`, else the first arm whose regularizers factor is
 /// "none", else the first. Throws UsageError if `wanted` matches no arm or several.
@@ -52,6 +69,14 @@ std::size_t choose_baseline(const Report& report, const std::string& wanted);
 
 /// Spectral diagnostics (train/spectra.hpp) are shown per arm without being asked for.
 bool is_spectral(const std::string& curve);
+
+// --- report_select.cpp -------------------------------------------------------------------------
+
+/// --select-by (see report.hpp): keeps in each arm of `report` the rows of its chosen setting and
+/// fills its selection, and makes `grouping` pair cells on seed alone. Throws UsageError as
+/// build_report describes.
+void select_settings(const SummaryTable& summary, const ReportOptions& options, Report& report,
+                     ArmGrouping& grouping);
 
 // --- report_stats.cpp --------------------------------------------------------------------------
 
@@ -97,6 +122,13 @@ std::string display_label(const Report& report, const ReportArm& arm);
 
 /// One comparison in words: "dropout vs none: -1.55 points [95% CI ...], paired t p=...".
 std::string interpretation(const Report& report, const ReportComparison& c);
+
+/// With --select-by: how each arm's setting was chosen, one sentence.
+std::string selection_heading(const Report& report);
+
+/// With --select-by, one arm's chosen setting: "dropout: optimizer.learning_rate=0.02; mean
+/// final_validation_accuracy 85.12 over 3 seeds; chosen from 3 settings[; skipped: ...]".
+std::string selection_line(const Report& report, const ReportArm& arm);
 
 /// Writes an aligned text table (markdown: a GitHub pipe table). `right[k]`: right-align column
 /// k. Widths count bytes; labels are ASCII in practice (non-ASCII only misaligns).

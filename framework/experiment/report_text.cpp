@@ -1,5 +1,6 @@
 /// The table (--wide) and markdown renderings of `reglab report`: the file's status line, the
-/// per-arm table with every metric, the comparison table, and each comparison in words.
+/// setting chosen in each arm (with --select-by), the per-arm table with every metric, the
+/// comparison table, and each comparison in words.
 #include <ostream>
 
 #include "framework/experiment/report_internal.hpp"
@@ -21,6 +22,13 @@ void write_heading(std::ostream& out, const Report& report, bool markdown) {
   out << "arms by: " << (report.factors.empty() ? "(none)" : join(report.factors, ", "))
       << "; matched on: " << join(report.matched_on, ", ")
       << "; baseline: " << report.arms[report.baseline].label << "\n\n";
+  if (report.select_by.empty()) return;
+  out << (markdown ? "Selection: " : "selection: ") << selection_heading(report) << "\n"
+      << (markdown ? "\n" : "");
+  for (const auto& arm : report.arms) {
+    out << (markdown ? "- " : "  ") << selection_line(report, arm) << "\n";
+  }
+  out << "\n";
 }
 
 /// One row per arm: n, excluded (only when something was excluded), each metric and its CI.

@@ -98,13 +98,25 @@ std::string describe_input(const train::InputPipeline& input) {
 
 }  // namespace
 
+data::Source DataCache::load(const std::string& key, const data::DataLoader& loader) {
+  if (source_ == nullptr || key != key_) {
+    source_.reset();
+    source_ = std::make_unique<data::Source>(loader());
+    key_ = key;
+  }
+  return *source_;
+}
+
 int run_one(const ConfigNode& root, const plugin::Registries& registries, bool overwrite,
-            bool quiet) {
+            bool quiet, DataCache* cache) {
   RunPlan plan = plan_run(root, registries);
   check_output(plan, overwrite);
   const std::string start = utc_now();
 
-  data::Source source = plan.load_data();
+  data::Source source =
+      cache != nullptr
+          ? cache->load(root.child("data").to_flow_yaml() + registries.identity(), plan.load_data)
+          : plan.load_data();
   data::randomize(source, plan.randomize, plan.seed);
   const data::Splits splits =
       data::make_splits(source, plan.train_size, plan.validation_size, plan.seed);

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "framework/core/error.hpp"
+#include "framework/experiment/cell_file.hpp"
 #include "framework/experiment/cell_folder.hpp"
 #include "framework/experiment/executor.hpp"
 #include "framework/experiment/sweep_merge.hpp"
@@ -19,11 +20,24 @@ namespace {
 
 namespace fs = std::filesystem;
 
-/// The cells without a cell file, in sweep order.
-std::vector<CellTask> missing_cells(const Sweep& sweep) {
-  std::vector<CellTask> tasks;
+/// The cells without a results file, in sweep order.
+std::vector<const Cell*> missing_cells(const Sweep& sweep) {
+  std::vector<const Cell*> cells;
   for (const Cell& cell : sweep.cells) {
-    if (!fs::exists(cell.output)) tasks.push_back({cell.id, cell.name, log_path(sweep, cell)});
+    if (!fs::exists(cell.output)) cells.push_back(&cell);
+  }
+  return cells;
+}
+
+/// Each missing cell runs from its cell file (experiment/cell_file.hpp).
+std::vector<CellTask> cell_tasks(const Sweep& sweep, const std::vector<const Cell*>& cells) {
+  std::vector<CellTask> tasks;
+  for (const Cell* cell : cells) {
+    tasks.push_back({cell->id,
+                     cell->name,
+                     log_path(sweep, *cell),
+                     {cell_file_path(sweep, *cell)},
+                     cell->output});
   }
   return tasks;
 }
@@ -34,17 +48,24 @@ std::size_t parallel_cells(std::size_t requested, std::size_t cells) {
   return std::max<std::size_t>(1, std::min(jobs, std::max<std::size_t>(1, cells)));
 }
 
-/// Each cell runs as `reglab run CONFIG [overrides] [--plugin P ...] --cell ID`.
-ExecutorOptions executor_options(const Sweep& sweep, const RunOptions& options, std::size_t jobs) {
+/// Cells per child process: the requested number, or (0) enough to give each of the `jobs`
+/// workers about kBatchesPerJob batches, at most kMaxAutoBatch cells each. Small sweeps get one
+/// cell per process, as before; large ones share process starts and data loads.
+std::size_t cells_per_child(std::size_t requested, std::size_t cells, std::size_t jobs) {
+  constexpr std::size_t kBatchesPerJob = 4;
+  constexpr std::size_t kMaxAutoBatch = 64;
+  if (requested != 0) return requested;
+  const std::size_t batches = jobs * kBatchesPerJob;
+  return std::clamp<std::size_t>((cells + batches - 1) / batches, 1, kMaxAutoBatch);
+}
+
+/// Each batch of cells runs as `reglab cells FILE...` (experiment/cell_runner.hpp).
+ExecutorOptions executor_options(const RunOptions& options, std::size_t jobs, std::size_t cells) {
   ExecutorOptions ex;
   ex.self = "/proc/self/exe";
-  ex.args = {"run", options.config_path};
-  ex.args.insert(ex.args.end(), options.overrides.begin(), options.overrides.end());
-  for (const auto& p : sweep.extra_plugins) {
-    ex.args.push_back("--plugin");
-    ex.args.push_back(p);
-  }
+  ex.args = {"cells"};
   ex.jobs = jobs;
+  ex.cells_per_child = cells_per_child(options.cells_per_child, cells, jobs);
   ex.interactive = isatty(fileno(stderr)) != 0;
   return ex;
 }
@@ -82,11 +103,13 @@ int report_interrupted(const Sweep& sweep) {
   return code(Exit::kInterrupted);
 }
 
-/// Runs `tasks` and records their outcomes. Returns false if interrupted.
+/// Runs `cells` and records their outcomes. Returns false if interrupted.
 bool run_missing_cells(const Sweep& sweep, const RunOptions& options,
-                       const std::vector<CellTask>& tasks, std::size_t jobs) {
-  if (tasks.empty()) return true;
-  record_outcomes(sweep, run_cells(tasks, executor_options(sweep, options, jobs)));
+                       const std::vector<const Cell*>& cells, std::size_t jobs) {
+  if (cells.empty()) return true;
+  write_cell_files(sweep, cells);
+  record_outcomes(
+      sweep, run_cells(cell_tasks(sweep, cells), executor_options(options, jobs, cells.size())));
   return !interrupted();
 }
 
@@ -104,7 +127,7 @@ int run_sweep(const Sweep& sweep, const RunOptions& options) {
   const SweepLock lock(sweep.cell_dir);
   remove_stale_temporaries(sweep.cell_dir);
   create_manifest(sweep);
-  const std::vector<CellTask> tasks = missing_cells(sweep);
+  const std::vector<const Cell*> tasks = missing_cells(sweep);
   const std::size_t jobs = parallel_cells(options.jobs, tasks.size());
   std::fprintf(stderr, "%s: %zu cells (%zu complete, %zu to run, %zu at a time); cells in %s\n",
                sweep.name.c_str(), sweep.cells.size(), sweep.cells.size() - tasks.size(),

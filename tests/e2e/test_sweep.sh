@@ -165,6 +165,11 @@ expect_rc "a. sweep --jobs 1 exits 0" 0 $? "$tmp/j1.log"
 expect_rc "a. sweep --jobs 2 exits 0" 0 $? "$tmp/j2.log"
 check "a. --jobs 1 and --jobs 2: same summary, curves and weights (bitwise)" \
   $py "$tmp/check.py" same "$tmp/j1.h5" "$tmp/j2.h5"
+# Cells in batches: one child process runs 4 cells, another 2, sharing one data load each.
+"$reglab" run "$tmp/sweep.yaml" output="$tmp/j3.h5" --jobs 2 --cells-per-child 4 > "$tmp/j3.log" 2>&1
+expect_rc "a. sweep --cells-per-child 4 exits 0" 0 $? "$tmp/j3.log"
+check "a. cells run in batches of 4 equal cells run alone (bitwise)" \
+  $py "$tmp/check.py" same "$tmp/j1.h5" "$tmp/j3.h5"
 
 # --- b. resume after SIGKILL of the whole process group -----------------------------------------
 cells="$tmp/r.cells"
@@ -272,6 +277,12 @@ if grep -q "(2 complete, 1 to run" "$tmp/f2.log" && grep -q "start data.train_si
 else
   not_ok "e. the rerun retries only the failed cell" "$(cat "$tmp/f2.log")"
 fi
+
+# In one batch of 3, the failing cell stops its process; the cell after it runs in a new one.
+"$reglab" run "$tmp/fail.yaml" output="$tmp/fail3.h5" --jobs 1 --cells-per-child 3 > "$tmp/f3.log" 2>&1
+expect_rc "e. batched: a sweep with a failing cell exits 4" 4 $? "$tmp/f3.log"
+check "e. batched: the failing cell is 'failed', the cells before and after it complete" \
+  $py "$tmp/check.py" failed "$tmp/fail3.h5" 1000,70000,2000
 
 # --- f. a changed configuration on the same output is refused ------------------------------------
 sed 's/learning_rate: 0.05/learning_rate: 0.1/' "$tmp/sweep.yaml" > "$tmp/changed.yaml"

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -61,7 +62,10 @@ ExecutorOptions sh_options(const std::string& script, std::size_t jobs, std::FIL
 
 std::vector<CellTask> make_tasks(const TempDir& dir, const std::vector<std::string>& ids) {
   std::vector<CellTask> tasks;
-  for (const auto& id : ids) tasks.push_back({id, "name-" + id, dir.file(id + ".log")});
+  for (const auto& id : ids) {
+    tasks.push_back(
+        {id, "name-" + id, dir.file(id + ".log"), {"--cell", id}, dir.file(id + ".done")});
+  }
   return tasks;
 }
 
@@ -163,6 +167,46 @@ TEST_CASE("a cell killed by a signal reports the signal") {
   CHECK(outcomes[0].message == "killed by signal 9\nbefore");
   CHECK(out.text().find("cell 1/1 FAILED name-k (signal 9): killed by signal 9\n") !=
         std::string::npos);
+}
+
+TEST_CASE("a batch child runs several cells; the cells after a failed one run again") {
+  TempDir dir;
+  Capture out;
+  std::vector<CellTask> tasks;
+  for (const std::string id : {"a", "b", "c", "d", "e", "f"}) {
+    tasks.push_back({id, "name-" + id, dir.file(id + ".log"), {id}, dir.file(id + ".done")});
+  }
+  // Like `reglab cells`: each cell writes its own log and result, in order; b fails (exit 7)
+  // the first time, e kills its process; every child records its pid.
+  const std::string script =
+      "cd '" + dir.path().string() +
+      "'; echo $$ >> pids; for id in \"$@\"; do exec > $id.log 2>&1;"
+      "  case $id in b) [ -e b.retry ] || { touch b.retry; echo failing b; exit 7; };;"
+      "  e) echo crashing e; kill -9 $$;; esac;"
+      "  echo ran $id; touch $id.done; done";
+  ExecutorOptions options = sh_options(script, 1, out.file);
+  options.cells_per_child = 3;
+  const auto outcomes = run_cells(tasks, options);
+  REQUIRE(outcomes.size() == 6);
+  for (std::size_t i : {0, 2, 3, 5}) {
+    CAPTURE(i);
+    CHECK(outcomes[i].id == tasks[i].id);
+    CHECK(outcomes[i].exit_code == 0);
+    CHECK(outcomes[i].message.empty());
+    CHECK(read_text(tasks[i].log) == "ran " + tasks[i].id + "\n");
+  }
+  CHECK(outcomes[1].exit_code == 7);
+  CHECK(outcomes[1].message == "failing b");
+  CHECK(outcomes[4].signal == 9);
+  CHECK(outcomes[4].message == "killed by signal 9\ncrashing e");
+  // Children: [a b c] (b fails), [d e f] (e crashes), then [c] and [f] again.
+  std::istringstream pids(read_text(dir.file("pids")));
+  std::set<std::string> distinct;
+  for (std::string pid; pids >> pid;) distinct.insert(pid);
+  CHECK(distinct.size() == 4);
+  const std::string text = out.text();
+  CHECK(text.find("cell 2/6 FAILED name-b (exit 7): failing b\n") != std::string::npos);
+  CHECK(text.find("cell 6/6 done name-f (") != std::string::npos);
 }
 
 TEST_CASE("run_cells throws Error if cells cannot be started at all") {

@@ -14,7 +14,8 @@ install(TARGETS reglab RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/framework/
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/reglab/framework
         FILES_MATCHING PATTERN "*.hpp" PATTERN "hdf5_support.hpp" EXCLUDE
-        PATTERN "hdf5_read.hpp" EXCLUDE PATTERN "*_internal.hpp" EXCLUDE PATTERN "cli" EXCLUDE)
+        PATTERN "hdf5_read.hpp" EXCLUDE PATTERN "hdf5_file_driver.hpp" EXCLUDE
+        PATTERN "file_copy.hpp" EXCLUDE PATTERN "*_internal.hpp" EXCLUDE PATTERN "cli" EXCLUDE)
 
 set(_reglab_cmake_dir ${CMAKE_INSTALL_LIBDIR}/cmake/reglab)
 install(EXPORT reglabTargets NAMESPACE reglab:: DESTINATION ${_reglab_cmake_dir})

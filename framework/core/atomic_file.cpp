@@ -113,6 +113,21 @@ void move_into_place(const std::string& tmp, const std::string& path, bool overw
   }
 }
 
+/// fsync()s the finished temporary file `name`.
+void sync_file(const std::string& name, const Where& where) {
+  const int fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    const int err = errno;
+    fail_errno(where, "cannot open temporary file " + name, err);
+  }
+  if (::fsync(fd) != 0) {
+    const int err = errno;
+    ::close(fd);
+    fail_errno(where, "cannot fsync temporary file " + name, err);
+  }
+  ::close(fd);
+}
+
 }  // namespace
 
 bool path_exists(const std::string& path) {
@@ -168,6 +183,19 @@ void DeferredDirectorySync::sync() {
   const std::map<std::string, std::string> folders = std::move(deferred_folders());
   deferred_folders().clear();
   for (const auto& [folder, file] : folders) sync_directory(folder, file);
+}
+
+void publish_temporary(const std::string& tmp, const std::string& path, bool overwrite,
+                       const std::string& action) {
+  const Where where{path, action};
+  try {
+    sync_file(tmp, where);
+    move_into_place(tmp, path, overwrite, where);
+  } catch (...) {
+    ::unlink(tmp.c_str());
+    throw;
+  }
+  sync_directory(parent_directory(path), path);
 }
 
 void publish_file(const std::string& path, const std::string& bytes, bool overwrite,

@@ -19,6 +19,12 @@ void publish_file(const std::string& path, const char* data, std::size_t size, b
 void publish_file(const std::string& path, const std::string& bytes, bool overwrite,
                   const std::string& action);
 
+/// Publishes the finished temporary file `tmp` (written by the caller, in the directory of `path`)
+/// as `path`: fsync()s it, moves it into place as publish_file does and fsync()s the directory.
+/// On failure `tmp` is removed. Errors are StorageError "PATH: ACTION: WHAT".
+void publish_temporary(const std::string& tmp, const std::string& path, bool overwrite,
+                       const std::string& action);
+
 /// While one is alive, publish_file does not fsync the folder of each file it publishes but
 /// remembers it; sync() (and the destructor) fsync each remembered folder once. For a process
 /// that publishes many small files in a row (the cells of a batch, experiment/cell_runner.hpp):

@@ -116,7 +116,9 @@ std::string config_diff(const std::vector<std::string>& old_lines,
 /// Why the existing file at the sweep's `output` is not this sweep's merged file; empty if it is.
 std::string foreign_output(const Sweep& s) {
   try {
-    const storage::ResultsFile f = storage::read_results(s.output);
+    storage::ReadOptions root_only;  // the root attributes and /summary say whose file it is
+    root_only.runs = false;
+    const storage::ResultsFile f = storage::read_results(s.output, root_only);
     std::string id;
     for (const auto& [k, v] : f.attributes) {
       if (k == "sweep_id") id = v;

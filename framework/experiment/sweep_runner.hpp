@@ -39,7 +39,8 @@ int run_sweep(const Sweep& sweep, const RunOptions& options);
 void prepare_cell_folder(const Sweep& sweep, bool create);
 
 /// Merges the cell files present into the sweep file (replacing an earlier merge of the same
-/// sweep). Returns the number of cells not complete (failed, diverged or missing).
+/// sweep; streaming and incremental: experiment/sweep_merge.hpp). Returns the number of cells
+/// not complete (failed, diverged or missing).
 std::size_t merge_sweep(const Sweep& sweep, bool quiet);
 
 /// `reglab merge`: merges, prints the arm table and every cell that failed (with its error) or is

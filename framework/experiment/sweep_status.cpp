@@ -19,10 +19,17 @@ namespace fs = std::filesystem;
 enum State { kComplete, kDiverged, kFailed, kMissing, kStates };
 constexpr const char* kStateNames[kStates] = {"complete", "diverged", "failed", "missing"};
 
+/// read_results without the weights, which status never shows.
+storage::ResultsFile read_without_weights(const std::string& path) {
+  storage::ReadOptions options;
+  options.weights = false;
+  return storage::read_results(path, options);
+}
+
 State cell_state(const Sweep& sweep, const Cell& cell) {
   if (fs::exists(cell.output)) {
-    return storage::read_results(cell.output).runs.front().status == "complete" ? kComplete
-                                                                                : kDiverged;
+    return read_without_weights(cell.output).runs.front().status == "complete" ? kComplete
+                                                                               : kDiverged;
   }
   return fs::exists(failed_path(sweep, cell)) ? kFailed : kMissing;
 }
@@ -106,9 +113,12 @@ int print_sweep_status(const Sweep& sweep) {
 }
 
 int print_file_status(const std::string& results_file) {
-  const storage::ResultsFile f = storage::read_results(results_file);
+  storage::ReadOptions root_only;  // a sweep file's /summary has every cell's state
+  root_only.runs = false;
+  const storage::ResultsFile f = storage::read_results(results_file, root_only);
   std::printf("%-12s  %-9s  %s\n", "cell", "state", "name");
-  if (f.kind() == "run") return print_run_file_status(results_file, f);
+  if (f.kind() == "run")
+    return print_run_file_status(results_file, read_without_weights(results_file));
   return print_sweep_file_status(results_file, f);
 }
 

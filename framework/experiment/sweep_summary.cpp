@@ -121,6 +121,63 @@ void append_row(storage::Table& t, const Cell& cell, const CellSummary& row,
   for (double v : {row.gap_final, row.gap_best, row.seconds}) t.columns[col++].f64.push_back(v);
 }
 
+/// The column `name` of type `type`, or nullptr.
+const storage::Column* find_column(const storage::Table& t, const std::string& name,
+                                   storage::Column::Type type) {
+  for (const auto& c : t.columns) {
+    if (c.name == name) return c.type == type ? &c : nullptr;
+  }
+  return nullptr;
+}
+
+/// The columns of a CellSummary in a /summary table, in the order of its fields.
+struct RowColumns {
+  const storage::Column* status = nullptr;
+  const storage::Column* message = nullptr;
+  const storage::Column* epochs = nullptr;
+  const storage::Column* best_epoch = nullptr;
+  std::vector<const storage::Column*> final_values, best_values, tail;  ///< tail: gaps, seconds
+
+  /// Finds them all; false if one is missing.
+  bool find(const storage::Table& t) {
+    using Type = storage::Column::Type;
+    status = find_column(t, "status", Type::kString);
+    message = find_column(t, "message", Type::kString);
+    epochs = find_column(t, "epochs", Type::kInt64);
+    best_epoch = find_column(t, "best_epoch", Type::kInt64);
+    bool found = status != nullptr && message != nullptr && epochs != nullptr && best_epoch;
+    for (const char* split : kSplits) {
+      for (const char* m : kMetrics) {
+        final_values.push_back(
+            find_column(t, std::string("final_") + split + "_" + m, Type::kFloat64));
+        best_values.push_back(
+            find_column(t, std::string("best_") + split + "_" + m, Type::kFloat64));
+      }
+    }
+    for (const char* name : {"gap_final", "gap_best", "seconds"}) {
+      tail.push_back(find_column(t, name, Type::kFloat64));
+    }
+    for (const auto* list : {&final_values, &best_values, &tail}) {
+      for (const storage::Column* c : *list) found = found && c != nullptr;
+    }
+    return found;
+  }
+
+  CellSummary row(std::size_t r) const {
+    CellSummary row;
+    row.status = status->str[r];
+    row.message = message->str[r];
+    row.epochs = epochs->i64[r];
+    row.best_epoch = best_epoch->i64[r];
+    for (const storage::Column* c : final_values) row.final_values.push_back(c->f64[r]);
+    for (const storage::Column* c : best_values) row.best_values.push_back(c->f64[r]);
+    row.gap_final = tail[0]->f64[r];
+    row.gap_best = tail[1]->f64[r];
+    row.seconds = tail[2]->f64[r];
+    return row;
+  }
+};
+
 }  // namespace
 
 CellSummary summarize_run(const storage::RunRecord& run) {
@@ -166,6 +223,15 @@ storage::Table summary_table(const Sweep& sweep, const std::vector<CellSummary>&
     append_row(t, sweep.cells[i], rows[i], factor_index);
   }
   return t;
+}
+
+std::map<std::string, CellSummary> rows_by_cell(const storage::Table& summary) {
+  std::map<std::string, CellSummary> rows;
+  const storage::Column* ids = find_column(summary, "cell_id", storage::Column::Type::kString);
+  RowColumns columns;
+  if (ids == nullptr || !columns.find(summary)) return rows;
+  for (std::size_t r = 0; r < summary.rows(); ++r) rows.emplace(ids->str[r], columns.row(r));
+  return rows;
 }
 
 }  // namespace reglab::experiment

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -41,5 +42,10 @@ CellSummary placeholder_summary(const std::string& status, const std::string& me
 /// column (cell_id, name, seed, status, message, epochs) is prefixed with "grid.". The seed
 /// factor has no column of its own (the seed column holds it).
 storage::Table summary_table(const Sweep& sweep, const std::vector<CellSummary>& rows);
+
+/// The rows of a /summary written by summary_table, by cell_id: exactly the values they were
+/// written from (an incremental merge keeps the rows of the cells it does not read again). Empty
+/// if a column is missing or of another type.
+std::map<std::string, CellSummary> rows_by_cell(const storage::Table& summary);
 
 }  // namespace reglab::experiment

@@ -3,9 +3,11 @@
 /// The file schema (groups, datasets, attributes, types) is documented at the top of schema.hpp,
 /// which also holds its names and kFormatVersion.
 ///
-/// Writing is atomic: the file is written to "<path>.tmp.<pid>", closed, fsync'ed and renamed over
-/// `path`, and the directory is fsync'ed, so a killed writer never leaves a torn file at `path`.
-/// An existing `path` is never replaced unless `overwrite` is set.
+/// Writing is atomic (write_results here builds the whole file in memory; ResultsWriter in
+/// results_writer.hpp streams a large file run by run, or extends an existing one): the file is
+/// written to "<path>.tmp.<pid>", closed, fsync'ed and renamed over `path`, and the directory is
+/// fsync'ed, so a killed writer never leaves a torn file at `path`. An existing `path` is never
+/// replaced unless `overwrite` is set.
 ///
 /// Implementation notes (HDF5 C API; results_validate.cpp checks a ResultsFile, results_write.cpp
 /// builds and publishes the file, results_read.cpp reads it back, results.cpp holds the record
@@ -114,9 +116,17 @@ struct ResultsFile {
 /// is left at `path` and the temporary file is removed.
 void write_results(const std::string& path, const ResultsFile& results, bool overwrite);
 
-/// Reads a file written by write_results. Throws StorageError if it is not a reglab file, has a
-/// newer format_version, or is malformed (including a `kind` that does not match the presence of
-/// /summary; a file without `kind` is a "run" file).
-ResultsFile read_results(const std::string& path);
+/// What read_results reads besides the root attributes and /summary. Leaving out the weights
+/// reads a merged sweep file of 10,000 cells without loading 10,000 networks.
+struct ReadOptions {
+  bool runs = true;     ///< false: ResultsFile::runs stays empty (/runs is not opened)
+  bool weights = true;  ///< false: every RunRecord::weights stays empty
+};
+
+/// Reads a file written by write_results (or ResultsWriter: results_writer.hpp). Throws
+/// StorageError if it is not a reglab file, has a newer format_version, or is malformed
+/// (including a `kind` that does not match the presence of /summary; a file without `kind` is a
+/// "run" file).
+ResultsFile read_results(const std::string& path, const ReadOptions& options = {});
 
 }  // namespace reglab::storage

@@ -242,7 +242,7 @@ void read_weights(hid_t run_group, const std::string& run_path, RunRecord& run,
   }
 }
 
-RunRecord read_run(hid_t runs, const std::string& run_id, const Where& where) {
+RunRecord read_run(hid_t runs, const std::string& run_id, bool weights, const Where& where) {
   RunRecord run;
   run.run_id = run_id;
   const std::string run_path = child_path(schema::kRunsPath, run_id);
@@ -255,7 +255,7 @@ RunRecord read_run(hid_t runs, const std::string& run_id, const Where& where) {
   run.attributes = further_attributes(group.get(), run_path, schema::kRunFixedAttributes, where);
   read_curves(group.get(), run_path, run, where);
   read_step_curves(group.get(), run_path, run, where);
-  read_weights(group.get(), run_path, run, where);
+  if (weights) read_weights(group.get(), run_path, run, where);
   return run;
 }
 
@@ -329,7 +329,7 @@ Table read_summary_of_kind(hid_t root, const std::string& kind, const Where& whe
 }
 
 /// Reads everything below the root group of a checked reglab file.
-ResultsFile read_contents(hid_t root, const Where& where) {
+ResultsFile read_contents(hid_t root, const ReadOptions& options, const Where& where) {
   const char* root_path = schema::kRootPath;
   ResultsFile results;
   results.reglab_version =
@@ -338,9 +338,11 @@ ResultsFile read_contents(hid_t root, const Where& where) {
   results.config_yaml = read_string_attribute(root, root_path, schema::kConfigAttribute, where);
   const std::string kind = read_kind(root, where);
   results.attributes = further_attributes(root, root_path, schema::kRootFixedAttributes, where);
-  Handle runs = open_object(root, schema::kRunsGroup, schema::kRunsPath, H5I_GROUP, where);
-  for (const std::string& run_id : link_names(runs.get(), schema::kRunsPath, where)) {
-    results.runs.push_back(read_run(runs.get(), run_id, where));
+  if (options.runs) {
+    Handle runs = open_object(root, schema::kRunsGroup, schema::kRunsPath, H5I_GROUP, where);
+    for (const std::string& run_id : link_names(runs.get(), schema::kRunsPath, where)) {
+      results.runs.push_back(read_run(runs.get(), run_id, options.weights, where));
+    }
   }
   results.summary = read_summary_of_kind(root, kind, where);
   return results;
@@ -348,7 +350,7 @@ ResultsFile read_contents(hid_t root, const Where& where) {
 
 }  // namespace
 
-ResultsFile read_results(const std::string& path) {
+ResultsFile read_results(const std::string& path, const ReadOptions& options) {
   const Where where{path, "cannot read results"};
   const QuietHdf5Errors quiet;
   check_hdf5_file(path, where);
@@ -357,7 +359,7 @@ ResultsFile read_results(const std::string& path) {
   Handle root = make(H5Gopen2(file.get(), schema::kRootPath, H5P_DEFAULT), H5Gclose, where,
                      "cannot open the root group");
   check_format(root.get(), path, where);
-  return read_contents(root.get(), where);
+  return read_contents(root.get(), options, where);
 }
 
 }  // namespace reglab::storage

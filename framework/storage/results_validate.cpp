@@ -95,6 +95,8 @@ void validate_column(const Where& where, const Table& table, const Column& colum
   }
 }
 
+}  // namespace
+
 void validate_summary(const Where& where, const Table& table) {
   std::set<std::string> names;
   for (const Column& column : table.columns) {
@@ -114,6 +116,8 @@ void validate_root(const Where& where, const ResultsFile& results) {
                    " (format, format_version, reglab_version, created_utc, config and kind are "
                    "set by write_results)");
 }
+
+namespace {
 
 /// Checks the names, uniqueness and equal lengths of a run's `curves` (`label`: "curve" or
 /// "step curve"; `length_hint` ends the length message). Returns whether `required` is present.
@@ -199,6 +203,11 @@ void validate_run(const Where& where, const RunRecord& run) {
 }
 
 }  // namespace
+
+void validate_run_record(const Where& where, const RunRecord& run) {
+  check_name(where, "run id", run.run_id, "");
+  validate_run(where, run);
+}
 
 void validate_results(const Where& where, const ResultsFile& results) {
   validate_root(where, results);

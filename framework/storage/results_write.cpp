@@ -16,10 +16,8 @@
 #include "framework/storage/results_internal.hpp"
 #include "framework/storage/schema.hpp"
 
-namespace reglab::storage {
+namespace reglab::storage::detail {
 namespace {
-
-using namespace detail;
 using Curves = std::vector<std::pair<std::string, std::vector<double>>>;
 
 /// Makes `plist` (group or file creation properties) record link and attribute creation order,
@@ -30,19 +28,21 @@ void track_creation_order(hid_t plist, const Where& where) {
   ok(H5Pset_attr_creation_order(plist, flags), where, "cannot track attribute order");
 }
 
-/// Group creation properties that record link and attribute creation order.
+}  // namespace
+
 Handle ordered_group_properties(const Where& where) {
   Handle gcpl = make(H5Pcreate(H5P_GROUP_CREATE), H5Pclose, where, "cannot create properties");
   track_creation_order(gcpl.get(), where);
   return gcpl;
 }
 
-/// File creation properties that record the root group's link and attribute creation order.
 Handle ordered_file_properties(const Where& where) {
   Handle fcpl = make(H5Pcreate(H5P_FILE_CREATE), H5Pclose, where, "cannot create properties");
   track_creation_order(fcpl.get(), where);
   return fcpl;
 }
+
+namespace {
 
 Handle create_group(hid_t parent, const std::string& name, hid_t gcpl, const Where& where,
                     const std::string& path) {
@@ -151,6 +151,8 @@ void write_weights(hid_t run_group, const std::string& run_path, const RunRecord
   }
 }
 
+}  // namespace
+
 void write_run(hid_t runs, const RunRecord& run, hid_t gcpl, const Where& where) {
   const std::string run_path = child_path(schema::kRunsPath, run.run_id);
   Handle group = create_group(runs, run.run_id, gcpl, where, run_path);
@@ -161,6 +163,8 @@ void write_run(hid_t runs, const RunRecord& run, hid_t gcpl, const Where& where)
   }
   write_weights(group.get(), run_path, run, gcpl, where);
 }
+
+namespace {
 
 /// The summary rows in memory: row-major, one 8-byte slot per column holding a double, an
 /// int64 or a `const char*` into `table` (which must outlive the buffer).
@@ -205,6 +209,8 @@ void insert_summary_members(const Table& table, hid_t memory_type, hid_t file_ty
   }
 }
 
+}  // namespace
+
 /// Writes `table` as the 1-D compound dataset /summary: rows are laid out in memory with one
 /// 8-byte slot per column (double, int64 or const char*), and HDF5 converts them to the packed
 /// file type (F64LE, I64LE, variable-length UTF-8 strings).
@@ -232,7 +238,8 @@ void write_summary(hid_t root, const Table& table, const Where& where) {
 
 /// The root group's fixed attributes (format, format_version, reglab_version, created_utc,
 /// config, kind), then its further ones.
-void write_root_attributes(hid_t root, const ResultsFile& results, const Where& where) {
+void write_root_attributes(hid_t root, const ResultsFile& results, const std::string& kind,
+                           const Where& where) {
   const char* path = schema::kRootPath;
   write_string_attribute(root, path, schema::kFormatAttribute, schema::kFormatName, where);
   write_scalar_attribute(root, path, schema::kFormatVersionAttribute, H5T_STD_I64LE,
@@ -241,17 +248,19 @@ void write_root_attributes(hid_t root, const ResultsFile& results, const Where& 
                          where);
   write_string_attribute(root, path, schema::kCreatedUtcAttribute, results.created_utc, where);
   write_string_attribute(root, path, schema::kConfigAttribute, results.config_yaml, where);
-  write_string_attribute(root, path, schema::kKindAttribute, results.kind(), where);
+  write_string_attribute(root, path, schema::kKindAttribute, kind, where);
   for (const auto& [key, value] : results.attributes) {
     write_string_attribute(root, path, key, value, where);
   }
 }
 
+namespace {
+
 /// Writes the root attributes, /runs with every run, and /summary unless it is empty.
 void write_contents(hid_t file, const ResultsFile& results, const Where& where) {
   Handle root = make(H5Gopen2(file, schema::kRootPath, H5P_DEFAULT), H5Gclose, where,
                      "cannot open the root group");
-  write_root_attributes(root.get(), results, where);
+  write_root_attributes(root.get(), results, results.kind(), where);
   Handle gcpl = ordered_group_properties(where);
   Handle runs = create_group(root.get(), schema::kRunsGroup, gcpl.get(), where, schema::kRunsPath);
   for (const RunRecord& run : results.runs) write_run(runs.get(), run, gcpl.get(), where);
@@ -300,18 +309,21 @@ std::vector<char> build_image(const ResultsFile& results, const Where& where) {
 }
 
 }  // namespace
+}  // namespace reglab::storage::detail
+
+namespace reglab::storage {
 
 void write_results(const std::string& path, const ResultsFile& results, bool overwrite) {
-  const Where where{path, "cannot write results"};
-  validate_results(where, results);
+  const detail::Where where{path, "cannot write results"};
+  detail::validate_results(where, results);
   if (!overwrite && path_exists(path)) refuse_overwrite(path);
 
   std::vector<char> image;
   {
-    const QuietHdf5Errors quiet;
-    image = build_image(results, where);
+    const detail::QuietHdf5Errors quiet;
+    image = detail::build_image(results, where);
   }
-  publish_bytes(path, image.data(), image.size(), overwrite, where);
+  detail::publish_bytes(path, image.data(), image.size(), overwrite, where);
 }
 
 }  // namespace reglab::storage

@@ -218,11 +218,13 @@ SweepLock::SweepLock(const std::string& cell_dir) : path_(cell_dir + "/.lock") {
 
 SweepLock::~SweepLock() { ::close(fd_); }
 
-void remove_stale_temporaries(const std::string& cell_dir) {
+void remove_stale_temporaries(const std::string& folder, const std::string& prefix) {
   std::error_code ec;
   const auto now = fs::file_time_type::clock::now();
-  for (const auto& entry : fs::directory_iterator(cell_dir, ec)) {
-    const pid_t pid = temporary_owner(entry.path().filename().string());
+  for (const auto& entry : fs::directory_iterator(folder, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.compare(0, prefix.size(), prefix) != 0) continue;
+    const pid_t pid = temporary_owner(name);
     if (pid < 0) continue;
     if (::kill(pid, 0) == 0 || errno != ESRCH) continue;
     std::error_code age_ec;

@@ -60,10 +60,12 @@ class SweepLock {
   int fd_ = -1;
 };
 
-/// Removes temporary files ("<name>.tmp.<pid>") left in the cell folder by writers killed
-/// mid-write: only those whose process no longer exists on this host and that are older than a
-/// minute (a cell writing on another cluster node finishes its file in seconds). Run under the
-/// sweep lock; result paths are never touched.
-void remove_stale_temporaries(const std::string& cell_dir);
+/// Removes temporary files ("<name>.tmp.<pid>", with names starting with `prefix`) left in
+/// `folder` by writers killed mid-write: only those whose process no longer exists on this host
+/// and that are older than a minute (a cell writing on another cluster node finishes its file in
+/// seconds). Run under the sweep lock: on the cell folder, and on the merged file's folder with
+/// the merged file's name as prefix (a killed merge leaves a full-size copy). Result paths are
+/// never touched.
+void remove_stale_temporaries(const std::string& folder, const std::string& prefix = "");
 
 }  // namespace reglab::experiment

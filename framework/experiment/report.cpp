@@ -54,7 +54,9 @@ int report_command(const std::vector<std::string>& args, std::ostream& out) {
     out << report_help();
     return 0;
   }
-  const storage::ResultsFile file = storage::read_results(options.results_path);
+  storage::ReadOptions read;
+  read.weights = false;  // the report uses curves, attributes and /summary only
+  const storage::ResultsFile file = storage::read_results(options.results_path, read);
   const Report report = build_report(file, options);
   if (options.format == ReportFormat::kTable && !options.wide) {
     const std::vector<std::string> columns =

@@ -111,6 +111,10 @@ CellSummary merge_cell(const Sweep& sweep, const Cell& cell, const PreviousMerge
 
 /// Merges the cell files present into the sweep file (see sweep_merge.hpp).
 MergeCounts merge_cells(const Sweep& sweep, bool quiet) {
+  // A merge killed earlier left its temporary copy of the merged file (we hold the sweep lock).
+  const fs::path output(sweep.output);
+  remove_stale_temporaries(output.has_parent_path() ? output.parent_path().string() : ".",
+                           output.filename().string() + ".tmp.");
   const storage::ResultsFile header = merged_header(sweep);
   const PreviousMerge previous = previous_merge(sweep, header);
   storage::ResultsWriter writer =

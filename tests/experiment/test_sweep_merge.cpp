@@ -203,3 +203,36 @@ TEST_CASE("merge_sweep: a merge killed at any point leaves the previous merged f
 }
 
 }  // namespace reglab::experiment
+
+namespace reglab::experiment {
+namespace {
+
+/// The pid of a child that has exited and been reaped: a process that no longer exists.
+pid_t dead_pid() {
+  const pid_t pid = fork();
+  if (pid == 0) _exit(0);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return pid;
+}
+
+TEST_CASE("merge_sweep: a killed merge's temporary copy is removed by the next merge") {
+  TempDir dir;
+  const Sweep sweep = make_sweep(dir, 1, 2);
+  for (const Cell& cell : sweep.cells) write_cell(cell, 1.0);
+  const std::string pid = std::to_string(dead_pid());
+  const std::string stale = sweep.output + ".tmp." + pid;
+  const std::string other = dir.file("other.h5.tmp." + pid);  // not this sweep's: kept
+  const std::string young = sweep.output + ".tmp." + std::to_string(dead_pid());
+  for (const auto& path : {stale, other, young}) std::ofstream(path) << "partial copy";
+  age(stale);
+  age(other);
+  merge_sweep(sweep, true);
+  CHECK_FALSE(fs::exists(stale));
+  CHECK(fs::exists(other));
+  CHECK(fs::exists(young));  // less than a minute old: it may be a merge on another node
+  CHECK(storage::read_results(sweep.output).runs.size() == 2);
+}
+
+}  // namespace
+}  // namespace reglab::experiment

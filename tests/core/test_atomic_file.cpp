@@ -9,6 +9,8 @@
 #include "framework/core/error.hpp"
 #include "support/temp_dir.hpp"
 
+using reglab::testing::file_bytes;
+
 namespace reglab {
 namespace {
 
@@ -20,22 +22,15 @@ class TempDir : public reglab::testing::TempDir {
   TempDir() : reglab::testing::TempDir("reglab_atomic") {}
 };
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 TEST_CASE("publish_file writes the whole file, refuses to overwrite, leaves no temporary") {
   TempDir dir;
   const std::string path = dir.file("a.txt");
   publish_file(path, "first", false, "cannot write");
-  CHECK(read_text(path) == "first");
+  CHECK(file_bytes(path) == "first");
   CHECK_THROWS_AS(publish_file(path, "second", false, "cannot write"), StorageError);
-  CHECK(read_text(path) == "first");
+  CHECK(file_bytes(path) == "first");
   publish_file(path, "second", true, "cannot write");
-  CHECK(read_text(path) == "second");
+  CHECK(file_bytes(path) == "second");
   for (const auto& entry : fs::directory_iterator(dir.path())) {
     CHECK(entry.path().filename().string().find(".tmp.") == std::string::npos);
   }
@@ -53,8 +48,8 @@ TEST_CASE("DeferredDirectorySync: files appear at once, their folders are synced
       publish_file(a, "cell a", false, "cannot write");
     }
     publish_file(b, "cell b", false, "cannot write");
-    CHECK(read_text(a) == "cell a");
-    CHECK(read_text(b) == "cell b");
+    CHECK(file_bytes(a) == "cell a");
+    CHECK(file_bytes(b) == "cell b");
     CHECK_NOTHROW(outer.sync());
     // The folder's sync really happens in sync(): a folder gone by then is an error that names
     // the file published in it.
@@ -66,7 +61,7 @@ TEST_CASE("DeferredDirectorySync: files appear at once, their folders are synced
   }
   // Without a deferral, publishing into a folder syncs it at once again.
   CHECK_NOTHROW(publish_file(dir.file("moved/d.h5"), "cell d", false, "cannot write"));
-  CHECK(read_text(dir.file("moved/d.h5")) == "cell d");
+  CHECK(file_bytes(dir.file("moved/d.h5")) == "cell d");
 }
 
 }  // namespace

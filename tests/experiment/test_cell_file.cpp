@@ -13,6 +13,8 @@
 #include "framework/storage/results.hpp"
 #include "support/temp_dir.hpp"
 
+using reglab::testing::file_bytes;
+
 namespace reglab::experiment {
 namespace {
 
@@ -23,13 +25,6 @@ class TempDir : public reglab::testing::TempDir {
  public:
   TempDir() : reglab::testing::TempDir("reglab_cell_file") {}
 };
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 /// A 4-cell sweep of one-epoch synthetic runs in `dir`, with its cell folder created.
 Sweep small_sweep(const TempDir& dir) {
@@ -93,14 +88,14 @@ TEST_CASE("reglab cells runs cells in one process, each into its own file and lo
     const storage::ResultsFile result = storage::read_results(cell.output);
     REQUIRE(result.runs.size() == 1);
     CHECK(result.runs.front().run_id == cell.id);
-    CHECK(read_text(sweep.cell_dir + "/" + cell.id + ".log").find(cell.id) != std::string::npos);
+    CHECK(file_bytes(sweep.cell_dir + "/" + cell.id + ".log").find(cell.id) != std::string::npos);
   }
   // Run again: every cell is already complete and its file is left alone.
   const auto before = fs::last_write_time(sweep.cells.front().output);
   CHECK(run_cell_files(files, true) == 0);
   CHECK(fs::last_write_time(sweep.cells.front().output) == before);
   CHECK(
-      read_text(sweep.cell_dir + "/" + sweep.cells.front().id + ".log").find("already complete") !=
+      file_bytes(sweep.cell_dir + "/" + sweep.cells.front().id + ".log").find("already complete") !=
       std::string::npos);
 }
 
@@ -110,7 +105,7 @@ TEST_CASE("a cell whose configuration no longer plans to its id fails and stops 
   write_cell_files(sweep, all_cells(sweep));
   const Cell& first = sweep.cells[0];
   const Cell& second = sweep.cells[1];
-  std::string text = read_text(cell_file_path(sweep, first));
+  std::string text = file_bytes(cell_file_path(sweep, first));
   const auto at = text.find("epochs: 1");
   REQUIRE(at != std::string::npos);
   text.replace(at, 9, "epochs: 2");
@@ -123,7 +118,7 @@ TEST_CASE("a cell whose configuration no longer plans to its id fails and stops 
   CHECK(code == 2);
   CHECK_FALSE(fs::exists(first.output));
   CHECK_FALSE(fs::exists(second.output));  // not run: the batch stopped at the failure
-  const std::string failed = read_text(sweep.cell_dir + "/" + first.id + ".failed");
+  const std::string failed = file_bytes(sweep.cell_dir + "/" + first.id + ".failed");
   CHECK(failed.find("not the cell's id " + first.id) != std::string::npos);
 }
 

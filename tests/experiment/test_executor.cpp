@@ -16,6 +16,8 @@
 #include "framework/experiment/executor.hpp"
 #include "support/temp_dir.hpp"
 
+using reglab::testing::file_bytes;
+
 namespace reglab::experiment {
 namespace {
 
@@ -24,13 +26,6 @@ class TempDir : public reglab::testing::TempDir {
  public:
   TempDir() : reglab::testing::TempDir("reglab_executor") {}
 };
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 /// Captures the progress output in a temporary file.
 struct Capture {
@@ -73,7 +68,7 @@ std::vector<CellTask> make_tasks(const TempDir& dir, const std::vector<std::stri
 int max_running(const std::vector<CellTask>& tasks) {
   int result = 0;
   for (const auto& task : tasks) {
-    const std::string log = read_text(task.log);
+    const std::string log = file_bytes(task.log);
     const auto pos = log.find("running=");
     REQUIRE(pos != std::string::npos);
     result = std::max(result, std::stoi(log.substr(pos + 8)));
@@ -106,8 +101,8 @@ TEST_CASE("run_cells passes self, args, --cell ID and captures output in the log
     CHECK(outcomes[i].message.empty() == (expected[i] == 0));
   }
   CHECK_FALSE(interrupted());
-  CHECK(read_text(tasks[0].log) == "args: cellsh --cell a 2\nto-stderr\nstdin-eof\n");
-  CHECK(read_text(tasks[3].log) == "args: cellsh --cell d 2\nto-stderr\nstdin-eof\n");
+  CHECK(file_bytes(tasks[0].log) == "args: cellsh --cell a 2\nto-stderr\nstdin-eof\n");
+  CHECK(file_bytes(tasks[3].log) == "args: cellsh --cell d 2\nto-stderr\nstdin-eof\n");
   const mode_t mask = umask(0);
   umask(mask);
   struct stat info {};
@@ -193,14 +188,14 @@ TEST_CASE("a batch child runs several cells; the cells after a failed one run ag
     CHECK(outcomes[i].id == tasks[i].id);
     CHECK(outcomes[i].exit_code == 0);
     CHECK(outcomes[i].message.empty());
-    CHECK(read_text(tasks[i].log) == "ran " + tasks[i].id + "\n");
+    CHECK(file_bytes(tasks[i].log) == "ran " + tasks[i].id + "\n");
   }
   CHECK(outcomes[1].exit_code == 7);
   CHECK(outcomes[1].message == "failing b");
   CHECK(outcomes[4].signal == 9);
   CHECK(outcomes[4].message == "killed by signal 9\ncrashing e");
   // Children: [a b c] (b fails), [d e f] (e crashes), then [c] and [f] again.
-  std::istringstream pids(read_text(dir.file("pids")));
+  std::istringstream pids(file_bytes(dir.file("pids")));
   std::set<std::string> distinct;
   for (std::string pid; pids >> pid;) distinct.insert(pid);
   CHECK(distinct.size() == 4);

@@ -20,6 +20,8 @@
 #include "framework/experiment/slurm_scripts.hpp"
 #include "support/temp_dir.hpp"
 
+using reglab::testing::file_bytes;
+
 namespace reglab::experiment {
 namespace {
 
@@ -33,13 +35,6 @@ class TempDir : public reglab::testing::TempDir {
 
 bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
-}
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 void write_text(const fs::path& path, const std::string& text) {
@@ -285,7 +280,7 @@ TEST_CASE("slurm scripts: sh_quote survives bash") {
     const std::string out = dir.file("out");
     REQUIRE(run_shell("bash -c " +
                       sh_quote("printf %s " + sh_quote(text) + " > " + sh_quote(out))) == 0);
-    CHECK(read_text(out) == text);
+    CHECK(file_bytes(out) == text);
   }
 }
 
@@ -319,7 +314,7 @@ TEST_CASE("slurm scripts: the scripts pass odd paths, overrides and plugins to r
     const std::string out = tmp.file("array.out");
     CHECK(run_shell(env + "bash " + sh_quote(p.array_script.string()) + " > " + sh_quote(out)) ==
           0);
-    const std::vector<std::string> job_out = lines_of(read_text(out));
+    const std::vector<std::string> job_out = lines_of(file_bytes(out));
     REQUIRE(job_out.size() == 4);
     CHECK(contains(job_out[0], "reglab: cell bbbbbbbbbbbb, Slurm job 7_1 on "));
     const std::vector<std::string> ran(job_out.begin() + 1, job_out.end());
@@ -330,7 +325,8 @@ TEST_CASE("slurm scripts: the scripts pass odd paths, overrides and plugins to r
   SUBCASE("a task whose cell crashes records it in <id>.failed and exits with its code") {
     CHECK(run_shell(env + "STUB_RC=9 bash " + sh_quote(p.array_script.string()) +
                     " > /dev/null 2>&1") == 9);
-    CHECK(contains(read_text(cwd / "out.cells/bbbbbbbbbbbb.failed"), "exit code 9 (Slurm job 7_1"));
+    CHECK(
+        contains(file_bytes(cwd / "out.cells/bbbbbbbbbbbb.failed"), "exit code 9 (Slurm job 7_1"));
   }
   SUBCASE("a task without a line fails before running anything") {
     CHECK(run_shell("cd / && SLURM_ARRAY_JOB_ID=7 SLURM_ARRAY_TASK_ID=3 bash " +
@@ -342,7 +338,7 @@ TEST_CASE("slurm scripts: the scripts pass odd paths, overrides and plugins to r
           0);
     std::vector<std::string> expected = {"merge"};
     expected.insert(expected.end(), passed.begin(), passed.end());
-    CHECK(lines_of(read_text(out)) == expected);
+    CHECK(lines_of(file_bytes(out)) == expected);
   }
   CHECK(status_arguments(p) ==
         "my sweep's.yaml 'train.epochs=3' 'grid.seed=[1, 2]' 'name=it'\\''s' "
@@ -445,7 +441,7 @@ TEST_CASE("slurm scripts: a task runs its line's cells and marks a crash only wh
 
   SUBCASE("task 1 of the first array runs line 2: both cells, one process") {
     CHECK(task(1, "0", "STUB_DONE='cell2 cell3'") == 0);
-    const std::vector<std::string> lines = lines_of(read_text(out));
+    const std::vector<std::string> lines = lines_of(file_bytes(out));
     REQUIRE(lines.size() == 6);
     CHECK(contains(lines[0], "reglab: cell cell2, Slurm job 8_1 on "));
     CHECK(contains(lines[1], "reglab: cell cell3, Slurm job 8_1 on "));
@@ -455,22 +451,22 @@ TEST_CASE("slurm scripts: a task runs its line's cells and marks a crash only wh
   }
   SUBCASE("task 0 of the second array runs line offset + 1") {
     CHECK(task(0, "2", "STUB_DONE=cell4") == 0);
-    CHECK(contains(read_text(out), "reglab: cell cell4, Slurm job 8_0 on "));
-    CHECK(contains(read_text(out), (dir / "cell4.yaml").string()));
+    CHECK(contains(file_bytes(out), "reglab: cell cell4, Slurm job 8_0 on "));
+    CHECK(contains(file_bytes(out), (dir / "cell4.yaml").string()));
     CHECK(task(1, "2", "") == 2);  // line 4 of a 3-line list
   }
   SUBCASE("a crash marks only the task's cells without results or .failed") {
     CHECK(task(0, "", "STUB_DONE=cell0 STUB_RC=137") == 137);
     CHECK_FALSE(fs::exists(dir / "cell0.failed"));
-    CHECK(contains(read_text(dir / "cell1.failed"), "exit code 137 (Slurm job 8_0 on "));
+    CHECK(contains(file_bytes(dir / "cell1.failed"), "exit code 137 (Slurm job 8_0 on "));
     CHECK_FALSE(fs::exists(dir / "cell2.failed"));
-    CHECK(contains(read_text(out), "reglab: cell cell1 failed: exit code 137"));
+    CHECK(contains(file_bytes(out), "reglab: cell cell1 failed: exit code 137"));
   }
   SUBCASE("a cell's own .failed is kept; the task exits with the cells' code") {
     CHECK(task(1, "0", "STUB_FAIL=cell2 STUB_DONE=cell3 STUB_RC=2") == 2);
-    CHECK(read_text(dir / "cell2.failed") == "error: boom\n");
+    CHECK(file_bytes(dir / "cell2.failed") == "error: boom\n");
     CHECK_FALSE(fs::exists(dir / "cell3.failed"));
-    CHECK(contains(read_text(out), "reglab: cell cell2 failed: error: boom"));
+    CHECK(contains(file_bytes(out), "reglab: cell cell2 failed: error: boom"));
   }
 }
 
@@ -507,7 +503,7 @@ void write_stub_sbatch(const fs::path& dir, int failing) {
 /// The tasks ("<job>_<k>") submissions.tsv records, in order.
 std::vector<std::string> recorded_tasks(const SubmissionPlan& p) {
   std::vector<std::string> tasks;
-  for (const auto& line : lines_of(read_text(p.slurm_dir / "submissions.tsv"))) {
+  for (const auto& line : lines_of(file_bytes(p.slurm_dir / "submissions.tsv"))) {
     std::vector<std::string> f;
     std::istringstream parts(line);
     for (std::string x; std::getline(parts, x, '\t');) f.push_back(x);
@@ -538,7 +534,7 @@ TEST_CASE("slurm jobs: arrays go out in order and the merge job depends on every
     CHECK(jobs.array_jobs == std::vector<std::string>{"101", "102"});
     CHECK(jobs.array_error.empty());
     CHECK(jobs.merge_job == "103");
-    const std::vector<std::string> calls = lines_of(read_text(bin / "calls"));
+    const std::vector<std::string> calls = lines_of(file_bytes(bin / "calls"));
     REQUIRE(calls.size() == 3);
     CHECK(calls[0] == "--parsable --array=0-1 " + p.array_script.string() + " 0");
     CHECK(calls[1] == "--parsable --array=0-0 " + p.array_script.string() + " 2");
@@ -552,7 +548,7 @@ TEST_CASE("slurm jobs: arrays go out in order and the merge job depends on every
     CHECK(jobs.array_jobs == std::vector<std::string>{"101"});
     CHECK(contains(jobs.array_error, "QOSMaxSubmitJobPerUserLimit"));
     CHECK(jobs.merge_job == "103");
-    CHECK(lines_of(read_text(bin / "calls")).back() ==
+    CHECK(lines_of(file_bytes(bin / "calls")).back() ==
           "--parsable --dependency=afterany:101 " + p.merge_script.string());
     CHECK(recorded_tasks(p) == std::vector<std::string>{"101_0", "101_0", "101_1", "101_1"});
     CHECK(fs::exists(p.array_script));
@@ -560,7 +556,7 @@ TEST_CASE("slurm jobs: arrays go out in order and the merge job depends on every
   SUBCASE("the first array refused: nothing submitted, the files removed") {
     write_stub_sbatch(bin, 1);
     CHECK_THROWS_AS(submit_and_record(p), Error);
-    CHECK(lines_of(read_text(bin / "calls")).size() == 1);
+    CHECK(lines_of(file_bytes(bin / "calls")).size() == 1);
     CHECK_FALSE(fs::exists(p.array_script));
     CHECK_FALSE(fs::exists(p.cell_list));
     CHECK_FALSE(fs::exists(p.slurm_dir / "submissions.tsv"));

@@ -22,6 +22,8 @@
 #include "framework/storage/results.hpp"
 #include "support/temp_dir.hpp"
 
+using reglab::testing::file_bytes;
+
 namespace reglab::experiment {
 namespace {
 
@@ -83,11 +85,6 @@ void age(const std::string& path) {
   times[0].tv_sec -= 3600;
   times[1] = times[0];
   REQUIRE(::utimensat(AT_FDCWD, path.c_str(), times, 0) == 0);
-}
-
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 /// Everything but created_utc.
@@ -175,7 +172,7 @@ TEST_CASE("merge_sweep: a merge killed at any point leaves the previous merged f
   const Sweep s = make_sweep(dir, 6, 10);
   for (std::size_t i = 0; i < 30; ++i) write_cell(s.cells[i], 0.0, 96);
   merge_sweep(s, true);
-  const std::string before = read_bytes(s.output);
+  const std::string before = file_bytes(s.output);
   for (std::size_t i = 30; i < s.cells.size(); ++i) write_cell(s.cells[i], 0.0, 96);
   std::fflush(nullptr);
   int killed = 0;
@@ -192,7 +189,7 @@ TEST_CASE("merge_sweep: a merge killed at any point leaves the previous merged f
     REQUIRE(::waitpid(child, &status, 0) == child);
     INFO("killed after " << delay_us << " us");
     killed += WIFSIGNALED(status) ? 1 : 0;
-    if (WIFSIGNALED(status)) CHECK(read_bytes(s.output) == before);
+    if (WIFSIGNALED(status)) CHECK(file_bytes(s.output) == before);
     if (WIFEXITED(status)) CHECK(storage::read_results(s.output).runs.size() == 60);
     if (WIFEXITED(status)) break;  // the merge was faster than the delay
     fs::remove(s.output + ".tmp." + std::to_string(child));

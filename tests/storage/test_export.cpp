@@ -23,6 +23,8 @@
 #include "framework/storage/results.hpp"
 #include "support/temp_dir.hpp"
 
+using reglab::testing::file_bytes;
+
 namespace fs = std::filesystem;
 using reglab::StorageError;
 using reglab::UsageError;
@@ -51,11 +53,6 @@ class ScratchDir : public reglab::testing::TempDir {
     return out;
   }
 };
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
 
 /// Values that exercise float32 bit patterns: fractions, -0, a subnormal, large magnitudes.
 std::vector<float> pattern(std::size_t n, float scale) {
@@ -383,14 +380,14 @@ TEST_CASE("export_keras_weights: overwrite refusal, replacement and errors namin
   const std::string path = dir.file("w.h5");
   RunRecord run = sample_run();
   export_keras_weights(run, path, false);
-  const std::string first = slurp(path);
+  const std::string first = file_bytes(path);
   CHECK_THROWS_WITH_AS(export_keras_weights(run, path, false),
                        doctest::Contains((path + " exists; refusing to overwrite").c_str()),
                        StorageError);
-  CHECK(slurp(path) == first);
+  CHECK(file_bytes(path) == first);
   run.weights[0].data[0] = 42.0f;
   export_keras_weights(run, path, true);
-  CHECK(slurp(path) != first);
+  CHECK(file_bytes(path) != first);
   CHECK(dir.entries() == std::vector<std::string>{"w.h5"});
 
   const std::string bad = dir.file("bad.h5");
@@ -484,9 +481,9 @@ TEST_CASE("export_csv: summary and wide curves with RFC 4180 quoting and exact d
   CHECK(fs::exists(out + "/summary.csv"));
 
   std::vector<std::vector<bool>> quoted;
-  const auto summary = parse_csv(slurp(out + "/summary.csv"), &quoted);
+  const auto summary = parse_csv(file_bytes(out + "/summary.csv"), &quoted);
   CHECK(
-      slurp(out + "/summary.csv")
+      file_bytes(out + "/summary.csv")
           .rfind(
               "\"cell_id\",\"name\",\"optimizer.learning_rate\",\"seed\",\"final_test_accuracy\"\n"
               "\"aaaaaaaaaaaa\",\"regularizers=dropout, seed=1\",0.30000000000000004,1,NaN\n",
@@ -501,7 +498,7 @@ TEST_CASE("export_csv: summary and wide curves with RFC 4180 quoting and exact d
   CHECK(same_double(parse_double(summary[2][4]), 1.0 / 3.0));
 
   quoted.clear();
-  const auto curves = parse_csv(slurp(out + "/curves.csv"), &quoted);
+  const auto curves = parse_csv(file_bytes(out + "/curves.csv"), &quoted);
   REQUIRE(curves.size() == 1 + 3 + 2);  // header + runs x epochs
   CHECK(curves[0] == std::vector<std::string>{"run_id", "name", "epoch", "train_loss",
                                               "test_accuracy", "seconds"});
@@ -538,7 +535,7 @@ TEST_CASE("export_csv: summary and wide curves with RFC 4180 quoting and exact d
   const std::string out2 = dir.file("run");
   export_csv(single, out2);
   CHECK_FALSE(fs::exists(out2 + "/summary.csv"));
-  CHECK(parse_csv(slurp(out2 + "/curves.csv")).size() == 4);
+  CHECK(parse_csv(file_bytes(out2 + "/curves.csv")).size() == 4);
   std::vector<std::string> names;
   for (const auto& e : fs::directory_iterator(out2)) names.push_back(e.path().filename());
   CHECK(names == std::vector<std::string>{"curves.csv"});

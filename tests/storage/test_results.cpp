@@ -23,6 +23,8 @@
 #include "framework/storage/results.hpp"
 #include "support/temp_dir.hpp"
 
+using reglab::testing::file_bytes;
+
 namespace fs = std::filesystem;
 using reglab::StorageError;
 using reglab::storage::Column;
@@ -40,11 +42,6 @@ class TempDir : public reglab::testing::TempDir {
  public:
   TempDir() : reglab::testing::TempDir("reglab_storage") {}
 };
-
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
 
 /// Names of the files in `dir` that look like write_results temporaries ("*.tmp.*").
 std::vector<std::string> temp_files(const fs::path& dir) {
@@ -311,7 +308,7 @@ int run_check_schema(const std::string& path, const TempDir& dir, std::string& o
   const std::string command =
       "/usr/bin/python3 '" + script + "' '" + path + "' > '" + log + "' 2>&1";
   const int status = std::system(command.c_str());
-  output = read_bytes(log);
+  output = file_bytes(log);
   REQUIRE(status != -1);
   REQUIRE(WIFEXITED(status));
   return WEXITSTATUS(status);
@@ -364,7 +361,7 @@ TEST_CASE("an existing file is never replaced without overwrite") {
   const std::string path = dir.file("results.h5");
   ResultsFile first = sample_results();
   write_results(path, first, false);
-  const std::string before = read_bytes(path);
+  const std::string before = file_bytes(path);
   REQUIRE(!before.empty());
 
   ResultsFile second = sample_results();
@@ -372,7 +369,7 @@ TEST_CASE("an existing file is never replaced without overwrite") {
   second.runs.pop_back();
   const std::string message = storage_error([&] { write_results(path, second, false); });
   CHECK(contains(message, path + " exists; refusing to overwrite it ("));
-  CHECK(read_bytes(path) == before);
+  CHECK(file_bytes(path) == before);
   CHECK(temp_files(dir.path()).empty());
 
   // The refusal happens before anything is created, even for a path that is not a file.
@@ -380,12 +377,12 @@ TEST_CASE("an existing file is never replaced without overwrite") {
   std::ofstream(text_path) << "keep me";
   CHECK(contains(storage_error([&] { write_results(text_path, second, false); }),
                  "refusing to overwrite"));
-  CHECK(read_bytes(text_path) == "keep me");
+  CHECK(file_bytes(text_path) == "keep me");
 
   SUBCASE("overwrite=true replaces it") {
     write_results(path, second, true);
     check_equal(read_results(path), second);
-    CHECK(read_bytes(path) != before);
+    CHECK(file_bytes(path) != before);
     CHECK(temp_files(dir.path()).empty());
   }
 }
@@ -411,7 +408,7 @@ TEST_CASE("files that are not reglab results are refused with a StorageError") {
   SUBCASE("a truncated results file") {
     const std::string whole = dir.file("whole.h5");
     write_results(whole, sample_results(), false);
-    const std::string bytes = read_bytes(whole);
+    const std::string bytes = file_bytes(whole);
     const std::string path = dir.file("truncated.h5");
     std::ofstream(path, std::ios::binary) << bytes.substr(0, bytes.size() / 2);
     const std::string message = storage_error([&] { read_results(path); });

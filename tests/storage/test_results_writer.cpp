@@ -22,6 +22,8 @@
 #include "framework/storage/results_writer.hpp"
 #include "support/temp_dir.hpp"
 
+using reglab::testing::file_bytes;
+
 namespace fs = std::filesystem;
 using reglab::StorageError;
 using reglab::storage::Column;
@@ -37,11 +39,6 @@ class TempDir : public reglab::testing::TempDir {
  public:
   TempDir() : reglab::testing::TempDir("reglab_writer") {}
 };
-
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
 
 bool has_temporary(const fs::path& dir) {
   for (const auto& entry : fs::directory_iterator(dir)) {
@@ -203,7 +200,7 @@ TEST_CASE("ResultsWriter: without commit nothing is published and the old file s
   TempDir dir;
   const std::string path = dir.file("s.h5");
   stream(path, sample_file({"a"}));
-  const std::string before = read_bytes(path);
+  const std::string before = file_bytes(path);
   {
     ResultsWriter w = ResultsWriter::extend(path, sample_file({"a", "b"}));
     w.add_run(sample_run("b", 2.0f));
@@ -212,7 +209,7 @@ TEST_CASE("ResultsWriter: without commit nothing is published and the old file s
     ResultsWriter w = ResultsWriter::create(path, sample_file({"x"}), "sweep", true);
     w.add_run(sample_run("x", 2.0f));
   }
-  CHECK(read_bytes(path) == before);
+  CHECK(file_bytes(path) == before);
   CHECK(!has_temporary(dir.path()));
   // A sweep file needs a /summary; without overwrite an existing file is refused.
   ResultsWriter w = ResultsWriter::create(dir.file("new.h5"), sample_file({}), "sweep", false);
@@ -228,7 +225,7 @@ TEST_CASE("ResultsWriter: a full disk is a StorageError, and the process exits c
   TempDir dir;
   const std::string path = dir.file("big.h5");
   stream(path, sample_file({"a"}));
-  const std::string before = read_bytes(path);
+  const std::string before = file_bytes(path);
   std::fflush(nullptr);  // the child's exit must not print the parent's buffered output again
   const pid_t child = ::fork();
   REQUIRE(child >= 0);
@@ -256,6 +253,6 @@ TEST_CASE("ResultsWriter: a full disk is a StorageError, and the process exits c
   REQUIRE(::waitpid(child, &status, 0) == child);
   CHECK(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
-  CHECK(read_bytes(path) == before);
+  CHECK(file_bytes(path) == before);
   CHECK(!has_temporary(dir.path()));
 }

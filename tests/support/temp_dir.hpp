@@ -1,5 +1,5 @@
 /// A fresh folder under the system's temporary directory for one test, removed with everything
-/// in it when the test ends.
+/// in it when the test ends; and file_bytes, the one way tests read a file back.
 #pragma once
 
 #include <doctest/doctest.h>
@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <system_error>
 
@@ -42,5 +43,11 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+/// The bytes of the file at `path` ("" if it cannot be read).
+inline std::string file_bytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
 
 }  // namespace reglab::testing

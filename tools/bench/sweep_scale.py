@@ -27,7 +27,6 @@ import argparse
 import json
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -60,19 +59,22 @@ def write_sweep(folder, cells, seeds):
 
 
 def timed(argv, **kwargs):
-    """Runs argv; returns (seconds, peak RSS in MB of that child, completed process). Output goes
-    through temporary files: a pipe nobody reads while waiting would stall a chatty child."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+    """Runs argv under /usr/bin/time; returns (seconds, peak RSS in MB of argv's process,
+    completed process). /usr/bin/time measures it because the rusage of a child of this Python
+    process would count Python's own peak at the fork. Output goes through temporary files: a
+    pipe nobody reads while waiting would stall a chatty child."""
+    with tempfile.NamedTemporaryFile("w+") as rss, tempfile.TemporaryFile("w+") as out, \
+            tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=out, stderr=err, text=True, **kwargs)
-        _, status, usage = os.wait4(proc.pid, 0)
+        proc = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss.name] + argv, stdout=out,
+                              stderr=err, text=True, check=False, **kwargs)
         seconds = time.perf_counter() - start
         out.seek(0)
         err.seek(0)
-        done = subprocess.CompletedProcess(argv, os.waitstatus_to_exitcode(status), out.read(),
-                                           err.read())
-    proc.returncode = done.returncode  # reaped above; keeps Popen from waiting again
-    return seconds, usage.ru_maxrss / 1024.0, done
+        rss.seek(0)
+        peak_kb = float(rss.read().strip().splitlines()[-1])
+        return seconds, peak_kb / 1024.0, subprocess.CompletedProcess(
+            argv, proc.returncode, out.read(), err.read())
 
 
 def require_ok(proc, what):

@@ -98,11 +98,15 @@ else
 fi
 
 # --- the cases --------------------------------------------------------------------------------
-# Every file under $tmp (but the logs) with size, mtime and inode.
+# Every file under $tmp (but the logs) with size, mtime and inode; folders by name and type
+# only: their entries are listed, so a file left behind still shows, but a merge that streams into
+# a temporary file and removes it when a cell file turns out unreadable changes its folder's
+# mtime without leaving anything.
 # A sweep's lock file (<cells>/.lock) holds the pid of the last reglab that locked it: rewriting
 # it is not writing a result, so it is left out.
 snapshot() {
-  find "$tmp" -path "$logs" -prune -o -name .lock -prune -o -printf '%p %y %s %T@ %i\n' | sort
+  find "$tmp" -path "$logs" -prune -o -name .lock -prune -o -type d -printf '%p %y\n' \
+    -o -printf '%p %y %s %T@ %i\n' | sort
 }
 verify_dirs() { find /tmp -maxdepth 1 -name 'reglab-verify-*' -print 2> /dev/null | sort; }
 crash_re='AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:|terminate called|Segmentation|core dumped|Aborted|internal error'

@@ -1,22 +1,39 @@
-/// Matrix products of a run, on its threads.
+/// Matrix products of a run, on its threads, with the same bits at any thread count.
 ///
-/// OpenBLAS always runs single-threaded in reglab. A run with `threads: T > 1` computes each
-/// product as T independent blocks of C, one single-threaded cblas_sgemm per block on the
-/// threads of parallel.hpp, so the same threads serve the products and the element-wise loops
-/// between them (OpenBLAS's own pool would keep its threads polling for work while those loops
-/// run, and compete with them for the cores). The blocks depend only on the shape and T: column
-/// blocks (multiples of 16 columns) when C has at least 64 * T columns, else row blocks
-/// (multiples of 8 rows) when it has at least 32 * T rows, else one block. Results are
-/// therefore identical from run to run at the same T, whichever thread computes which block;
-/// they differ between values of T (OpenBLAS's blocking depends on the block's size), which
-/// is why `threads` is part of a run's configuration.
+/// OpenBLAS always runs single-threaded in reglab. Each product is cut into blocks of C fixed
+/// by its shape alone, one single-threaded cblas_sgemm per block: column blocks when C has at
+/// least 2 * kMinColumnBlock columns, else row blocks when it has at least 2 * kMinRowBlock rows,
+/// else one block. A split makes at most kMaxBlocks blocks of at least the minimum size (a
+/// multiple of 16 columns or 8 rows; the last block takes the remainder): enough to keep 16
+/// threads busy, few enough that repacking the shared operand for each block costs a few per
+/// cent at one thread. The blocks run on the threads of parallel.hpp, so the same
+/// threads serve the products and the element-wise loops between them (OpenBLAS's own pool
+/// would keep its threads polling for work while those loops run). Since every block is the
+/// same call whichever thread runs it and however many threads there are, a product gives the
+/// same bits at 1, 2 or 16 threads, and `threads` is not part of a run's identity
+/// (provenance `parallel_scheme` v2; v1 cut products into one block per thread).
+///
+/// Every product is counted: product_flops() is the number of floating-point operations
+/// (2 m n k per product) done in products since the process started.
 #pragma once
 
+#include <cstdint>
+
 namespace reglab {
+
+/// The fewest columns of a block of a column split.
+inline constexpr int kMinColumnBlock = 256;
+/// The fewest rows of a block of a row split.
+inline constexpr int kMinRowBlock = 64;
+/// The most blocks a product is cut into.
+inline constexpr int kMaxBlocks = 16;
 
 /// C = alpha op(A) op(B) + beta C, row-major, as cblas_sgemm(CblasRowMajor, ...): op(A) is
 /// m x k, op(B) is k x n, C is m x n; `trans_a` / `trans_b` select the transpose.
 void sgemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float* a, int lda,
            const float* b, int ldb, float beta, float* c, int ldc);
+
+/// Floating-point operations done by sgemm since the process started (2 m n k per call).
+std::uint64_t product_flops();
 
 }  // namespace reglab

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 
@@ -30,6 +31,14 @@ std::string cpu_model() {
   return "unknown";
 }
 
+std::string blas_check_text() {
+  const BlasCheck& check = check_blas();
+  char text[96];
+  std::snprintf(text, sizeof text, "%s: max relative error %.3g against a double reference",
+                check.passed ? "passed" : "FAILED", check.max_relative_error);
+  return text;
+}
+
 std::string host_name() {
   char buf[256] = {};
   if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
@@ -48,8 +57,14 @@ std::vector<std::pair<std::string, std::string>> environment_provenance() {
       {"openblas_config", blas_config()},
       {"blas_threads", std::to_string(blas_threads())},
       {"parallel_threads", std::to_string(parallel::threads())},
-      {"parallel_scheme", "v1: one single-threaded cblas_sgemm per block of C; loops in chunks"},
+      {"parallel_scheme",
+       "v2: products cut into blocks of C fixed by their shape, one single-threaded "
+       "cblas_sgemm each; loops in chunks"},
       {"openblas_coretype", env_or("OPENBLAS_CORETYPE", "(unset)")},
+      {"blas_core", blas_core()},
+      {"blas_check", blas_check_text()},
+      {"blas_fingerprint", check_blas().fingerprint},
+      {"blas_refused", env_or("REGLAB_BLAS_REFUSED", "none")},
       {"openblas_l2_size", env_or("OPENBLAS_L2_SIZE", "(unset)")},
       {"flush_denormals", "true (FTZ and DAZ on the training thread)"},
       {"host", host_name()},

@@ -209,12 +209,12 @@ RunPlan plan_run(const ConfigNode& root, const plugin::Registries& regs) {
   top.finish();
   plan.config_yaml = root.to_yaml();
   // The id covers everything that can change a number (the plugins' code too), and not where the
-  // result or a plugin file is.
+  // result or a plugin file is, nor the thread count (products are cut by shape, core/gemm.hpp).
   const std::string plugins = regs.identity();
-  const std::string identity = root.to_yaml({"output", "plugins"}) + plugins;
+  const std::string identity = root.to_yaml({"output", "plugins", "threads"}) + plugins;
   plan.run_id = sha256_hex(identity.data(), identity.size()).substr(0, 12);
   // Measurements change no trained number, so they are not part of the arm.
-  const std::string arm = root.to_yaml({"output", "seed", "diagnostics", "plugins",
+  const std::string arm = root.to_yaml({"output", "seed", "threads", "diagnostics", "plugins",
                                         "train.eval_every", "train.train_eval_size"}) +
                           plugins;
   plan.arm_key = std::stoull(sha256_hex(arm.data(), arm.size()).substr(0, 16), nullptr, 16);

@@ -73,15 +73,15 @@ struct RunPlan {
   /// The configuration after command-line overrides, as YAML text.
   std::string config_yaml;
   /// Stable identifier: the first 12 hex digits of SHA-256 of the configuration without its
-  /// `output` and `plugins` keys (where a result is written, or where a plugin file lies, does
-  /// not change it), followed by the loaded plugins' names, versions and SHA-256
-  /// (plugin::Registries::identity; nothing without plugins).
+  /// `output`, `plugins` and `threads` keys (where a result is written, where a plugin file
+  /// lies, or how many threads compute it, does not change it; core/gemm.hpp), followed by the
+  /// loaded plugins' names, versions and SHA-256 (plugin::Registries::identity; nothing without
+  /// plugins).
   std::string run_id;
-  /// Identifies the arm: a hash of the configuration without `seed`, `output`, `diagnostics`,
-  /// `train.eval_every` and `train.train_eval_size` (measurements change no trained number),
-  /// with the plugins' identity. Dropout masks
-  /// derive from it, so arms sharing a replicate seed share initialisation and data order but
-  /// not masks.
+  /// Identifies the arm: a hash of the configuration without `seed`, `output`, `threads`,
+  /// `diagnostics`, `train.eval_every` and `train.train_eval_size` (measurements change no
+  /// trained number), with the plugins' identity. Dropout masks derive from it, so arms sharing
+  /// a replicate seed share initialisation and data order but not masks.
   std::uint64_t arm_key = 0;
 };
 

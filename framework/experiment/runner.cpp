@@ -202,16 +202,21 @@ int run_one(const ConfigNode& root, const plugin::Registries& registries, bool o
   checkpointer.finish();
 
   const auto& curves = file.runs.front().curves;
-  double test_acc = 0.0, seconds = 0.0;
+  double test_acc = 0.0, seconds = 0.0, gflop = 0.0;
   for (const auto& [name, values] : curves) {
     if (name == "test_accuracy" && !values.empty()) test_acc = values.back();
     if (name == "seconds") {
       for (double s : values) seconds += s;
     }
+    if (name == "gflop") {
+      for (double g : values) gflop += g;
+    }
   }
-  std::printf("%s: status %s, final test accuracy %.4f, %.1f s training; wrote %s (/runs/%s)\n",
-              plan.name.c_str(), result.status.c_str(), test_acc, seconds, plan.output.c_str(),
-              plan.run_id.c_str());
+  std::printf(
+      "%s: status %s, final test accuracy %.4f, %.1f s training (%.1f GFLOP/s in products); "
+      "wrote %s (/runs/%s)\n",
+      plan.name.c_str(), result.status.c_str(), test_acc, seconds,
+      seconds > 0.0 ? gflop / seconds : 0.0, plan.output.c_str(), plan.run_id.c_str());
   if (result.status != "complete") {
     std::fprintf(stderr, "reglab: run diverged: %s\n", result.message.c_str());
     return code(Exit::kDiverged);

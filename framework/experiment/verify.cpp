@@ -146,8 +146,8 @@ int verify_results(const std::string& results_path, const std::string& cell,
     std::printf("%s %s: MISMATCH: %s\n", run->run_id.c_str(), run->name.c_str(), diff.c_str());
     for (const char* key :
          {"blas_threads", "parallel_threads", "parallel_scheme", "openblas_config",
-          "openblas_coretype", "git_commit", "compiler", "plugins", "cxx_flags", "library_versions",
-          "data_sha256", "cpu_model"}) {
+          "openblas_coretype", "blas_core", "blas_fingerprint", "git_commit", "compiler", "plugins",
+          "cxx_flags", "library_versions", "data_sha256", "cpu_model"}) {
       const std::string a = attribute(*run, key), b = attribute(again.runs.front(), key);
       if (a != b) std::printf("  %s differs: stored '%s', rerun '%s'\n", key, a.c_str(), b.c_str());
     }

@@ -12,7 +12,8 @@ CurveSet CurveSet::epoch_curves(bool has_validation) {
     curves.push_back({"validation_loss", {}});
     curves.push_back({"validation_accuracy", {}});
   }
-  for (const char* name : {"test_loss", "test_accuracy", "seconds"}) curves.push_back({name, {}});
+  for (const char* name : {"test_loss", "test_accuracy", "seconds", "gflop"})
+    curves.push_back({name, {}});
   return CurveSet(std::move(curves));
 }
 

@@ -21,7 +21,7 @@ class CurveSet {
 
   /// The epoch curves every run has, empty: epoch, learning_rate, train_objective, train_loss,
   /// train_accuracy, validation_loss and validation_accuracy (with a validation split),
-  /// test_loss, test_accuracy, seconds.
+  /// test_loss, test_accuracy, seconds, gflop.
   static CurveSet epoch_curves(bool has_validation);
 
   /// Appends `value` to curve `name`, creating it at the end (diagnostics are known only once

@@ -8,6 +8,7 @@
 
 #include "framework/core/blas.hpp"
 #include "framework/core/error.hpp"
+#include "framework/core/gemm.hpp"
 #include "framework/core/random.hpp"
 #include "framework/models/loss.hpp"
 #include "framework/train/diagnostics.hpp"
@@ -98,6 +99,7 @@ class Training {
   const InputPipeline& input_;
   ProgressSink* progress_;
   Checkpointer* checkpointer_;
+  std::uint64_t epoch_flops0_ = 0;  ///< product_flops() when the epoch began
 
   Matrix x_;
   Matrix grad_;
@@ -158,6 +160,7 @@ TrainResult Training::run() {
   }
   for (std::size_t epoch = state_.epochs_done; epoch < settings_.epochs; ++epoch) {
     const auto t0 = std::chrono::steady_clock::now();
+    epoch_flops0_ = product_flops();
     const double lr = schedule_.learning_rate(epoch);
     double objective_sum = 0.0;
     if (!train_epoch(epoch, lr, objective_sum)) return finish();
@@ -265,6 +268,7 @@ Evaluation Training::record_epoch(std::size_t epoch, double lr, double objective
   curves.add("test_accuracy", te.accuracy);
   const std::chrono::duration<double> dt = std::chrono::steady_clock::now() - t0;
   curves.add("seconds", dt.count());
+  curves.add("gflop", static_cast<double>(product_flops() - epoch_flops0_) * 1e-9);
   if (diagnostics_) {
     measured_.clear();
     diagnostics_->measure(net_, measured_, epoch + 1, epoch + 1 == settings_.epochs);

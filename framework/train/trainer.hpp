@@ -13,7 +13,10 @@
 /// Curves (one value per completed epoch): epoch (1-based), learning_rate, train_objective (mean
 /// mini-batch loss plus penalty, train mode), train_loss, train_accuracy, validation_loss and
 /// validation_accuracy (when a validation split exists), test_loss, test_accuracy, seconds (wall
-/// time of the epoch, including evaluation), then the enabled diagnostics (train/diagnostics.hpp).
+/// time of the epoch, including evaluation), gflop (the floating-point operations of the epoch's
+/// matrix products, training and evaluation, in units of 1e9, core/gemm.hpp: a count, the same
+/// on every run; gflop / seconds is the epoch's achieved GFLOP/s), then the enabled diagnostics
+/// (train/diagnostics.hpp).
 ///
 /// Training runs with denormals flushed to zero on the calling thread (core/blas.hpp).
 ///

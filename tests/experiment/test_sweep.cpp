@@ -555,12 +555,16 @@ TEST_CASE("expand_sweep: cell ids are stable and depend only on what a cell comp
     CHECK(ids_of(a) == ids_of(c));
     CHECK(a.sweep_id == c.sweep_id);
   }
+  SUBCASE("the thread count does not change ids (a run gives the same bits at any)") {
+    const Sweep b = expand_sweep(path, {"threads=3"});
+    CHECK(ids_of(a) == ids_of(b));
+    CHECK(a.sweep_id == b.sweep_id);
+  }
   SUBCASE("any training value changes every id") {
     const std::vector<std::vector<std::string>> changes = {
-        {"train.epochs=2"},        {"optimizer.learning_rate=0.06"},
-        {"model.hidden=[9]"},      {"data.features=9"},
-        {"train.batch_size=32"},   {"optimizer.momentum=0.9"},
-        {"model.activation=tanh"}, {"threads=2"}};
+        {"train.epochs=2"},       {"optimizer.learning_rate=0.06"}, {"model.hidden=[9]"},
+        {"data.features=9"},      {"train.batch_size=32"},          {"optimizer.momentum=0.9"},
+        {"model.activation=tanh"}};
     for (const auto& change : changes) {
       CAPTURE(change[0]);
       const Sweep b = expand_sweep(path, change);

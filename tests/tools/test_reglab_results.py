@@ -139,7 +139,7 @@ def tests(reglab, tmp):
         assert list(c.columns) == expected, f"columns {list(c.columns)}"
         with h5py.File(sweep, "r") as f:
             metrics = [m for m in f["runs"][run_ids[0]]["curves"] if m != "epoch"]
-        assert "seconds" in metrics and len(metrics) == 9, metrics
+        assert "seconds" in metrics and "gflop" in metrics and len(metrics) == 10, metrics
         assert len(c) == 12 * EPOCHS * len(metrics), f"{len(c)} rows"
         assert list(c.metric.unique()) == metrics
         assert list(c.cell.unique()) == list(rr.summary(sweep).cell_id)  # summary order
@@ -239,7 +239,7 @@ def tests(reglab, tmp):
         a = rr.arms(div)
         assert list(a.arm) == ["optimizer.learning_rate=0.1", "optimizer.learning_rate=1e+30"]
         assert list(a.n) == [1, 0] and math.isnan(a.final_test_accuracy[1])
-        assert len(rr.curves(div)) == EPOCHS * 9  # the diverged run recorded no epoch
+        assert len(rr.curves(div)) == EPOCHS * 10  # the diverged run recorded no epoch
     check("arms: only complete cells (a diverged arm has n 0)", arms_diverged)
 
     def missing_run_warns():
@@ -251,7 +251,7 @@ def tests(reglab, tmp):
             warnings.simplefilter("always")
             c = rr.curves(copy)
         assert len(caught) == 1 and run_ids[5] in str(caught[0].message), caught
-        assert len(c) == 11 * EPOCHS * 9 and run_ids[5] not in set(c.cell)
+        assert len(c) == 11 * EPOCHS * 10 and run_ids[5] not in set(c.cell)
     check("curves: a cell without a run is warned about, not skipped silently", missing_run_warns)
 
     def command_line():

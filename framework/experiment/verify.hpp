@@ -1,8 +1,9 @@
 /// `reglab verify`: reruns runs from the configurations stored in a results file and checks that
 /// the new curves (all but the wall-clock `seconds`) and weights are bitwise identical to the
 /// stored ones. The first mismatch of each run is printed, with the provenance entries that
-/// differ between the two runs (thread count, OpenBLAS kernels, commit, compiler flags, data
-/// hashes), which usually explain it.
+/// differ between the two runs (how products are cut, `parallel_scheme`; OpenBLAS's kernels,
+/// `blas_core` and `blas_fingerprint`; commit, compiler flags, data hashes), which usually
+/// explain it.
 #pragma once
 
 #include <string>

@@ -8,7 +8,9 @@
 #     completes the run, and records what it refused. The run's numbers equal a run pinned to the
 #     fallback core.
 #  d. When every core is wrong, reglab exits 1 and writes nothing.
-#  e. Two cores' fingerprints are compared: equal fingerprints mean the same arithmetic.
+#  e. One core gives one fingerprint; the preferred and the fallback core's are printed.
+#  f. `reglab verify` of a run written on the fallback core, rerun on the preferred one, reports
+#     the mismatch (exit 5) and names blas_core and blas_fingerprint.
 # Usage: bash tests/e2e/test_blas_kernels.sh PATH_TO_REGLAB PATH_TO_BROKEN_SGEMM_SO
 set -uo pipefail
 if [[ $# -ne 2 ]]; then
@@ -153,6 +155,20 @@ case_e() {
   fi
 }
 check "e. one core gives one fingerprint" case_e
+
+# f. verify names the kernels when a rerun on other kernels gives other bits.
+case_f() {
+  [[ -n "$preferred" && -s "$tmp/a.txt" ]] || { echo "no preferred core on this CPU"; return 0; }
+  cmp -s <(grep "^blas_fingerprint=" "$tmp/a.txt") <(grep "^blas_fingerprint=" "$tmp/b.txt") &&
+    { echo "$preferred and $fallback have one fingerprint here: nothing to tell apart"; return 0; }
+  OPENBLAS_CORETYPE=$preferred "$reglab" verify "$tmp/b.h5" > "$tmp/f.txt"
+  local code=$?
+  cat "$tmp/f.txt"
+  [[ $code -eq 5 ]] && grep -q "MISMATCH" "$tmp/f.txt" &&
+    grep -q "blas_core differs: stored '$fallback', rerun '$preferred'" "$tmp/f.txt" &&
+    grep -q "blas_fingerprint differs" "$tmp/f.txt"
+}
+check "f. verify on other kernels reports the mismatch and names blas_core and blas_fingerprint" case_f
 
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -99,11 +99,14 @@ def pin_blas_core():
 
 def torch_core_candidates(all_cores):
     """The OPENBLAS_CORETYPE settings PyTorch runs at: reglab's pick only, or (all_cores) also
-    Haswell and AUTO_CORE (unset: OpenBLAS's own detection), without duplicates."""
+    Haswell (where the CPU has AVX2 and FMA) and AUTO_CORE (unset: OpenBLAS's own detection),
+    without duplicates."""
     pick = reglab_blas_core() or AUTO_CORE
     if not all_cores:
         return [pick]
-    return list(dict.fromkeys([pick, "Haswell", AUTO_CORE]))
+    flags = cpu_flags()
+    haswell = ["Haswell"] if "avx2" in flags and "fma" in flags else []
+    return list(dict.fromkeys([pick, *haswell, AUTO_CORE]))
 
 
 def machine_info():

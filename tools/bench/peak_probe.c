@@ -14,10 +14,14 @@
  *
  * Usage: peak_probe THREADS SECONDS [REPEATS]
  * For each ISA, THREADS pthreads (not pinned) run the loop at once for SECONDS, REPEATS times
- * (default 3); the best repeat counts, since the machine may be shared. Prints one JSON object:
- * per ISA the total GFLOP/s of the THREADS threads (flops of all threads / wall time of the
- * repeat) and each thread's own GFLOP/s, the widest ISA, and peak_gflops (the widest ISA's
- * total at THREADS threads; null when the CPU has neither ISA).
+ * (default 3); the best repeat counts. Basis: when THREADS <= the online CPUs ("cpu_time"), each
+ * thread's rate is its flops over its own CPU time (CLOCK_THREAD_CPUTIME_ID) and the total is
+ * their sum, what THREADS cores do when each thread has one, so that other processes on a shared
+ * machine, which take wall time but not CPU time from the probe, do not lower the peak; with more
+ * threads than CPUs ("wall"), flops of all threads over the repeat's wall time. Prints one JSON
+ * object: per ISA the total GFLOP/s on that basis, the wall-time total, and each thread's own
+ * GFLOP/s; the basis, the widest ISA, and peak_gflops (the widest ISA's total at THREADS threads;
+ * null when the CPU has neither ISA).
  *
  * Build: cc -O2 peak_probe.c -o peak_probe -lpthread
  */
@@ -26,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #define MAX_THREADS 256
 #define BLOCK 100000L /* loop iterations between two clock reads */
@@ -113,29 +118,42 @@ typedef struct {
   const Isa* isa;
   double seconds;
   pthread_barrier_t* start;
-  double gflops; /* this thread's own rate */
   double flops;
+  double wall_seconds, cpu_seconds; /* this thread's own */
 } Job;
+
+typedef struct {
+  double total;                   /* GFLOP/s of all threads on the chosen basis */
+  double wall;                    /* flops of all threads / wall time of the repeat */
+  double per_thread[MAX_THREADS]; /* each thread's GFLOP/s on the chosen basis */
+} Repeat;
+
+static double thread_cpu_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 static void* thread_main(void* arg) {
   Job* job = arg;
   pthread_barrier_wait(job->start);
-  const double t0 = now();
+  const double t0 = now(), c0 = thread_cpu_seconds();
   const long fmas = job->isa->run(job->seconds);
-  const double elapsed = now() - t0;
+  job->cpu_seconds = thread_cpu_seconds() - c0;
+  job->wall_seconds = now() - t0;
   job->flops = 2.0 * (double)job->isa->lanes * (double)fmas;
-  job->gflops = job->flops / elapsed * 1e-9;
   return NULL;
 }
 
-/* One repeat: `threads` threads at once; returns the total GFLOP/s, fills per-thread rates. */
-static double run_threads(const Isa* isa, int threads, double seconds, double* per_thread) {
+/* One repeat: `threads` threads at once. On the CPU-time basis each thread's rate is its flops
+ * over its own CPU time and the total is their sum; on the wall basis, over wall time. */
+static Repeat run_threads(const Isa* isa, int threads, double seconds, int cpu_basis) {
   pthread_t ids[MAX_THREADS];
   Job jobs[MAX_THREADS];
   pthread_barrier_t start;
   pthread_barrier_init(&start, NULL, (unsigned)threads + 1);
   for (int t = 0; t < threads; ++t) {
-    jobs[t] = (Job){isa, seconds, &start, 0.0, 0.0};
+    jobs[t] = (Job){isa, seconds, &start, 0.0, 0.0, 0.0};
     if (pthread_create(&ids[t], NULL, thread_main, &jobs[t]) != 0) {
       fprintf(stderr, "peak_probe: cannot start thread %d\n", t);
       exit(2);
@@ -143,33 +161,36 @@ static double run_threads(const Isa* isa, int threads, double seconds, double* p
   }
   pthread_barrier_wait(&start);
   const double t0 = now();
+  Repeat r = {0.0, 0.0, {0.0}};
   double flops = 0.0;
   for (int t = 0; t < threads; ++t) {
     pthread_join(ids[t], NULL);
     flops += jobs[t].flops;
-    per_thread[t] = jobs[t].gflops;
+    r.per_thread[t] =
+        jobs[t].flops / (cpu_basis ? jobs[t].cpu_seconds : jobs[t].wall_seconds) * 1e-9;
+    if (cpu_basis) r.total += r.per_thread[t];
   }
-  const double wall = now() - t0;
+  r.wall = flops / (now() - t0) * 1e-9;
+  if (!cpu_basis) r.total = r.wall;
   pthread_barrier_destroy(&start);
-  return flops / wall * 1e-9;
+  return r;
 }
 
 /* Measures one ISA, best of `repeats`, prints its JSON member; returns its total GFLOP/s. */
-static double print_isa(const Isa* isa, int threads, double seconds, int repeats) {
-  double best = -1.0, best_threads[MAX_THREADS], per_thread[MAX_THREADS];
+static double print_isa(const Isa* isa, int threads, double seconds, int repeats, int cpu_basis) {
+  Repeat best = {-1.0, 0.0, {0.0}};
   for (int r = 0; r < repeats; ++r) {
-    const double total = run_threads(isa, threads, seconds, per_thread);
-    if (total > best) {
-      best = total;
-      for (int t = 0; t < threads; ++t) best_threads[t] = per_thread[t];
-    }
+    const Repeat this = run_threads(isa, threads, seconds, cpu_basis);
+    if (this.total > best.total) best = this;
   }
-  printf("\"%s\": {\"lanes\": %d, \"gflops\": %.2f, \"gflops_per_thread\": [", isa->name,
-         isa->lanes, best);
-  for (int t = 0; t < threads; ++t) printf("%s%.2f", t ? ", " : "", best_threads[t]);
+  printf(
+      "\"%s\": {\"lanes\": %d, \"gflops\": %.2f, \"gflops_wall\": %.2f, "
+      "\"gflops_per_thread\": [",
+      isa->name, isa->lanes, best.total, best.wall);
+  for (int t = 0; t < threads; ++t) printf("%s%.2f", t ? ", " : "", best.per_thread[t]);
   printf("]}");
   fflush(stdout);
-  return best;
+  return best.total;
 }
 
 int main(int argc, char** argv) {
@@ -190,14 +211,17 @@ int main(int argc, char** argv) {
       {"avx2", 8, run_avx2, __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")},
   };
   const int n_isas = (int)(sizeof isas / sizeof isas[0]);
+  /* CPU time measures the cores themselves, whatever else runs on the machine, as long as each
+   * thread can have a core of its own */
+  const int cpu_basis = threads <= sysconf(_SC_NPROCESSORS_ONLN);
   const Isa* widest = NULL;
   double peak = 0.0;
-  printf("{\"threads\": %d, \"seconds\": %g, \"repeats\": %d, \"isas\": {", threads, seconds,
-         repeats);
+  printf("{\"threads\": %d, \"seconds\": %g, \"repeats\": %d, \"basis\": \"%s\", \"isas\": {",
+         threads, seconds, repeats, cpu_basis ? "cpu_time" : "wall");
   for (int i = 0, printed = 0; i < n_isas; ++i) {
     if (!isas[i].supported) continue;
     if (printed++) printf(", ");
-    const double gflops = print_isa(&isas[i], threads, seconds, repeats);
+    const double gflops = print_isa(&isas[i], threads, seconds, repeats, cpu_basis);
     if (widest == NULL) { /* isas[] is ordered widest first */
       widest = &isas[i];
       peak = gflops;

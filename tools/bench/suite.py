@@ -26,7 +26,8 @@ reglab runs them (tools/bench/gemm_bound.c, compiled on the fly with cc).
 Peak. Once per suite run, at each thread count, tools/bench/peak_probe.c (compiled on the fly)
 measures this machine's fp32 FMA peak: a register-resident FMA loop at the widest vector ISA
 the CPU has (AVX-512, else AVX2 + FMA), all threads at once, best of 3 repeats of
---peak-seconds. For a, b, c and bm the suite knows the FLOPs of an epoch analytically from the
+--peak-seconds, each thread's flops over its own CPU time (so other processes on a shared
+machine do not lower it) while the threads fit the CPUs. For a, b, c and bm the suite knows the FLOPs of an epoch analytically from the
 layer widths and batches, gemm_bound.c's model: per layer of k inputs and u units at batch m,
 forward X W 2 m k u, and a training step adds dW 2 m k u (every layer) and dX 2 m k u (every
 layer but the first); an evaluation batch is the forward only. reglab's GFLOP/s is those FLOPs
@@ -136,7 +137,8 @@ def build_helper(tmpdir, name, libs=()):
 
 def peak_probe(exe, threads, seconds):
     """This machine's fp32 FMA peak at `threads` threads (tools/bench/peak_probe.c: the widest
-    vector ISA, best of 3 repeats of `seconds`)."""
+    vector ISA, best of 3 repeats of `seconds`, per thread CPU second while the threads fit the
+    CPUs)."""
     out = subprocess.run([str(exe), str(threads), str(seconds)], check=True,
                          capture_output=True, text=True).stdout
     return json.loads(out)
@@ -368,7 +370,10 @@ def best_of(per_thread):
                     "peak_fraction": e.get("peak_fraction_reglab")})
     if "pytorch" in best:
         out["pytorch_best_threads"] = best["pytorch"][1]
-        out["pytorch_best_setting"] = per_thread[best["pytorch"][1]]["pytorch_setting"]
+        e = per_thread[best["pytorch"][1]]
+        out.update({"pytorch_best_setting": e["pytorch_setting"],
+                    "pytorch_best_core": e["pytorch"]["core"],
+                    "pytorch_best_op_threads": e["pytorch"]["op_threads"]})
     if len(best) == 2:
         out["speed_ratio_best"] = best["pytorch"][0] / best["reglab"][0]
         out["rss_ratio"] = (max(e["pytorch"]["peak_rss_mib"] for e in per_thread.values()
@@ -424,10 +429,13 @@ def print_compare(summary, n, epochs_of, repeats, eval_batch_of, peaks):
 
 def print_peaks(peaks):
     """One line per thread count: the fp32 FMA peak of each vector ISA."""
-    print("\nfp32 FMA peak of this machine (tools/bench/peak_probe.c, best of 3 repeats)")
+    print("\nfp32 FMA peak of this machine (tools/bench/peak_probe.c, best of 3 repeats; "
+          "basis cpu_time: flops per thread CPU second)")
     for t, p in peaks.items():
         isas = ", ".join(f"{name} {v['gflops']:.0f}" for name, v in p["isas"].items())
-        print(f"{t} thread(s): {isas} GFLOP/s; peak {p['peak_gflops']} ({p['widest_isa']})")
+        peak = "-" if p["peak_gflops"] is None else f"{p['peak_gflops']:.0f}"
+        print(f"{t} thread(s): {isas} GFLOP/s; peak {peak} ({p['widest_isa']}, "
+              f"basis {p['basis']})")
 
 
 # ---------------------------------------------------------------------------------------------

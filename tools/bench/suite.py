@@ -27,8 +27,9 @@ Peak. Once per suite run, at each thread count, tools/bench/peak_probe.c (compil
 measures this machine's fp32 FMA peak: a register-resident FMA loop at the widest vector ISA
 the CPU has (AVX-512, else AVX2 + FMA), all threads at once, best of 3 repeats of
 --peak-seconds, each thread's flops over its own CPU time (so other processes on a shared
-machine do not lower it) while the threads fit the CPUs. For a, b, c and bm the suite knows the FLOPs of an epoch analytically from the
-layer widths and batches, gemm_bound.c's model: per layer of k inputs and u units at batch m,
+machine do not lower it) while the threads fit the CPUs. For a, b, c and bm the suite knows the
+FLOPs of an epoch analytically from the layer widths and batches, gemm_bound.c's model: per
+layer of k inputs and u units at batch m,
 forward X W 2 m k u, and a training step adds dW 2 m k u (every layer) and dX 2 m k u (every
 layer but the first); an evaluation batch is the forward only. reglab's GFLOP/s is those FLOPs
 of the WHOLE epoch (training steps plus the evaluation of the train and test sets) over its
@@ -48,13 +49,17 @@ the thread counts; the GEMM bound and the peak fraction are taken at reglab's be
 PyTorch's best. PyTorch's matrix products run in the same OpenBLAS (Debian's libblas.so.3).
 reglab and the GEMM helper run at the OpenBLAS core reglab picks (OPENBLAS_CORETYPE=SkylakeX on
 an AVX-512 CPU, Haswell on AVX2 + FMA, a user's value kept: common.pin_blas_core). PyTorch runs
-at that core too; with --torch-cores it runs at each of {reglab's pick, Haswell, unset (OpenBLAS's
-own detection)}, which triples its share of the run time, so it is not the default. At N > 1
-threads each core runs twice: N intra-op threads with N OpenBLAS threads, and one intra-op thread
-with N OpenBLAS threads ("(1 op thread)"), since on 2 cores PyTorch's OpenMP pool competes with
-OpenBLAS's threads. PyTorch's best is the fastest over every core, setting and thread count;
-each PyTorch row names its core ("auto=NAME": unset, NAME what OpenBLAS detected), and the
-best-vs-best line and the JSON report say which core and threads won.
+at that core too; with --torch-cores it runs at each of {reglab's pick, Haswell (where the CPU
+has AVX2 and FMA), unset (OpenBLAS's own detection)}, which triples its share of the run time,
+so it is not the default. At N > 1 threads each core runs twice: N intra-op threads with N
+OpenBLAS threads, and one intra-op thread with N OpenBLAS threads ("(1 op thread)"), since on 2
+cores PyTorch's OpenMP pool competes with OpenBLAS's threads. PyTorch's best is the fastest over
+every core, setting and thread count; each PyTorch row names its core ("auto=NAME": unset, NAME
+what OpenBLAS detected), and the best-vs-best line and the JSON report say which core and
+threads won.
+
+Note: a shell that sets OPENBLAS_CORETYPE (this workplace's sets Haswell) puts every framework
+on that core; `env -u OPENBLAS_CORETYPE` measures at reglab's own pick.
 
 Targets: (a) reglab >= 4x PyTorch's best and reglab's peak RSS <= 1/6 of PyTorch's; (b) >= 1.6x
 PyTorch's best and reglab's epoch >= 50 % of the measured fp32 FMA peak of the cores it uses

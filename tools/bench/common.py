@@ -23,6 +23,11 @@ OPENBLAS_NUM_THREADS=N in the worker's environment and openblas_set_num_threads(
 Debian's PyTorch calls the same OpenBLAS (through libblas.so.3), whose own thread pool
 torch.set_num_threads does not resize. Inter-op threads are 1.
 
+Kernels. pin_blas_core sets OPENBLAS_CORETYPE to the core reglab picks for itself (SkylakeX on an
+AVX-512 CPU, Haswell on AVX2 + FMA, a user's value kept); every child inherits it. run_torch can
+give PyTorch another core (threaded_env's core: a value, or AUTO_CORE for OpenBLAS's own
+detection); the worker reports the core OpenBLAS loaded (openblas_get_corename).
+
 The PyTorch worker is this file run as a script: `common.py --torch-worker SPEC_JSON`, where the
 spec describes the network (see torch_worker), and it prints one JSON object.
 """
@@ -50,15 +55,58 @@ EVAL_BATCH = 1000
 # Environment
 # ---------------------------------------------------------------------------------------------
 
-def pin_blas_core():
-    """Gives every child the OpenBLAS kernels reglab would pick for itself.
+AVX512_FLAGS = ("avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd")
+AUTO_CORE = "auto"  # a PyTorch core setting: OPENBLAS_CORETYPE unset, OpenBLAS's own detection
 
-    reglab pins OpenBLAS to its Haswell kernels when OPENBLAS_CORETYPE is unset on an AVX2 CPU
-    (OpenBLAS 0.3.21 misdetects some recent CPUs); PyTorch and the GEMM helper load the same
-    OpenBLAS, so they get the same kernels. A value set by the user is kept."""
-    if "OPENBLAS_CORETYPE" not in os.environ and "avx2" in Path("/proc/cpuinfo").read_text():
-        os.environ["OPENBLAS_CORETYPE"] = "Haswell"
-        print("OPENBLAS_CORETYPE was unset: using Haswell for every framework", file=sys.stderr)
+
+def cpu_flags():
+    """The CPU feature flags of /proc/cpuinfo (an empty set where it cannot be read)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("flags"):
+                return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def reglab_blas_core(environ=None, flags=None):
+    """The OpenBLAS core reglab runs with: a user-set OPENBLAS_CORETYPE is kept; else SkylakeX on
+    an AVX-512 CPU (avx512f, bw, vl, dq and cd), Haswell on AVX2 + FMA; else None (OpenBLAS's
+    own detection). The rule of reglab's start-up (framework/core/blas.cpp), mirrored here."""
+    environ = os.environ if environ is None else environ
+    if environ.get("OPENBLAS_CORETYPE"):
+        return environ["OPENBLAS_CORETYPE"]
+    flags = cpu_flags() if flags is None else flags
+    if all(f in flags for f in AVX512_FLAGS):
+        return "SkylakeX"
+    if "avx2" in flags and "fma" in flags:
+        return "Haswell"
+    return None
+
+
+def pin_blas_core():
+    """Sets OPENBLAS_CORETYPE to reglab's pick (reglab_blas_core) for every child that does not
+    choose its own: reglab, the GEMM helper and, by default, PyTorch (which loads the same
+    OpenBLAS through libblas.so.3). A value set by the user is kept. Returns the core, or None
+    when there is nothing to pin (OpenBLAS detects)."""
+    core = reglab_blas_core()
+    if core is not None and os.environ.get("OPENBLAS_CORETYPE") != core:
+        os.environ["OPENBLAS_CORETYPE"] = core
+        print(f"OPENBLAS_CORETYPE was unset: using {core}, reglab's pick", file=sys.stderr)
+    return core
+
+
+def torch_core_candidates(all_cores):
+    """The OPENBLAS_CORETYPE settings PyTorch runs at: reglab's pick only, or (all_cores) also
+    Haswell (where the CPU has AVX2 and FMA) and AUTO_CORE (unset: OpenBLAS's own detection),
+    without duplicates."""
+    pick = reglab_blas_core() or AUTO_CORE
+    if not all_cores:
+        return [pick]
+    flags = cpu_flags()
+    haswell = ["Haswell"] if "avx2" in flags and "fma" in flags else []
+    return list(dict.fromkeys([pick, *haswell, AUTO_CORE]))
 
 
 def machine_info():
@@ -71,12 +119,17 @@ def machine_info():
     }
 
 
-def threaded_env(threads, op_threads=None):
+def threaded_env(threads, op_threads=None, core=None):
     """The environment of a PyTorch child at `threads` BLAS threads and `op_threads` intra-op
-    threads (default: `threads`)."""
+    threads (default: `threads`); core: an OPENBLAS_CORETYPE value, AUTO_CORE to unset it, or
+    None to keep this process's."""
     env = dict(os.environ)
     env["OMP_NUM_THREADS"] = str(op_threads or threads)
     env["OPENBLAS_NUM_THREADS"] = str(threads)
+    if core == AUTO_CORE:
+        env.pop("OPENBLAS_CORETYPE", None)
+    elif core is not None:
+        env["OPENBLAS_CORETYPE"] = core
     return env
 
 
@@ -265,8 +318,10 @@ def torch_worker(spec):
         openblas = ctypes.CDLL("libopenblas.so.0")
         openblas.openblas_set_num_threads(threads)
         blas_threads = openblas.openblas_get_num_threads()
+        openblas.openblas_get_corename.restype = ctypes.c_char_p
+        blas_core = openblas.openblas_get_corename().decode()
     except OSError:
-        blas_threads = None
+        blas_threads = blas_core = None
     torch.manual_seed(spec["seed"])
 
     # One float copy of the data set in memory: the arrays load_fashion_mnist returns own their
@@ -331,7 +386,8 @@ def torch_worker(spec):
         test_acc.append(acc)
     result = {"train_seconds": train_s, "epoch_seconds": full_s, "test_accuracy": test_acc[-1],
               "test_accuracy_curve": test_acc, "torch_version": torch.__version__,
-              "torch_threads": torch.get_num_threads(), "openblas_threads": blas_threads}
+              "torch_threads": torch.get_num_threads(), "openblas_threads": blas_threads,
+              "openblas_core": blas_core}
     if spec.get("arch", "mlp") == "lenet":
         result["conv_ops"] = conv_ops(model, xtr[:batch], ytr[:batch], loss_fn)
     json.dump(result, sys.stdout)
@@ -351,15 +407,18 @@ def conv_ops(model, x, y, loss_fn):
                                                           "aten::_convolution")})
 
 
-def run_torch(spec):
-    """Runs torch_worker(spec) in a child process; adds its peak RSS."""
+def run_torch(spec, core=None):
+    """Runs torch_worker(spec) in a child process, with OPENBLAS_CORETYPE `core` (see
+    threaded_env); adds its peak RSS and the core setting."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--torch-worker", json.dumps(spec)]
-    code, out, err, rss, wall = run_measured(cmd, env=threaded_env(spec["threads"], spec.get("op_threads")))
+    env = threaded_env(spec["threads"], spec.get("op_threads"), core)
+    code, out, err, rss, wall = run_measured(cmd, env=env)
     if code != 0:
         raise RuntimeError(f"PyTorch worker exited with {code}:\n{err}")
     result = json.loads(out)
     result["peak_rss_mib"] = rss
     result["process_seconds"] = wall
+    result["openblas_coretype"] = env.get("OPENBLAS_CORETYPE", AUTO_CORE)
     return result
 
 

@@ -23,25 +23,53 @@ products of every training step and evaluation batch, with the same OpenBLAS at 
 count, at N > 1 threads the faster of OpenBLAS's own threads and N single-threaded blocks as
 reglab runs them (tools/bench/gemm_bound.c, compiled on the fly with cc).
 
+Peak. Once per suite run, at each thread count, tools/bench/peak_probe.c (compiled on the fly)
+measures this machine's fp32 FMA peak: a register-resident FMA loop at the widest vector ISA
+the CPU has (AVX-512, else AVX2 + FMA), all threads at once, best of 3 repeats of
+--peak-seconds, each thread's flops over its own CPU time (so other processes on a shared
+machine do not lower it) while the threads fit the CPUs. For a, b, c and bm the suite knows the
+FLOPs of an epoch analytically from the layer widths and batches, gemm_bound.c's model: per
+layer of k inputs and u units at batch m,
+forward X W 2 m k u, and a training step adds dW 2 m k u (every layer) and dX 2 m k u (every
+layer but the first); an evaluation batch is the forward only. reglab's GFLOP/s is those FLOPs
+of the WHOLE epoch (training steps plus the evaluation of the train and test sets) over its
+median epoch time, the time its `seconds` curve records; its "% of this machine's peak" is that
+over the peak at the same thread count. Element-wise work (bias, activations, dropout, loss,
+optimizer) is not counted, so 100 % is out of reach.
+
 An epoch is what reglab's `seconds` curve measures: the training loop plus evaluation of the
 train and test sets at batch 1000 (250 for e, as reglab's CNN configurations: a CNN keeps every
 layer's feature maps per evaluation row, docs/models.md); the PyTorch side times the same
 (tools/bench/common.py).
 Every (framework, thread count) runs --repeats times, interleaved so all see similar load; the
 median and min-max are over every epoch of every repeat. samples/s = training samples / median
-s/epoch. The speed ratio of a target is PyTorch's best median over the thread counts against
-reglab's best; the GEMM bound is taken at reglab's best thread count. At N > 1 threads PyTorch
-runs twice: N intra-op threads with N OpenBLAS threads ("pytorch"), and one intra-op thread with
-N OpenBLAS threads ("pytorch (1 op thread)"), since on 2 cores PyTorch's OpenMP pool competes
-with OpenBLAS's threads; both count as PyTorch thread settings.
+s/epoch. The speed ratio of a target is PyTorch's best median against reglab's best median over
+the thread counts; the GEMM bound and the peak fraction are taken at reglab's best thread count.
 
-Targets: (a) reglab >= 2x PyTorch and reglab's peak RSS <= 1/3 of PyTorch's; (b) >= 1.3x PyTorch
-and GEMM bound / reglab >= 75 %; (d) jobs 1 / jobs 2 wall time >= 1.8; (e) reglab >= 1x PyTorch
-and reglab's peak RSS <= 1/2 of PyTorch's.
+PyTorch's best. PyTorch's matrix products run in the same OpenBLAS (Debian's libblas.so.3).
+reglab and the GEMM helper run at the OpenBLAS core reglab picks (OPENBLAS_CORETYPE=SkylakeX on
+an AVX-512 CPU, Haswell on AVX2 + FMA, a user's value kept: common.pin_blas_core). PyTorch runs
+at that core too; with --torch-cores it runs at each of {reglab's pick, Haswell (where the CPU
+has AVX2 and FMA), unset (OpenBLAS's own detection)}, which triples its share of the run time,
+so it is not the default. At N > 1 threads each core runs twice: N intra-op threads with N
+OpenBLAS threads, and one intra-op thread with N OpenBLAS threads ("(1 op thread)"), since on 2
+cores PyTorch's OpenMP pool competes with OpenBLAS's threads. PyTorch's best is the fastest over
+every core, setting and thread count; each PyTorch row names its core ("auto=NAME": unset, NAME
+what OpenBLAS detected), and the best-vs-best line and the JSON report say which core and
+threads won.
+
+Note: a shell that sets OPENBLAS_CORETYPE (this workplace's sets Haswell) puts every framework
+on that core; `env -u OPENBLAS_CORETYPE` measures at reglab's own pick.
+
+Targets: (a) reglab >= 4x PyTorch's best and reglab's peak RSS <= 1/6 of PyTorch's; (b) >= 1.6x
+PyTorch's best and reglab's epoch >= 50 % of the measured fp32 FMA peak of the cores it uses
+(the peak at its best thread count); (d) jobs 1 / jobs 2 wall time >= 1.9; (e) reglab >= 1.5x
+PyTorch's best. The GEMM bound / reglab line of (b) is printed as information.
 
 Usage (Debian's interpreter, which has python3-torch, h5py and numpy):
     /usr/bin/python3 tools/bench/suite.py [--only a,b,c,d,e] [--threads 1,2] [--epochs E]
-        [--repeats R] [--train-samples N] [--eval-batch B] [--json results/bench-suite.json]
+        [--repeats R] [--train-samples N] [--eval-batch B] [--torch-cores] [--peak-seconds S]
+        [--json results/bench-suite.json]
 --train-samples shrinks the training set of a, b, c, bm, e for quick checks (not a target
 measurement); --eval-batch replaces the evaluation batch (1000; e 250) on both sides (a
 diagnostic: the targets are defined at the benchmarks' own).
@@ -92,8 +120,8 @@ BENCHMARKS = {
                     "arch": "lenet"}},
 }
 SWEEP_CONFIG = CONFIGS / "bench" / "sweep8.yaml"
-TARGETS = {"a_speed": 2.0, "a_rss": 3.0, "b_speed": 1.3, "b_gemm": 0.75, "d_jobs": 1.8,
-           "e_speed": 1.0, "e_rss": 2.0}
+TARGETS = {"a_speed": 4.0, "a_rss": 6.0, "b_speed": 1.6, "b_peak": 0.5, "d_jobs": 1.9,
+           "e_speed": 1.5}
 
 
 def log(msg):
@@ -101,19 +129,39 @@ def log(msg):
 
 
 # ---------------------------------------------------------------------------------------------
-# GEMM-only bound
+# Helpers in C: the GEMM-only bound and the FMA peak
 # ---------------------------------------------------------------------------------------------
 
-def build_gemm_helper(tmpdir):
-    exe = Path(tmpdir) / "gemm_bound"
-    src = Path(__file__).resolve().parent / "gemm_bound.c"
-    subprocess.run(["cc", "-O2", str(src), "-o", str(exe), "-lopenblas", "-lpthread"], check=True)
+def build_helper(tmpdir, name, libs=()):
+    """Compiles tools/bench/NAME.c into tmpdir; returns the executable."""
+    exe = Path(tmpdir) / name
+    src = Path(__file__).resolve().parent / f"{name}.c"
+    subprocess.run(["cc", "-O2", str(src), "-o", str(exe), *libs, "-lpthread"], check=True)
     return exe
 
 
-def epoch_entries(n, batch, eval_batch, test=common.TEST_SAMPLES):
-    """KIND:BATCH:COUNT arguments of one epoch: the training steps as reglab batches them (a
-    final batch of one sample is skipped) and the evaluation batches of the train and test
+def peak_probe(exe, threads, seconds):
+    """This machine's fp32 FMA peak at `threads` threads (tools/bench/peak_probe.c: the widest
+    vector ISA, best of 3 repeats of `seconds`, per thread CPU second while the threads fit the
+    CPUs)."""
+    out = subprocess.run([str(exe), str(threads), str(seconds)], check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+def measure_peaks(threads, seconds, tmpdir):
+    """{threads: peak_probe result} for every thread count, measured once per suite run."""
+    exe = build_helper(tmpdir, "peak_probe")
+    peaks = {}
+    for t in threads:
+        log(f"fp32 FMA peak at {t} thread(s) ...")
+        peaks[t] = peak_probe(exe, t, seconds)
+    return peaks
+
+
+def epoch_counts(n, batch, eval_batch, test=common.TEST_SAMPLES):
+    """{(KIND, BATCH): COUNT} of one epoch: the training steps ("t") as reglab batches them (a
+    final batch of one sample is skipped) and the evaluation batches ("e") of the train and test
     sets."""
     counts = {}
     full, rest = divmod(n, batch)
@@ -125,7 +173,31 @@ def epoch_entries(n, batch, eval_batch, test=common.TEST_SAMPLES):
         counts[("e", eval_batch)] = counts.get(("e", eval_batch), 0) + full
         if rest:
             counts[("e", rest)] = counts.get(("e", rest), 0) + 1
-    return [f"{k}:{b}:{c}" for (k, b), c in counts.items() if c > 0]
+    return {key: c for key, c in counts.items() if c > 0}
+
+
+def epoch_entries(n, batch, eval_batch):
+    """gemm_bound's KIND:BATCH:COUNT arguments of one epoch (epoch_counts)."""
+    return [f"{k}:{b}:{c}" for (k, b), c in epoch_counts(n, batch, eval_batch).items()]
+
+
+def mlp_epoch_flops(hidden, batch, n, eval_batch):
+    """The matrix-product FLOPs of one MLP epoch, gemm_bound.c's model: for a layer of k inputs
+    and u units at batch m, forward X W 2 m k u; a training step adds dW = X^T dY (2 m k u, every
+    layer) and dX = dY W^T (2 m k u, every layer but the first); an evaluation batch is the
+    forward only. The epoch is the training steps plus the evaluation of the train and test
+    sets, as reglab's `seconds` curve."""
+    dims = [784, *hidden, 10]
+
+    def flops(m, train):
+        total = 0.0
+        for layer, (k, u) in enumerate(zip(dims, dims[1:])):
+            mku = 2.0 * m * k * u
+            total += mku + ((2.0 if layer > 0 else 1.0) * mku if train else 0.0)
+        return total
+
+    return sum(c * flops(b, kind == "t")
+               for (kind, b), c in epoch_counts(n, batch, eval_batch).items())
 
 
 def gemm_bound(exe, threads, hidden, batch, n, min_seconds, eval_batch):
@@ -141,18 +213,31 @@ def gemm_bound(exe, threads, hidden, batch, n, min_seconds, eval_batch):
 # Framework comparisons (a, b, c, bm, e)
 # ---------------------------------------------------------------------------------------------
 
+def is_mlp(key):
+    """Whether benchmark `key` is an MLP (a, b, c, bm): the GEMM helper and the analytic FLOPs
+    know dense layers only."""
+    return BENCHMARKS[key].get("bound", True)
+
+
 def eval_batch_of(key, args):
     """The evaluation batch of benchmark `key`: --eval-batch, else the benchmark's own (its
     reglab config's: 1000, 250 for the CNN)."""
     return args.eval_batch or BENCHMARKS[key].get("eval_batch", common.EVAL_BATCH)
 
 
+def torch_settings(threads, cores):
+    """(core, one op thread?) of every PyTorch run at `threads`: each core with `threads` intra-op
+    threads and, at threads > 1, with one intra-op thread."""
+    return [(core, op1) for core in cores for op1 in ((False, True) if threads > 1 else (False,))]
+
+
 def compare(keys, args, tmpdir):
     """Runs every benchmark in keys at every thread count, --repeats times; returns the raw
     results per (key, threads)."""
-    need_bound = not args.no_bound and any(BENCHMARKS[k].get("bound", True) for k in keys)
-    helper = build_gemm_helper(tmpdir) if need_bound else None
-    raw = {(k, t): {"reglab": [], "pytorch": [], "pytorch_op1": [], "bound": []}
+    need_bound = not args.no_bound and any(is_mlp(k) for k in keys)
+    helper = build_helper(tmpdir, "gemm_bound", ["-lopenblas"]) if need_bound else None
+    cores = common.torch_core_candidates(args.torch_cores)
+    raw = {(k, t): {"reglab": [], "bound": [], "torch": {s: [] for s in torch_settings(t, cores)}}
            for k in keys for t in args.threads}
     for rep in range(args.repeats):
         bounds = {}  # (hidden, batch, threads) -> this repeat's bound, shared by b, c, bm
@@ -173,18 +258,15 @@ def compare(keys, args, tmpdir):
                         args.reglab, bench["config"], t, epochs,
                         Path(tmpdir) / f"{k}-t{t}-r{rep}.h5", overrides))
                 if not args.reglab_only:
-                    log(f"{tag}: PyTorch ...")
-                    spec = common.torch_spec(bench["hidden"], bench["batch"], epochs=epochs,
-                                             threads=t, train_samples=n, eval_batch=eval_batch,
-                                             **bench["torch"])
-                    r["pytorch"].append(common.run_torch(spec))
-                    if t > 1:
-                        log(f"{tag}: PyTorch, 1 intra-op thread ...")
+                    for core, op1 in r["torch"]:
+                        log(f"{tag}: PyTorch, OPENBLAS_CORETYPE {core}"
+                            f"{', 1 intra-op thread' if op1 else ''} ...")
                         spec = common.torch_spec(bench["hidden"], bench["batch"], epochs=epochs,
-                                                 threads=t, train_samples=n, op_threads=1,
+                                                 threads=t, train_samples=n,
+                                                 op_threads=1 if op1 else None,
                                                  eval_batch=eval_batch, **bench["torch"])
-                        r["pytorch_op1"].append(common.run_torch(spec))
-                if helper is not None and bench.get("bound", True):
+                        r["torch"][(core, op1)].append(common.run_torch(spec, core))
+                if helper is not None and is_mlp(k):
                     bk = (tuple(bench["hidden"]), bench["batch"], t)
                     if bk not in bounds:
                         log(f"{tag}: GEMM bound ...")
@@ -194,10 +276,62 @@ def compare(keys, args, tmpdir):
     return raw
 
 
-def summarise_compare(keys, raw, args):
+def torch_label(core, op1, results):
+    """A PyTorch row's name: its core (auto: OpenBLAS's detection, and what it detected) and,
+    for one intra-op thread, that."""
+    if core == common.AUTO_CORE:
+        core = f"auto={results[0].get('openblas_core') or '?'}"
+    return f"pytorch [{core}]" + (" (1 op thread)" if op1 else "")
+
+
+def torch_rows(t, runs, n, entry):
+    """The PyTorch rows at t threads (every core and setting, plus the training loop alone at t
+    intra-op threads); sets entry["pytorch"] to the fastest setting's row and
+    entry["pytorch_setting"] to its name."""
+    rows = []
+    for (core, op1), results in runs.items():
+        if not results:
+            continue
+        label = torch_label(core, op1, results)
+        row = common.summarise(label, t, results, "epoch_seconds", n)
+        row.update({"core": core, "openblas_core": results[0].get("openblas_core"),
+                    "op_threads": 1 if op1 else t})
+        rows.append(row)
+        if "pytorch" not in entry or row["median_seconds"] < entry["pytorch"]["median_seconds"]:
+            entry["pytorch"], entry["pytorch_setting"] = row, label
+        if not op1:
+            train = common.summarise(f"{label} (train only)", t, results, "train_seconds", n)
+            train["train_only"] = True
+            rows.append(train)
+    return rows
+
+
+def add_ratios(entry, flops, peak):
+    """The speed ratio, GEMM-bound fractions and, where the FLOPs and the peak are known, each
+    framework's epoch GFLOP/s and its fraction of the fp32 FMA peak at the same thread count."""
+    if "reglab" in entry and "pytorch" in entry:
+        entry["speed_ratio"] = (entry["pytorch"]["median_seconds"]
+                                / entry["reglab"]["median_seconds"])
+    for fw in ("reglab", "pytorch"):
+        if fw not in entry:
+            continue
+        if "bound" in entry:
+            entry[f"bound_fraction_{fw}"] = (entry["bound"]["median_seconds"]
+                                             / entry[fw]["median_seconds"])
+        if flops is not None:
+            gflops = flops / entry[fw]["median_seconds"] * 1e-9
+            entry[f"epoch_gflops_{fw}"] = gflops
+            if peak and peak.get("peak_gflops"):
+                entry[f"peak_fraction_{fw}"] = gflops / peak["peak_gflops"]
+
+
+def summarise_compare(keys, raw, args, peaks):
     n = args.train_samples or common.FULL_TRAIN
     out = {}
     for k in keys:
+        bench = BENCHMARKS[k]
+        flops = (mlp_epoch_flops(bench["hidden"], bench["batch"], n, eval_batch_of(k, args))
+                 if is_mlp(k) else None)
         rows, per_thread = [], {}
         for t in args.threads:
             r = raw[(k, t)]
@@ -205,59 +339,77 @@ def summarise_compare(keys, raw, args):
             if r["reglab"]:
                 rows.append(common.summarise("reglab", t, r["reglab"], "epoch_seconds", n))
                 entry["reglab"] = rows[-1]
-            if r["pytorch"]:
-                rows.append(common.summarise("pytorch", t, r["pytorch"], "epoch_seconds", n))
-                entry["pytorch"] = rows[-1]
-                rows.append(common.summarise("pytorch (train only)", t, r["pytorch"],
-                                             "train_seconds", n))
-            if r["pytorch_op1"]:
-                rows.append(common.summarise("pytorch (1 op thread)", t, r["pytorch_op1"],
-                                             "epoch_seconds", n))
-                entry["pytorch_op1"] = rows[-1]
-                # PyTorch's better setting at this thread count is the one compared
-                if ("pytorch" not in entry
-                        or rows[-1]["median_seconds"] < entry["pytorch"]["median_seconds"]):
-                    entry["pytorch_setting"] = "1 op thread"
-                    entry["pytorch"] = rows[-1]
+            rows += torch_rows(t, r["torch"], n, entry)
             if r["bound"]:
                 secs = [b["epoch_seconds"] for b in r["bound"]]
                 entry["bound"] = {"median_seconds": statistics.median(secs),
                                   "min_seconds": min(secs), "max_seconds": max(secs),
                                   "runs": r["bound"]}
-            if "reglab" in entry and "pytorch" in entry:
-                entry["speed_ratio"] = (entry["pytorch"]["median_seconds"]
-                                        / entry["reglab"]["median_seconds"])
-            for fw in ("reglab", "pytorch"):
-                if fw in entry and "bound" in entry:
-                    entry[f"bound_fraction_{fw}"] = (entry["bound"]["median_seconds"]
-                                                     / entry[fw]["median_seconds"])
+            add_ratios(entry, flops, peaks.get(t) if peaks else None)
             per_thread[t] = entry
-        summary = {"title": BENCHMARKS[k]["title"], "rows": rows, "per_threads": per_thread}
-        conv_ops = sorted({op for t in args.threads for fw in ("pytorch", "pytorch_op1")
-                           for r in raw[(k, t)][fw] for op in r.get("conv_ops", [])})
+        summary = {"title": bench["title"], "rows": rows, "per_threads": per_thread,
+                   "epoch_gflop": None if flops is None else flops * 1e-9}
+        conv_ops = sorted({op for t in args.threads for runs in raw[(k, t)]["torch"].values()
+                           for r in runs for op in r.get("conv_ops", [])})
         if conv_ops:
             summary["torch_conv_ops"] = conv_ops
-        best = {}
-        for fw in ("reglab", "pytorch"):
-            have = [(e[fw]["median_seconds"], t) for t, e in per_thread.items() if fw in e]
-            if have:
-                best[fw] = min(have)
-        if "reglab" in best:
-            summary["reglab_best_threads"] = best["reglab"][1]
-            summary["bound_fraction"] = per_thread[best["reglab"][1]].get("bound_fraction_reglab")
-        if "pytorch" in best:
-            summary["pytorch_best_threads"] = best["pytorch"][1]
-        if len(best) == 2:
-            summary["speed_ratio_best"] = best["pytorch"][0] / best["reglab"][0]
-            summary["rss_ratio"] = (max(e["pytorch"]["peak_rss_mib"] for e in per_thread.values()
-                                        if "pytorch" in e)
-                                    / max(e["reglab"]["peak_rss_mib"] for e in per_thread.values()
-                                          if "reglab" in e))
+        summary.update(best_of(per_thread))
         out[k] = summary
     return out
 
 
-def print_compare(summary, n, epochs_of, repeats, eval_batch_of):
+def best_of(per_thread):
+    """Each framework's best thread count, and the ratios taken there: speed (PyTorch's best
+    median over reglab's), peak RSS (maxima over every thread count), and reglab's GEMM-bound and
+    peak fractions at its best thread count."""
+    best, out = {}, {}
+    for fw in ("reglab", "pytorch"):
+        have = [(e[fw]["median_seconds"], t) for t, e in per_thread.items() if fw in e]
+        if have:
+            best[fw] = min(have)
+    if "reglab" in best:
+        e = per_thread[best["reglab"][1]]
+        out.update({"reglab_best_threads": best["reglab"][1],
+                    "bound_fraction": e.get("bound_fraction_reglab"),
+                    "epoch_gflops": e.get("epoch_gflops_reglab"),
+                    "peak_fraction": e.get("peak_fraction_reglab")})
+    if "pytorch" in best:
+        out["pytorch_best_threads"] = best["pytorch"][1]
+        e = per_thread[best["pytorch"][1]]
+        out.update({"pytorch_best_setting": e["pytorch_setting"],
+                    "pytorch_best_core": e["pytorch"]["core"],
+                    "pytorch_best_op_threads": e["pytorch"]["op_threads"]})
+    if len(best) == 2:
+        out["speed_ratio_best"] = best["pytorch"][0] / best["reglab"][0]
+        out["rss_ratio"] = (max(e["pytorch"]["peak_rss_mib"] for e in per_thread.values()
+                                if "pytorch" in e)
+                            / max(e["reglab"]["peak_rss_mib"] for e in per_thread.values()
+                                  if "reglab" in e))
+    return out
+
+
+def ratio_parts(e, peak):
+    """The printed ratios of one thread count's entry (see add_ratios)."""
+    parts = []
+    if "speed_ratio" in e:
+        parts.append(f"reglab/PyTorch speed {e['speed_ratio']:.2f}x (vs {e['pytorch_setting']})")
+    if "epoch_gflops_reglab" in e:
+        text = f"reglab {e['epoch_gflops_reglab']:.1f} GFLOP/s"
+        if "peak_fraction_reglab" in e:
+            text += (f" = {100 * e['peak_fraction_reglab']:.0f} % of this machine's peak "
+                     f"({peak['peak_gflops']:.0f} GFLOP/s {peak['widest_isa']})")
+        parts.append(text)
+    if "bound" in e:
+        b = e["bound"]
+        parts.append(f"GEMM bound {b['median_seconds']:.3f} s/epoch "
+                     f"({b['min_seconds']:.3f}-{b['max_seconds']:.3f})")
+        for fw in ("reglab", "pytorch"):
+            if f"bound_fraction_{fw}" in e:
+                parts.append(f"bound/{fw} {100 * e[f'bound_fraction_{fw}']:.0f} %")
+    return parts
+
+
+def print_compare(summary, n, epochs_of, repeats, eval_batch_of, peaks):
     for k, s in summary.items():
         print(f"\n{s['title']}\nFashion-MNIST {n} train / {common.TEST_SAMPLES} test, "
               f"{epochs_of(k)} epoch(s) x {repeats} repeat(s), "
@@ -266,27 +418,29 @@ def print_compare(summary, n, epochs_of, repeats, eval_batch_of):
                                         [common.row_cells(r) for r in s["rows"]]):
             print(line)
         print()
+        if s.get("epoch_gflop"):
+            print(f"matrix products of one epoch (training steps + evaluation of the train and "
+                  f"test sets): {s['epoch_gflop']:.1f} GFLOP")
         for t, e in s["per_threads"].items():
-            parts = []
-            if "speed_ratio" in e:
-                parts.append(f"reglab/PyTorch speed {e['speed_ratio']:.2f}x")
-            if "bound" in e:
-                b = e["bound"]
-                parts.append(f"GEMM bound {b['median_seconds']:.3f} s/epoch "
-                             f"({b['min_seconds']:.3f}-{b['max_seconds']:.3f})")
-                for fw in ("reglab", "pytorch"):
-                    if f"bound_fraction_{fw}" in e:
-                        parts.append(f"bound/{fw} {100 * e[f'bound_fraction_{fw}']:.0f} %")
-            print(f"{t} thread(s): " + "; ".join(parts))
+            print(f"{t} thread(s): " + "; ".join(ratio_parts(e, (peaks or {}).get(t))))
         if "torch_conv_ops" in s:
             print("PyTorch convolution operators: " + ", ".join(s["torch_conv_ops"]))
         if "speed_ratio_best" in s:
-            setting = s["per_threads"][s["pytorch_best_threads"]].get("pytorch_setting")
-            setting = f" ({setting})" if setting else ""
-            print(f"best vs best: reglab {s['reglab_best_threads']} thread(s), PyTorch "
-                  f"{s['pytorch_best_threads']} thread(s){setting}: "
+            print(f"best vs best: reglab at {s['reglab_best_threads']} thread(s), PyTorch's best "
+                  f"{s['pytorch_best_setting']} at {s['pytorch_best_threads']} thread(s): "
                   f"{s['speed_ratio_best']:.2f}x; "
                   f"peak RSS PyTorch/reglab {s['rss_ratio']:.2f}")
+
+
+def print_peaks(peaks):
+    """One line per thread count: the fp32 FMA peak of each vector ISA."""
+    print("\nfp32 FMA peak of this machine (tools/bench/peak_probe.c, best of 3 repeats; "
+          "basis cpu_time: flops per thread CPU second)")
+    for t, p in peaks.items():
+        isas = ", ".join(f"{name} {v['gflops']:.0f}" for name, v in p["isas"].items())
+        peak = "-" if p["peak_gflops"] is None else f"{p['peak_gflops']:.0f}"
+        print(f"{t} thread(s): {isas} GFLOP/s; peak {peak} ({p['widest_isa']}, "
+              f"basis {p['basis']})")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -348,53 +502,65 @@ def print_sweep(s):
 # ---------------------------------------------------------------------------------------------
 
 def targets(summary, sweep_result):
-    """(name, measured text, target text, PASS/MISS/n/a)."""
+    """(name, measured text, target text, PASS/MISS/n/a; "info" for a line without a target)."""
     def check(value, threshold):
+        if threshold is None:
+            return "info"
         return "n/a" if value is None else ("PASS" if value >= threshold else "MISS")
 
     a, b, e = summary.get("a", {}), summary.get("b", {}), summary.get("e", {})
     d = sweep_result["speedup"] if sweep_result else None
     items = [
-        ("(a) speed reglab / PyTorch", a.get("speed_ratio_best"), "x", TARGETS["a_speed"]),
+        ("(a) speed reglab / PyTorch's best", a.get("speed_ratio_best"), "x", TARGETS["a_speed"]),
         ("(a) peak RSS PyTorch / reglab", a.get("rss_ratio"), "x", TARGETS["a_rss"]),
-        ("(b) speed reglab / PyTorch", b.get("speed_ratio_best"), "x", TARGETS["b_speed"]),
-        ("(b) GEMM bound / reglab", b.get("bound_fraction"), "%", TARGETS["b_gemm"]),
+        ("(b) speed reglab / PyTorch's best", b.get("speed_ratio_best"), "x", TARGETS["b_speed"]),
+        ("(b) reglab epoch GFLOP/s / fp32 FMA peak", b.get("peak_fraction"), "%",
+         TARGETS["b_peak"]),
+        ("(b) GEMM bound / reglab", b.get("bound_fraction"), "%", None),
         ("(d) wall time jobs 1 / jobs 2", d, "x", TARGETS["d_jobs"]),
-        ("(e) speed reglab / PyTorch", e.get("speed_ratio_best"), "x", TARGETS["e_speed"]),
-        ("(e) peak RSS PyTorch / reglab", e.get("rss_ratio"), "x", TARGETS["e_rss"]),
+        ("(e) speed reglab / PyTorch's best", e.get("speed_ratio_best"), "x", TARGETS["e_speed"]),
     ]
     out = []
     for name, value, unit, threshold in items:
         fmt = (lambda v: f"{100 * v:.0f} %") if unit == "%" else (lambda v: f"{v:.2f}x")
         out.append({"target": name, "value": value, "threshold": threshold,
                     "measured": "-" if value is None else fmt(value),
-                    "wanted": f">= {fmt(threshold)}", "result": check(value, threshold)})
+                    "wanted": "(information)" if threshold is None else f">= {fmt(threshold)}",
+                    "result": check(value, threshold)})
     return out
 
 
-def print_markdown(summary, sweep_result, target_rows):
+def print_markdown(summary, sweep_result, target_rows, peaks):
     print("\n## Markdown\n")
     lines = []
     for k, s in summary.items():
         for r in s["rows"]:
             t = r["threads"]
             e = s["per_threads"][t]
-            ratio = bound = ""
+            ratio = bound = peak = ""
             if r["framework"] == "reglab":
                 ratio = f"{e['speed_ratio']:.2f}x" if "speed_ratio" in e else ""
                 if "bound_fraction_reglab" in e:
                     bound = f"{100 * e['bound_fraction_reglab']:.0f} %"
-            elif r["framework"] != "pytorch (train only)" and "bound" in e:
-                bound = f"{100 * e['bound']['median_seconds'] / r['median_seconds']:.0f} %"
+                if "peak_fraction_reglab" in e:
+                    peak = f"{100 * e['peak_fraction_reglab']:.0f} %"
+            elif not r.get("train_only"):
+                if "bound" in e:
+                    bound = f"{100 * e['bound']['median_seconds'] / r['median_seconds']:.0f} %"
+                peak_gflops = (peaks or {}).get(t, {}).get("peak_gflops")
+                if s.get("epoch_gflop") and peak_gflops:
+                    fraction = s["epoch_gflop"] / r["median_seconds"] / peak_gflops
+                    peak = f"{100 * fraction:.0f} %"
             lines.append((f"({k})", r["framework"], str(t),
                           f"{r['median_seconds']:.3f} ({r['min_seconds']:.3f}-"
                           f"{r['max_seconds']:.3f})", f"{r['samples_per_second']:,.0f}",
                           f"{r['test_accuracy']:.4f}", f"{r['peak_rss_mib']:.0f} MiB", ratio,
-                          bound))
+                          bound, peak))
     if lines:
         for line in common.format_table(
                 ("bench", "framework", "threads", "s/epoch (median, min-max)", "samples/s",
-                 "test acc", "peak RSS", "reglab/PyTorch speed", "GEMM bound / time"),
+                 "test acc", "peak RSS", "reglab/PyTorch speed", "GEMM bound / time",
+                 "% of fp32 FMA peak"),
                 lines, markdown=True):
             print(line)
         print()
@@ -446,6 +612,13 @@ def main():
                          "250 for e, the targets' definition; a diagnostic)")
     ap.add_argument("--gemm-seconds", type=float, default=1.0,
                     help="seconds of timed calls per shape group in the GEMM bound (default 1)")
+    ap.add_argument("--peak-seconds", type=float, default=0.5,
+                    help="seconds per repeat of the fp32 FMA peak probe, 3 repeats per vector "
+                         "ISA and thread count (default 0.5; 0 skips the probe)")
+    ap.add_argument("--torch-cores", action="store_true",
+                    help="run PyTorch at every candidate OpenBLAS core (reglab's pick, Haswell, "
+                         "OpenBLAS's own detection) instead of reglab's pick only; triples "
+                         "PyTorch's run time")
     ap.add_argument("--json", metavar="PATH", help="save every number as JSON")
     ap.add_argument("--reglab", default=str(common.DEFAULT_BINARY), help="reglab binary")
     ap.add_argument("--no-bound", action="store_true", help="skip the GEMM bound")
@@ -465,7 +638,9 @@ def main():
     if not Path(args.reglab).is_file():
         ap.error(f"no reglab binary at {args.reglab} (build it first, or pass --reglab)")
 
-    common.pin_blas_core()
+    core = common.pin_blas_core()
+    log(f"OpenBLAS core: reglab {core or 'auto'}; PyTorch "
+        f"{', '.join(common.torch_core_candidates(args.torch_cores))}")
     before = common.machine_info()
     log(f"load average {before['load_average'][0]:.2f}")
     if before["load_average"][0] > 1.5:
@@ -473,17 +648,21 @@ def main():
 
     keys = [k for k in BENCHMARKS if k in args.only]
     n = args.train_samples or common.FULL_TRAIN
-    summary, sweep_result = {}, None
+    summary, sweep_result, peaks = {}, None, None
     with tempfile.TemporaryDirectory(prefix="reglab-bench-") as tmpdir:
+        if args.peak_seconds > 0 and not args.torch_only and any(is_mlp(k) for k in keys):
+            peaks = measure_peaks(args.threads, args.peak_seconds, tmpdir)
         if keys:
-            summary = summarise_compare(keys, compare(keys, args, tmpdir), args)
+            summary = summarise_compare(keys, compare(keys, args, tmpdir), args, peaks)
         if "d" in args.only and not args.torch_only:
             sweep_result = sweep(args, tmpdir)
     after = common.machine_info()
 
     if summary:
         print_compare(summary, n, lambda k: args.epochs or BENCHMARKS[k]["epochs"], args.repeats,
-                      lambda k: eval_batch_of(k, args))
+                      lambda k: eval_batch_of(k, args), peaks)
+    if peaks:
+        print_peaks(peaks)
     if sweep_result:
         print_sweep(sweep_result)
     target_rows = targets(summary, sweep_result)
@@ -497,11 +676,12 @@ def main():
                                     [(t["target"], t["measured"], t["wanted"], t["result"])
                                      for t in target_rows]):
         print(line)
-    print_markdown(summary, sweep_result, target_rows)
+    print_markdown(summary, sweep_result, target_rows, peaks)
 
     if args.json:
         report = {"benchmark": "suite", "args": {k: v for k, v in vars(args).items()},
                   "train_samples": n, "benchmarks": summary, "sweep": sweep_result,
+                  "fp32_peak": peaks, "openblas_core_reglab": core,
                   "targets": target_rows, "machine_before": before, "machine_after": after}
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(report, indent=2, default=str) + "\n")

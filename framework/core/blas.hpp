@@ -21,10 +21,10 @@ std::string blas_core();
 
 /// The OpenBLAS core reglab asks for on this CPU when OPENBLAS_CORETYPE is unset: "SkylakeX"
 /// with AVX-512 F, BW, VL, DQ and CD; else "Haswell" with AVX2 and FMA; else "" (OpenBLAS's
-/// own detection). One name for every AVX-512 generation, so that Skylake, Cascade Lake, Ice
-/// Lake, Cooper Lake and Sapphire Rapids machines run the same arithmetic and give the same
-/// bits (OpenBLAS 0.3.21's own choice on a Cooper Lake CPU, "Cooperlake", is as fast as
-/// SkylakeX but rounds some products differently; docs/performance.md, "OpenBLAS kernels").
+/// own detection). One name for every AVX-512 CPU, so that Intel (Skylake to Sapphire Rapids)
+/// and AMD (Zen 4, Zen 5) machines run the same arithmetic and give the same bits (OpenBLAS
+/// 0.3.21's own choice on an AVX-512 Zen 5, "Cooperlake", is as fast as SkylakeX but rounds
+/// some products differently; docs/performance.md, "OpenBLAS kernels").
 std::string preferred_blas_core();
 
 /// The result of checking the loaded kernels once per process (check_blas).

@@ -21,8 +21,11 @@ using ByteMatrix = xt::xtensor<std::uint8_t, 2>;
 /// Class labels, one per sample.
 using LabelVector = xt::xtensor<std::uint8_t, 1>;
 
-/// Whether a layer is used for training (stochastic regularizers active, batch statistics) or for
-/// evaluation (identity dropout, running statistics).
-enum class Mode { kTrain, kEval };
+/// Whether a layer is used for training (stochastic regularizers active, batch statistics, what
+/// backward needs kept), for evaluation (identity dropout, running statistics), or for one
+/// sample of Monte-Carlo evaluation: stochastic regularizers draw as in training, everything else
+/// behaves as in evaluation (running statistics), and no backward follows (Srivastava et al.
+/// 2014, "Dropout", JMLR, Section 7.5).
+enum class Mode { kTrain, kEval, kSample };
 
 }  // namespace reglab

@@ -89,6 +89,19 @@ void read_optimizer(OptionReader& top, const plugin::Registries& regs, RunPlan& 
   sched.finish();
 }
 
+/// `train.mc_samples`: a list of sample counts, ascending and distinct, each in [1, 10000].
+void read_mc_samples(OptionReader& opts, RunPlan& plan) {
+  if (!opts.has("mc_samples")) return;
+  const std::vector<std::int64_t> ks = opts.get_int_list("mc_samples", {}, 1, 10000);
+  if (ks.empty()) opts.fail("mc_samples", "mc_samples must list at least one sample count");
+  for (std::size_t i = 1; i < ks.size(); ++i) {
+    if (ks[i] <= ks[i - 1]) {
+      opts.fail("mc_samples", "mc_samples must be ascending and distinct, e.g. [1, 10, 50]");
+    }
+  }
+  for (std::int64_t k : ks) plan.train.mc_samples.push_back(static_cast<std::size_t>(k));
+}
+
 void read_train(OptionReader& top, RunPlan& plan) {
   if (!top.has("train")) top.fail("train", "missing required key 'train'");
   OptionReader opts(top.child("train"));
@@ -101,7 +114,13 @@ void read_train(OptionReader& top, RunPlan& plan) {
   plan.train.eval_every = static_cast<std::size_t>(opts.get_int("eval_every", 1, 1, 1000000));
   plan.train.train_eval_size =
       static_cast<std::size_t>(opts.get_int("train_eval_size", 0, 0, 1 << 30));
+  read_mc_samples(opts, plan);
   const ConfigNode es_node = opts.child("early_stopping");
+  if (!es_node.is_null() && !plan.train.mc_samples.empty()) {
+    opts.fail("mc_samples",
+              "Monte-Carlo evaluation runs after the last epoch, which early_stopping may "
+              "replace with an earlier one: use one or the other");
+  }
   if (!es_node.is_null() && plan.train.eval_every > 1) {
     opts.fail("eval_every",
               "early_stopping watches the validation split after every epoch: "
@@ -215,7 +234,8 @@ RunPlan plan_run(const ConfigNode& root, const plugin::Registries& regs) {
   plan.run_id = sha256_hex(identity.data(), identity.size()).substr(0, 12);
   // Measurements change no trained number, so they are not part of the arm.
   const std::string arm = root.to_yaml({"output", "seed", "threads", "diagnostics", "plugins",
-                                        "train.eval_every", "train.train_eval_size"}) +
+                                        "train.eval_every", "train.train_eval_size",
+                                        "train.mc_samples"}) +
                           plugins;
   plan.arm_key = std::stoull(sha256_hex(arm.data(), arm.size()).substr(0, 16), nullptr, 16);
   return plan;

@@ -256,7 +256,7 @@ void Network::finalize(std::size_t capacity, std::size_t train_capacity) {
 const Matrix& Network::forward(const Matrix& x, std::size_t n, Mode mode) {
   // Noise layers draw their multipliers from independent streams, so on a multi-threaded run
   // they draw all at once before the pass (the same numbers as drawing one layer at a time).
-  if (mode == Mode::kTrain && parallel::threads() > 1) {
+  if (mode != Mode::kEval && parallel::threads() > 1) {
     parallel::for_tasks(prepare_order_.size(),
                         [&](std::size_t k) { prepare_order_[k]->prepare(n, mode); });
   }

@@ -109,7 +109,7 @@ void MaxPool2d::forward(const Matrix& x, std::size_t n, Mode mode) {
   const std::size_t k = options_.size, s = options_.stride;
   const float* xp = x.data();
   float* yp = out_.data();
-  if (mode == Mode::kEval) {
+  if (mode != Mode::kTrain) {
     for_planes(n, in.channels, in.spatial(), [&](std::size_t b, std::size_t c) {
       window_maxima(xp + b * in.size() + c * in.spatial(), in, out, k, s,
                     yp + b * out.size() + c * out.spatial());

@@ -115,7 +115,7 @@ void NoiseLayer::draw_rows(std::size_t n) {
 }
 
 void NoiseLayer::prepare(std::size_t n, Mode mode) {
-  if (mode != Mode::kTrain || !active() || n > noise_.shape()[0]) return;
+  if (mode == Mode::kEval || !active() || n > noise_.shape()[0]) return;
   draw_rows(n);
   prepared_rows_ = n;
 }
@@ -128,9 +128,10 @@ void NoiseLayer::forward(const Matrix& x, std::size_t n, Mode mode) {
   const float* in = x.data();
   float* out = out_.data();
   last_train_ = mode == Mode::kTrain && active();
+  const bool noisy = mode != Mode::kEval && active();
   const std::size_t prepared = prepared_rows_;
   prepared_rows_ = 0;
-  if (!last_train_) {
+  if (!noisy) {
     if (prepared != 0) throw std::logic_error(name_ + ": noise prepared for a train-mode forward");
     parallel::for_range(count, [&](std::size_t b, std::size_t e) {
       for (std::size_t i = b; i < e; ++i) out[i] = in[i];

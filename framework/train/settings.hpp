@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "framework/data/augment.hpp"
 #include "framework/train/diagnostics.hpp"
@@ -46,6 +47,12 @@ struct TrainSettings {
   /// its samples, a fixed random subset drawn from the run's stream "train_eval" (the same in
   /// every arm of a seed); 0 = the whole training split.
   std::size_t train_eval_size = 0;
+  /// `train.mc_samples`: Monte-Carlo evaluation of the test split after the last epoch
+  /// (Srivastava et al. 2014, "Dropout", JMLR, Section 7.5 and Figure 11): for each k listed
+  /// (ascending, distinct), the test loss and error of the predicted probabilities averaged over
+  /// k networks with sampled noise (Mode::kSample), next to weight scaling's deterministic pass.
+  /// Empty: none.
+  std::vector<std::size_t> mc_samples;
   EarlyStopping early_stopping;
   /// Write a checkpoint every N epochs (0 = never); see train/train_state.hpp.
   std::size_t checkpoint_every = 1;

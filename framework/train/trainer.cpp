@@ -42,6 +42,65 @@ Evaluation evaluate(models::Network& net, const data::Split& split, Matrix& x,
 
 namespace {
 
+/// Adds the softmax of each of the n rows of `logits` to the rows of `sums` (double).
+void add_probabilities(const Matrix& logits, std::size_t n, std::vector<double>& sums) {
+  const std::size_t classes = logits.shape()[1];
+  for (std::size_t i = 0; i < n; ++i) {
+    const float* z = logits.data() + i * classes;
+    double* p = sums.data() + i * classes;
+    const double top = *std::max_element(z, z + classes);
+    double total = 0.0;
+    for (std::size_t c = 0; c < classes; ++c) total += std::exp(static_cast<double>(z[c]) - top);
+    for (std::size_t c = 0; c < classes; ++c) p[c] += std::exp(z[c] - top) / total;
+  }
+}
+
+/// Adds the loss -log(pbar_y) and the correct predictions of the averaged probabilities
+/// sums / k of n rows to `sum`.
+void score_average(const std::vector<double>& sums, std::size_t classes, std::size_t k,
+                   const std::uint8_t* labels, std::size_t n, Evaluation& sum) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const double* p = sums.data() + i * classes;
+    const double mean = p[labels[i]] / static_cast<double>(k);
+    sum.loss -= std::log(std::max(mean, std::numeric_limits<double>::min()));
+    if (std::max_element(p, p + classes) - p == labels[i]) sum.accuracy += 1.0;
+  }
+}
+
+}  // namespace
+
+std::vector<Evaluation> evaluate_mc(models::Network& net, const data::Split& split, Matrix& x,
+                                    std::vector<std::uint8_t>& labels,
+                                    const std::vector<std::size_t>& ks,
+                                    const InputPipeline& input) {
+  std::vector<Evaluation> out(ks.size());
+  if (split.size() == 0 || ks.empty()) return out;
+  const std::size_t cap = net.capacity();
+  std::vector<double> sums;
+  for (std::size_t start = 0; start < split.size(); start += cap) {
+    const std::size_t n = std::min(cap, split.size() - start);
+    data::gather_batch(*split.dataset, split.indices.data() + start, n, x, labels.data());
+    if (input.standardize) {
+      data::standardize(x.data(), n, x.shape()[1], input.shape, *input.standardize);
+    }
+    std::size_t next = 0;
+    for (std::size_t s = 1; s <= ks.back(); ++s) {
+      const Matrix& logits = net.forward(x, n, Mode::kSample);
+      sums.resize(n * logits.shape()[1]);
+      if (s == 1) std::fill(sums.begin(), sums.end(), 0.0);
+      add_probabilities(logits, n, sums);
+      if (s == ks[next]) score_average(sums, logits.shape()[1], s, labels.data(), n, out[next++]);
+    }
+  }
+  for (Evaluation& e : out) {
+    e.loss /= static_cast<double>(split.size());
+    e.accuracy /= static_cast<double>(split.size());
+  }
+  return out;
+}
+
+namespace {
+
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 /// Mini-batches of an epoch. A final mini-batch of a single sample is skipped: batch statistics
@@ -266,9 +325,20 @@ Evaluation Training::record_epoch(std::size_t epoch, double lr, double objective
   const Evaluation te = measure(splits_.test);
   curves.add("test_loss", te.loss);
   curves.add("test_accuracy", te.accuracy);
+  // Monte-Carlo evaluation after the last epoch only: its draws must not feed training.
+  const auto& ks = settings_.mc_samples;
+  std::vector<Evaluation> mc(ks.size(), Evaluation{kNaN, kNaN});
+  if (!ks.empty() && epoch + 1 == settings_.epochs) {
+    mc = evaluate_mc(net_, splits_.test, x_, labels_, ks, input_);
+  }
   const std::chrono::duration<double> dt = std::chrono::steady_clock::now() - t0;
   curves.add("seconds", dt.count());
   curves.add("gflop", static_cast<double>(product_flops() - epoch_flops0_) * 1e-9);
+  for (std::size_t i = 0; i < ks.size(); ++i) {
+    const std::string prefix = "mc" + std::to_string(ks[i]) + "_";
+    curves.add(prefix + "test_loss", mc[i].loss);
+    curves.add(prefix + "test_accuracy", mc[i].accuracy);
+  }
   if (diagnostics_) {
     measured_.clear();
     diagnostics_->measure(net_, measured_, epoch + 1, epoch + 1 == settings_.epochs);

@@ -92,6 +92,18 @@ class Checkpointer {
 Evaluation evaluate(models::Network& net, const data::Split& split, Matrix& x,
                     std::vector<std::uint8_t>& labels, const InputPipeline& input = {});
 
+/// Monte-Carlo evaluation (Srivastava et al. 2014, "Dropout", JMLR, Section 7.5): for each k of
+/// `ks` (ascending), the loss -log(pbar_y) and accuracy of argmax pbar, where pbar is the
+/// softmax output averaged over k forward passes in Mode::kSample (noise layers draw, batch norm
+/// uses its running statistics). One set of ks.back() passes per batch serves every k: the
+/// estimate for k uses that batch's first k samples. Draws continue each noise layer's own
+/// stream, so the results are reproducible; evaluate after training, as the stream then feeds
+/// no further training. Batches, scratch buffers and input as evaluate().
+std::vector<Evaluation> evaluate_mc(models::Network& net, const data::Split& split, Matrix& x,
+                                    std::vector<std::uint8_t>& labels,
+                                    const std::vector<std::size_t>& ks,
+                                    const InputPipeline& input = {});
+
 /// Trains `net` (already finalized with capacity >= max(batch_size, eval_batch_size), with the
 /// regularizers attached) on `splits`.
 TrainResult train(models::Network& net, optim::Optimizer& optimizer,

@@ -301,6 +301,15 @@ TEST_CASE("plan_run: bad values name file:line:col and the key path") {
   check_error(replace(kExample, "epochs: 10\n",
                       "epochs: 10\n  eval_every: 2\n  early_stopping: {patience: 3}\n"),
               {"cfg.yaml:17:15", "train.eval_every", "early_stopping"});
+  check_error(replace(kExample, "epochs: 10\n", "epochs: 10\n  mc_samples: [1, 10, 5]\n"),
+              {"cfg.yaml:17", "train.mc_samples", "ascending and distinct"});
+  check_error(replace(kExample, "epochs: 10\n", "epochs: 10\n  mc_samples: [0, 10]\n"),
+              {"cfg.yaml:17", "train.mc_samples"});
+  check_error(replace(kExample, "epochs: 10\n", "epochs: 10\n  mc_samples: []\n"),
+              {"cfg.yaml:17", "train.mc_samples", "at least one"});
+  check_error(replace(kExample, "epochs: 10\n",
+                      "epochs: 10\n  mc_samples: [1, 10]\n  early_stopping: {patience: 3}\n"),
+              {"cfg.yaml:17", "train.mc_samples", "early_stopping"});
 }
 
 TEST_CASE("plan_run: malformed regularizers") {

@@ -173,6 +173,49 @@ TEST_CASE("eval_every evaluates after every N-th and the last epoch, and leaves 
   CHECK(curve(a.result, "learning_rate").size() == 7);
 }
 
+TEST_CASE("mc_samples: Monte-Carlo test evaluation after the last epoch leaves training alone") {
+  const auto src = synthetic();
+  const Outcome a = run(src, with_train(kBase, "epochs: 3, mc_samples: [1, 4, 64],"));
+  const Outcome a2 = run(src, with_train(kBase, "epochs: 3, mc_samples: [1, 4, 64],"));
+  const Outcome b = run(src, with_train(kBase, "epochs: 3,"));
+  REQUIRE(a.result.status == "complete");
+  CHECK(std::memcmp(a.weights.data(), b.weights.data(), a.weights.size() * sizeof(float)) == 0);
+  CHECK(curve(a.result, "test_accuracy") == curve(b.result, "test_accuracy"));
+  for (const char* name : {"mc1_test_loss", "mc1_test_accuracy", "mc4_test_loss",
+                           "mc4_test_accuracy", "mc64_test_loss", "mc64_test_accuracy"}) {
+    CAPTURE(name);
+    const auto& c = curve(a.result, name);
+    REQUIRE(c.size() == 3);
+    CHECK(std::isnan(c[0]));
+    CHECK(std::isnan(c[1]));
+    CHECK(std::isfinite(c[2]));
+    CHECK(std::memcmp(c.data() + 2, curve(a2.result, name).data() + 2, sizeof(double)) == 0);
+  }
+  // Averaging sampled networks: the loss of the mean probability falls with k (Jensen), and 64
+  // samples come close to weight scaling, as Srivastava et al. 2014 (Figure 11) found at ~50.
+  const double ws = curve(a.result, "test_accuracy")[2];
+  CHECK(curve(a.result, "mc64_test_loss")[2] < curve(a.result, "mc1_test_loss")[2]);
+  CHECK(curve(a.result, "mc64_test_accuracy")[2] > curve(a.result, "mc1_test_accuracy")[2] - 0.01);
+  CHECK(std::fabs(curve(a.result, "mc64_test_accuracy")[2] - ws) < 0.03);
+  CHECK(std::fabs(curve(a.result, "mc1_test_accuracy")[2] - ws) > 0.0);
+}
+
+TEST_CASE("mc_samples without noise layers: every k is weight scaling's deterministic pass") {
+  const auto src = synthetic();
+  std::string yaml = with_train(kBase, "epochs: 2, mc_samples: [1, 3],");
+  const std::string dropout = "  - {name: dropout, rate: 0.3, input_rate: 0.1}\n";
+  yaml.erase(yaml.find(dropout), dropout.size());
+  const Outcome a = run(src, yaml);
+  REQUIRE(a.result.status == "complete");
+  const double acc = curve(a.result, "test_accuracy")[1];
+  const double loss = curve(a.result, "test_loss")[1];
+  for (const char* k : {"mc1", "mc3"}) {
+    CAPTURE(k);
+    CHECK(curve(a.result, std::string(k) + "_test_accuracy")[1] == acc);
+    CHECK(std::fabs(curve(a.result, std::string(k) + "_test_loss")[1] - loss) < 1e-5 * loss);
+  }
+}
+
 TEST_CASE("train_eval_size measures the training split on a fixed random subset") {
   const auto src = synthetic();
   const std::string subset = with_train(kBase, "epochs: 2, train_eval_size: 100,");

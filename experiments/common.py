@@ -109,7 +109,7 @@ class Results:
 
 def parse_args(description, study_dir):
     p = argparse.ArgumentParser(description=description)
-    p.add_argument("--tier", default="smoke", choices=["smoke", "full"])
+    p.add_argument("--tier", default="smoke", choices=["smoke", "medium", "full"])
     p.add_argument("--results", nargs="+", metavar="FILE",
                    help="results files in the order of the tier's configurations "
                         "(default: their `output` keys)")
@@ -183,12 +183,33 @@ class Claims:
     def info(self, claim, detail):
         self.lines.append(f"  INFO  {claim}: {detail}")
 
+    def sanity(self, ok, claim, detail):
+        """A check that holds by construction when the run is sound (SANITY); failing it means
+        a broken run (FAIL, exit 1), not a finding about the paper."""
+        ok = bool(ok)
+        self.results.append(ok)
+        self.lines.append(f"  {'SANITY' if ok else 'FAIL'}  {claim}: {detail}")
+        return ok
+
+    def compare(self, agrees, claim, detail):
+        """A claim of the paper, tested with thresholds fixed before the run: REPRODUCED or
+        DIFFERS. An honest disagreement is a result, not a failure: it does not change the exit
+        code (a broken run does, through `check`)."""
+        agrees = bool(agrees)
+        self.lines.append(f"  {'REPRODUCED' if agrees else 'DIFFERS'}  {claim}: {detail}")
+        return agrees
+
     def finish(self):
         failed = self.results.count(False)
         print(f"\nClaims ({self.tier} tier):")
         for line in self.lines:
             print(line)
-        print(f"\n{len(self.results) - failed} of {len(self.results)} claims hold")
+        compared = [line.split()[0] for line in self.lines
+                    if line.split()[0] in ("REPRODUCED", "DIFFERS")]
+        if compared:
+            print(f"\n{compared.count('REPRODUCED')} of the paper's claims reproduced, "
+                  f"{compared.count('DIFFERS')} differ")
+        print(f"\n{len(self.results) - failed} of {len(self.results)} checks hold")
         return 1 if failed else 0
 
 

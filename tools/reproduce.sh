@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs the published-comparison studies in experiments/ and checks their claims.
 #
-# Usage: bash tools/reproduce.sh [--tier smoke|full] [--jobs N] [--mnist DIR] [NAME...]
+# Usage: bash tools/reproduce.sh [--tier smoke|medium|full] [--jobs N] [--mnist DIR] [NAME...]
 #
-#   --tier T     smoke (default): scaled to minutes on Fashion-MNIST; full: the papers' setups
+#   --tier T     smoke (default): scaled to minutes on Fashion-MNIST; medium: at most an hour on 2
+#                cores (studies that have one); full: the papers' setups
 #   --jobs N     sweep cells run at once (default 2)
 #   --mnist DIR  folder of the MNIST IDX files, passed as data.path=DIR to every configuration
 #                of the tier that reads MNIST (the full tier of the 2014 dropout studies and of
@@ -14,8 +15,10 @@
 # experiments/NAME/T-*.yaml (results under results/experiments/NAME/T/, as each file's `output`
 # says; finished cells are kept, so a rerun only runs what is missing), then
 # `/usr/bin/python3 experiments/NAME/check.py --tier T`. It prints each study's wall time and
-# verdict and ends with `N passed, M failed`. Exit code: 0 all passed, 1 a study failed (a run
-# or a claim), 2 bad usage.
+# verdict and ends with `N passed, M failed`, after one line per claim that a study's check.py
+# reports as REPRODUCED, DIFFERS (an honest disagreement with the paper: not a failure) or SANITY.
+# A study without a configuration of the tier is skipped. Exit code: 0 all passed, 1 a study
+# failed (a run, or a claim check.py counts as failed), 2 bad usage.
 set -u -o pipefail
 
 cd "$(dirname "$0")/.." || exit 2
@@ -37,7 +40,7 @@ while [ $# -gt 0 ]; do
     *) studies+=("${1%/}"); shift ;;
   esac
 done
-case "$tier" in smoke|full) ;; *) echo "reproduce: --tier must be smoke or full" >&2; exit 2 ;; esac
+case "$tier" in smoke|medium|full) ;; *) echo "reproduce: --tier must be smoke, medium or full" >&2; exit 2 ;; esac
 case "$jobs" in
   ''|*[!0-9]*|0) echo "reproduce: --jobs must be a positive integer" >&2; exit 2 ;;
 esac
@@ -65,6 +68,9 @@ passed=0
 failed=0
 failed_names=()
 summary=()
+summary_claims=()
+claims_log=$(mktemp)
+trap 'rm -f "$claims_log"' EXIT
 total_start=$(date +%s)
 for s in "${studies[@]}"; do
   s=${s#experiments/}
@@ -73,9 +79,12 @@ for s in "${studies[@]}"; do
   [ -f "$dir/$tier.yaml" ] && configs+=("$dir/$tier.yaml")
   for f in "$dir/$tier"-*.yaml; do [ -f "$f" ] && configs+=("$f"); done
   echo "=== $s ($tier tier: ${configs[*]:-no configuration})"
+  if [ ${#configs[@]} -eq 0 ]; then
+    summary+=("$(printf '%-36s %s %6d s' "$s" "SKIP (no $tier tier)" 0)")
+    continue
+  fi
   start=$(date +%s)
   ok=1
-  [ ${#configs[@]} -gt 0 ] || ok=0
   for c in "${configs[@]}"; do
     overrides=()
     if [ -n "$mnist" ] && grep -Eq '^[[:space:]]*dataset:[[:space:]]*mnist' \
@@ -90,7 +99,10 @@ for s in "${studies[@]}"; do
   done
   if [ $ok -eq 1 ]; then
     echo "--- $python $dir/check.py --tier $tier"
-    "$python" "$dir/check.py" --tier "$tier" || ok=0
+    "$python" "$dir/check.py" --tier "$tier" > >(tee "$claims_log") || ok=0
+    wait
+    while IFS= read -r claim; do summary_claims+=("$s: ${claim#"${claim%%[! ]*}"}"); done \
+      < <(grep -E '^  (REPRODUCED|DIFFERS|SANITY) ' "$claims_log")
   fi
   secs=$(( $(date +%s) - start ))
   if [ $ok -eq 1 ]; then
@@ -109,6 +121,12 @@ echo "study                                verdict  wall"
 for line in "${summary[@]}"; do echo "$line"; done
 printf 'total wall time %d s (%d min %02d s), tier %s, --jobs %s\n' \
   "$total" $((total / 60)) $((total % 60)) "$tier" "$jobs"
+if [ ${#summary_claims[@]} -gt 0 ]; then
+  echo
+  echo "claims (REPRODUCED / DIFFERS: the paper's claim against thresholds fixed before the run;"
+  echo "SANITY: holds by construction):"
+  for line in "${summary_claims[@]}"; do echo "  $line"; done
+fi
 [ $failed -gt 0 ] && echo "failed: ${failed_names[*]}"
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

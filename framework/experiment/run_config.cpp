@@ -233,10 +233,10 @@ RunPlan plan_run(const ConfigNode& root, const plugin::Registries& regs) {
   const std::string identity = root.to_yaml({"output", "plugins", "threads"}) + plugins;
   plan.run_id = sha256_hex(identity.data(), identity.size()).substr(0, 12);
   // Measurements change no trained number, so they are not part of the arm.
-  const std::string arm = root.to_yaml({"output", "seed", "threads", "diagnostics", "plugins",
-                                        "train.eval_every", "train.train_eval_size",
-                                        "train.mc_samples"}) +
-                          plugins;
+  const std::string arm =
+      root.to_yaml({"output", "seed", "threads", "diagnostics", "plugins", "train.eval_every",
+                    "train.train_eval_size", "train.mc_samples"}) +
+      plugins;
   plan.arm_key = std::stoull(sha256_hex(arm.data(), arm.size()).substr(0, 16), nullptr, 16);
   return plan;
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -20,6 +21,14 @@ namespace reglab::testing {
 /// Standard normal values in p[0, count).
 inline void fill_normal(float* p, std::size_t count, Rng& rng) {
   for (std::size_t i = 0; i < count; ++i) p[i] = static_cast<float>(rng.normal());
+}
+
+/// A rows x cols matrix of standard normal values from Rng(seed).
+inline Matrix normal_matrix(std::size_t rows, std::size_t cols, std::uint64_t seed) {
+  Matrix m(std::array<std::size_t, 2>{rows, cols}, 0.0f);
+  Rng rng(seed);
+  fill_normal(m.data(), m.size(), rng);
+  return m;
 }
 
 /// Distinct values in p[0, count), at least `gap` apart, in random order: a max over any of them

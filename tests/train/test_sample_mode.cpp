@@ -10,17 +10,11 @@
 #include "framework/models/network.hpp"
 #include "framework/regularizers/batch_norm.hpp"
 #include "framework/regularizers/dropout.hpp"
+#include "support/layer_checks.hpp"
 
 using namespace reglab;
 
 namespace {
-
-Matrix random_matrix(std::size_t rows, std::size_t cols, std::uint64_t seed) {
-  Matrix m(std::array<std::size_t, 2>{rows, cols}, 0.0f);
-  Rng rng(seed);
-  for (std::size_t i = 0; i < m.size(); ++i) m.data()[i] = static_cast<float>(rng.normal());
-  return m;
-}
 
 /// A 16-32-32-5 network with batch norm and dropout at `rate` (inputs and hidden), trained-mode
 /// passes done so that batch norm's running statistics are not their initial values.
@@ -36,7 +30,7 @@ std::unique_ptr<models::Network> network(double rate) {
   d.input_rate = rate;
   regularizers::Dropout(d).attach(*net, {11, 1, 1});
   net->finalize(64);
-  const Matrix x = random_matrix(64, 16, 5);
+  const Matrix x = testing::normal_matrix(64, 16, 5);
   for (int i = 0; i < 3; ++i) net->forward(x, 64, Mode::kTrain);
   return net;
 }
@@ -49,7 +43,7 @@ bool same(const Matrix& a, const Matrix& b, std::size_t n) {
 
 TEST_CASE("sample mode without noise is evaluation: running statistics, bit for bit") {
   auto net = network(0.0);
-  const Matrix x = random_matrix(40, 16, 6);
+  const Matrix x = testing::normal_matrix(40, 16, 6);
   const Matrix eval = net->forward(x, 40, Mode::kEval);
   const Matrix sample = net->forward(x, 40, Mode::kSample);
   const Matrix train = net->forward(x, 40, Mode::kTrain);
@@ -59,7 +53,7 @@ TEST_CASE("sample mode without noise is evaluation: running statistics, bit for 
 
 TEST_CASE("sample mode draws dropout masks: passes differ from each other and from evaluation") {
   auto net = network(0.5);
-  const Matrix x = random_matrix(40, 16, 6);
+  const Matrix x = testing::normal_matrix(40, 16, 6);
   const Matrix eval = net->forward(x, 40, Mode::kEval);
   const Matrix a = net->forward(x, 40, Mode::kSample);
   const Matrix b = net->forward(x, 40, Mode::kSample);

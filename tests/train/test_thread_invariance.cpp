@@ -19,17 +19,11 @@
 #include "framework/regularizers/dropout.hpp"
 #include "framework/regularizers/gaussian_dropout.hpp"
 #include "framework/regularizers/uout.hpp"
+#include "support/layer_checks.hpp"
 
 using namespace reglab;
 
 namespace {
-
-Matrix random_matrix(std::size_t rows, std::size_t cols, std::uint64_t seed) {
-  Matrix m(std::array<std::size_t, 2>{rows, cols}, 0.0f);
-  Rng rng(seed);
-  for (std::size_t i = 0; i < m.size(); ++i) m.data()[i] = static_cast<float>(rng.normal());
-  return m;
-}
 
 bool same(const Matrix& a, const Matrix& b, std::size_t count) {
   return std::memcmp(a.data(), b.data(), count * sizeof(float)) == 0;
@@ -38,8 +32,8 @@ bool same(const Matrix& a, const Matrix& b, std::size_t count) {
 /// Batch norm and ReLU forward (train, then eval) and backward on 256 x 300 inputs.
 std::vector<Matrix> layer_pass() {
   const std::size_t n = 256, units = 300;
-  const Matrix x = random_matrix(n, units, 1);
-  const Matrix dy = random_matrix(n, units, 2);
+  const Matrix x = testing::normal_matrix(n, units, 1);
+  const Matrix dy = testing::normal_matrix(n, units, 2);
   regularizers::BatchNormLayer bn("batch_norm_0", units, 0.1, 1e-5);
   models::ActivationLayer relu("relu_0", models::Activation::kRelu);
   models::ActivationLayer tanh("tanh_0", models::Activation::kTanh);
@@ -89,7 +83,7 @@ std::vector<Matrix> noise_masks() {
   regularizers::Uout(u).attach(net, {7, 2, 3});
   const std::size_t n = 200;
   net.finalize(n);
-  const Matrix x = random_matrix(n, spec.inputs, 3);
+  const Matrix x = testing::normal_matrix(n, spec.inputs, 3);
   net.forward(x, n, Mode::kTrain);
   net.forward(x, n - 37, Mode::kTrain);  // a shorter last batch
   net.forward(x, n, Mode::kEval);        // draws nothing

@@ -20,10 +20,11 @@
  * With THREADS > 1 every entry is timed two ways and the faster median counts, so that the bound
  * holds for either way of using the cores:
  *   openblas  one call per product, OpenBLAS's own THREADS threads;
- *   split     OpenBLAS single-threaded, each product cut into THREADS blocks of C run on
- *             THREADS threads at once, with reglab's blocking (framework/core/gemm.cpp: column
- *             blocks, multiples of 16, when C has >= 64 * THREADS columns, else row blocks,
- *             multiples of 8, when it has >= 32 * THREADS rows, else one call).
+ *   split     OpenBLAS single-threaded, each product cut into blocks of C fixed by its shape,
+ *             which THREADS threads take one after another, as reglab does (framework/core/
+ *             gemm.cpp, parallel_scheme v2: column blocks when C has >= 512 columns, else row
+ *             blocks when it has >= 128 rows, else one call; at most 16 blocks of at least 256
+ *             columns, a multiple of 16, or 64 rows, a multiple of 8).
  *
  * Build: cc -O2 gemm_bound.c -o gemm_bound -lopenblas -lpthread
  */
@@ -61,30 +62,57 @@ typedef struct {
 } Gemm;
 static int split_threads = 1; /* > 1: split mode */
 static Gemm job;
-static atomic_int generation, pending, stop_workers;
+static atomic_int generation, pending, stop_workers, next_block;
 
-static void gemm_block(const Gemm* g, int index, int blocks) {
+static int ceil_div(int a, int b) { return (a + b - 1) / b; }
+
+/* Block size of reglab's split of `total`: at least `least`, a multiple of `align`, at most 16
+ * blocks. */
+static int block_size(int total, int least, int align) {
+  const int size = ceil_div(ceil_div(total, 16), align) * align;
+  return size > least ? size : least;
+}
+
+/* The number of blocks of g and, through *by_columns and *size, how they are cut. */
+static int block_plan(const Gemm* g, int* by_columns, int* size) {
+  *by_columns = g->n >= 512;
+  if (*by_columns) {
+    *size = block_size(g->n, 256, 16);
+    return ceil_div(g->n, *size);
+  }
+  if (g->m >= 128) {
+    *size = block_size(g->m, 64, 8);
+    return ceil_div(g->m, *size);
+  }
+  *size = g->m;
+  return 1;
+}
+
+static void gemm_block(const Gemm* g, int index, int by_columns, int size) {
   int m = g->m, n = g->n;
   const float *a = g->a, *b = g->b;
   float* c = g->c;
-  if (blocks > 1 && n >= 64 * blocks) {
-    const int step = ((n + blocks - 1) / blocks + 15) / 16 * 16;
-    const int begin = index * step < n ? index * step : n;
-    n = (begin + step < n ? begin + step : n) - begin;
+  const int begin = index * size;
+  if (by_columns) {
+    n = (begin + size < n ? begin + size : n) - begin;
     b = g->tb ? b + (long)begin * g->ldb : b + begin;
     c += begin;
-  } else if (blocks > 1 && m >= 32 * blocks) {
-    const int step = ((m + blocks - 1) / blocks + 7) / 8 * 8;
-    const int begin = index * step < m ? index * step : m;
-    m = (begin + step < m ? begin + step : m) - begin;
+  } else {
+    m = (begin + size < m ? begin + size : m) - begin;
     a = g->ta ? a + begin : a + (long)begin * g->lda;
     c += (long)begin * g->ldc;
-  } else if (index > 0) {
-    return;
   }
-  if (m == 0 || n == 0) return;
   cblas_sgemm(CblasRowMajor, g->ta ? CblasTrans : CblasNoTrans, g->tb ? CblasTrans : CblasNoTrans,
               m, n, g->k, 1.0f, a, g->lda, b, g->ldb, g->beta, c, g->ldc);
+}
+
+/* Takes blocks of the current job until none is left. */
+static void take_blocks(void) {
+  int by_columns, size;
+  const int blocks = block_plan(&job, &by_columns, &size);
+  for (int i = atomic_fetch_add(&next_block, 1); i < blocks; i = atomic_fetch_add(&next_block, 1)) {
+    gemm_block(&job, i, by_columns, size);
+  }
 }
 
 static void* worker(void* arg) {
@@ -96,7 +124,8 @@ static void* worker(void* arg) {
       if (atomic_load(&stop_workers)) return NULL;
     }
     seen = gen;
-    gemm_block(&job, index, split_threads);
+    (void)index;
+    take_blocks();
     atomic_fetch_sub(&pending, 1);
   }
 }
@@ -110,9 +139,10 @@ static void gemm(int ta, int tb, int m, int n, int k, const float* a, int lda, c
   }
   Gemm g = {ta, tb, m, n, k, a, b, lda, ldb, beta, c, ldc};
   job = g;
+  atomic_store(&next_block, 0);
   atomic_store(&pending, split_threads - 1);
   atomic_fetch_add(&generation, 1);
-  gemm_block(&job, 0, split_threads);
+  take_blocks();
   while (atomic_load(&pending) != 0) {
   }
 }

@@ -26,7 +26,9 @@ What is read (schema: README, section *Results files*):
 The network is evaluated as reglab evaluates it (eval mode): batch norm with its running
 statistics, y = gamma * (x - running_mean) / sqrt(running_var + eps) + beta, eps from the
 batch_norm line of `network`; dropout, gaussian_dropout, uout and kl_sparsity layers are the
-identity. Layer semantics: conv2d padding `same` is TensorFlow's SAME (total padding
+identity, except dropout with `scaling: weight` (the 2014 paper's convention), which multiplies by
+its retention probability p = 1 - rate in float32, the factor its `network` line gives
+("rate 0.5, scaling weight (eval x 0.5)"). Layer semantics: conv2d padding `same` is TensorFlow's SAME (total padding
 max((ceil(H/s) - 1) * s + k - H, 0), the smaller half before), `valid` none, a number that many
 zeros on every side; max_pool and avg_pool take windows of `size` every `stride` without padding
 (floor mode); flatten is channel-major (NCHW); maxout takes the maximum over groups of `pieces`
@@ -253,11 +255,24 @@ class Identity(Layer):
         return f"{self.kind} (identity in eval mode)"
 
 
+class Scale(Layer):
+    """Dropout with weight scaling in eval mode: y = p x, p the float32 retention probability."""
+
+    def __init__(self, name, factor):
+        self.name, self.factor = name, np.float32(factor)
+
+    def __call__(self, x):
+        return (self.factor * x.astype(np.float32, copy=False)).astype(np.float32)
+
+    def text(self):
+        return f"dropout, weight scaling (x {float(self.factor):g} in eval mode)"
+
+
 # Layers regularizers insert: name pattern and the text of their `network` line.
 INSERTED = [
     ("batch_norm", r"batch_norm_\d+(_\d+)?", r"(\d+) units, momentum \S+, eps (\S+)"),
     ("gaussian_dropout", r"gaussian_dropout_(\d+|input)(_\d+)?", r"rate \S+ \(sigma \S+\)"),
-    ("dropout", r"dropout_(\d+|input)(_\d+)?", r"rate \S+"),
+    ("dropout", r"dropout_(\d+|input)(_\d+)?", r"rate \S+(, scaling weight \(eval x (\S+)\))?"),
     ("uout", r"uout_(\d+|input)(_\d+)?", r"beta \S+"),
     ("kl_sparsity", r"kl_sparsity_\d+(_\d+)?", r"target \S+, beta \S+"),
 ]
@@ -368,6 +383,8 @@ def _inserted_layer(name, text, weights, where):
         m = re.fullmatch(text_re, text)
         if m is None:
             break
+        if kind == "dropout" and m.group(1) is not None:
+            return Scale(name, float(m.group(2)))
         if kind != "batch_norm":
             return Identity(name, kind)
         params = {}

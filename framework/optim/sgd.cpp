@@ -12,9 +12,41 @@
 
 namespace reglab::optim {
 
+namespace {
+
+/// One parameter's momentum update over its n entries (sgd.hpp): v <- mu v + damp g, then
+/// w <- w - rate v, or w <- w - rate (g + mu v) with nesterov (damp is then 1).
+void update_with_momentum(float* w, const float* g, float* v, std::size_t n, float rate, float mu,
+                          float damp, bool nesterov) {
+  parallel::for_range(n, [&](std::size_t b, std::size_t e) {
+    if (damp != 1.0f) {
+      for (std::size_t i = b; i < e; ++i) {
+        const float vi = mu * v[i] + damp * g[i];
+        v[i] = vi;
+        w[i] -= rate * vi;
+      }
+    } else if (nesterov) {
+      for (std::size_t i = b; i < e; ++i) {
+        const float vi = mu * v[i] + g[i];
+        v[i] = vi;
+        w[i] -= rate * (g[i] + mu * vi);
+      }
+    } else {
+      for (std::size_t i = b; i < e; ++i) {
+        const float vi = mu * v[i] + g[i];
+        v[i] = vi;
+        w[i] -= rate * vi;
+      }
+    }
+  });
+}
+
+}  // namespace
+
 Sgd::Sgd(const SgdOptions& options)
     : momentum_(options.momentum),
       nesterov_(options.nesterov),
+      dampening_(options.dampening),
       initial_momentum_(options.initial_momentum.value_or(options.momentum)),
       ramp_epochs_(options.momentum_ramp_epochs),
       current_(ramp_epochs_ > 0.0 ? initial_momentum_ : momentum_) {
@@ -26,11 +58,15 @@ Sgd::Sgd(const SgdOptions& options)
   if (nesterov_ && momentum_ == 0.0) {
     throw std::invalid_argument("sgd: nesterov requires momentum > 0");
   }
+  if (nesterov_ && dampening_) {
+    throw std::invalid_argument("sgd: nesterov momentum cannot be combined with dampening");
+  }
 }
 
 std::string Sgd::describe() const {
   std::ostringstream os;
   os << "sgd(momentum=" << momentum_ << ", nesterov=" << (nesterov_ ? "true" : "false");
+  if (dampening_) os << ", dampening=true";
   if (ramp_epochs_ > 0.0) {
     os << ", initial_momentum=" << initial_momentum_ << ", momentum_ramp_epochs=" << ramp_epochs_;
   }
@@ -63,31 +99,16 @@ void Sgd::step(const std::vector<models::Param*>& params, double lr) {
   }
 
   const float mu = static_cast<float>(current_);
+  // (1 - mu) rounded once; 1 without dampening (and with mu = 0), the undamped loops below.
+  const float damp = dampening_ ? static_cast<float>(1.0 - current_) : 1.0f;
   for (std::size_t k = 0; k < params.size(); ++k) {
     models::Param* p = params[k];
     const std::size_t n = p->value.size();
     if (velocity_[k].size() != n || p->grad.size() != n) {
       throw std::logic_error("sgd: param '" + p->name + "' changed size between steps");
     }
-    float* w = p->value.data();
-    const float* g = p->grad.data();
-    float* v = velocity_[k].data();
-    const bool nesterov = nesterov_;
-    parallel::for_range(n, [&](std::size_t b, std::size_t e) {
-      if (nesterov) {
-        for (std::size_t i = b; i < e; ++i) {
-          const float vi = mu * v[i] + g[i];
-          v[i] = vi;
-          w[i] -= rate * (g[i] + mu * vi);
-        }
-      } else {
-        for (std::size_t i = b; i < e; ++i) {
-          const float vi = mu * v[i] + g[i];
-          v[i] = vi;
-          w[i] -= rate * vi;
-        }
-      }
-    });
+    update_with_momentum(p->value.data(), p->grad.data(), velocity_[k].data(), n, rate, mu, damp,
+                         nesterov_);
   }
 }
 
@@ -132,6 +153,12 @@ SgdOptions SgdOptions::read(config::OptionReader& reader) {
   }
   if (o.nesterov && o.momentum == 0.0) {
     reader.fail("nesterov", "nesterov momentum requires momentum > 0");
+  }
+  o.dampening = reader.get_bool("dampening", false);
+  if (o.dampening && o.nesterov) {
+    reader.fail("dampening",
+                "dampening cannot be combined with nesterov momentum (the look-ahead would mix a "
+                "damped and an undamped gradient); set one of them to false");
   }
   return o;
 }

@@ -14,7 +14,8 @@
 namespace reglab::regularizers {
 
 void register_builtin(RegularizerRegistry& r) {
-  r.add("dropout", "inverted dropout on hidden units (rate) and inputs (input_rate)",
+  r.add("dropout",
+        "dropout on hidden units (rate) and inputs (input_rate); inverted or weight scaling",
         &Dropout::from_config);
   r.add("l2", "penalty (lambda/2)*sum(W^2) on kernels (= SGD weight_decay)", &L2::from_config);
   r.add("l1", "penalty lambda*sum|W| on kernels", &L1::from_config);

@@ -114,6 +114,19 @@ void NoiseLayer::draw_rows(std::size_t n) {
   }
 }
 
+void NoiseLayer::copy_scaled(const float* from, float* to, std::size_t count) const {
+  const float s = eval_scale();
+  if (s == 1.0f) {
+    parallel::for_range(count, [&](std::size_t b, std::size_t e) {
+      for (std::size_t i = b; i < e; ++i) to[i] = from[i];
+    });
+    return;
+  }
+  parallel::for_range(count, [&](std::size_t b, std::size_t e) {
+    for (std::size_t i = b; i < e; ++i) to[i] = s * from[i];
+  });
+}
+
 void NoiseLayer::prepare(std::size_t n, Mode mode) {
   if (mode == Mode::kEval || !active() || n > noise_.shape()[0]) return;
   draw_rows(n);
@@ -133,9 +146,7 @@ void NoiseLayer::forward(const Matrix& x, std::size_t n, Mode mode) {
   prepared_rows_ = 0;
   if (!noisy) {
     if (prepared != 0) throw std::logic_error(name_ + ": noise prepared for a train-mode forward");
-    parallel::for_range(count, [&](std::size_t b, std::size_t e) {
-      for (std::size_t i = b; i < e; ++i) out[i] = in[i];
-    });
+    copy_scaled(in, out, count);
     return;
   }
   const float* m = noise_.data();
@@ -156,9 +167,7 @@ void NoiseLayer::backward(const Matrix& /*x*/, const Matrix& grad_out, std::size
   const float* g = grad_out.data();
   float* gi = grad_in_.data();
   if (!last_train_) {
-    parallel::for_range(count, [&](std::size_t b, std::size_t e) {
-      for (std::size_t i = b; i < e; ++i) gi[i] = g[i];
-    });
+    copy_scaled(g, gi, count);
     return;
   }
   const float* m = noise_.data();

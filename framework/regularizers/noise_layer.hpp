@@ -57,11 +57,13 @@ std::vector<std::size_t> selected_layers(const LayerSelection& selection,
 /// slot), so every layer of every instance draws from its own stream and arms differ.
 Rng noise_stream(const AttachContext& ctx, std::string_view name, std::size_t slot);
 
-/// A layer that multiplies its input by per-entry noise in train mode and is the identity in eval
+/// A layer that multiplies its input by per-entry noise in train mode and by a constant in eval
 /// mode: the shared mechanism of dropout, gaussian_dropout and uout. Train mode: draw() fills the
 /// multipliers m (a buffer allocated once), y = x * m, and backward multiplies by the same m,
-/// dx = dy * m. Eval mode, or a layer whose noise is off (active() false): y = x, dx = dy, and
-/// nothing is drawn. The layer owns its Rng stream (listed by streams() for checkpoints).
+/// dx = dy * m. Eval mode, or a layer whose noise is off (active() false): y = s x, dx = s dy
+/// with s = eval_scale(), 1 (the identity, a plain copy) unless a subclass says otherwise
+/// (dropout with `scaling: weight`), and nothing is drawn. The layer owns its Rng stream (listed
+/// by streams() for checkpoints).
 ///
 /// Spatial noise (Tompson et al. 2015, "Efficient Object Localization Using Convolutional
 /// Networks", CVPR: SpatialDropout): with `spatial`, one multiplier per sample and channel is
@@ -90,12 +92,16 @@ class NoiseLayer : public models::Layer {
   virtual bool active() const = 0;
   /// Writes `count` multipliers to `m`, drawn from `rng`, in order.
   virtual void draw(float* m, std::size_t count, Rng& rng) const = 0;
+  /// The constant s of eval mode (and of a train-mode pass whose noise is off): y = s x.
+  virtual float eval_scale() const { return 1.0f; }
 
   std::string name_;
 
  private:
   /// Fills rows [0, n) of noise_: one draw per entry, or per channel when spatial.
   void draw_rows(std::size_t n);
+  /// to[i] = eval_scale() * from[i] for i < count (a plain copy when the scale is 1).
+  void copy_scaled(const float* from, float* to, std::size_t count) const;
 
   Rng rng_;
   bool spatial_ = false;

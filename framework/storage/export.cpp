@@ -71,6 +71,28 @@ void check_keras_name(const Where& t, const std::string& kind, const std::string
   if (!problem.empty()) fail(t, kind + " " + quoted(name) + " " + problem);
 }
 
+/// Refuses a run with weight-scaled dropout (`scaling: weight`, regularizers/dropout.hpp), whose
+/// `network` lines read "dropout_0: rate 0.5, scaling weight (eval x 0.5)": its eval mode
+/// multiplies those outputs by p, Keras' Dropout (inverted) does not.
+void check_keras_equivalent(const RunRecord& run, const Where& t) {
+  for (const auto& [key, value] : run.attributes) {
+    if (key != "network") continue;
+    std::size_t begin = 0;
+    while (begin < value.size()) {
+      const std::size_t end = std::min(value.find('\n', begin), value.size());
+      const std::string line = value.substr(begin, end - begin);
+      if (line.find(", scaling weight (eval x ") != std::string::npos) {
+        fail(t, "run " + quoted(run.run_id) + " was trained with dropout `scaling: weight` (" +
+                    line +
+                    "): in eval mode it multiplies that layer's output by p, which Keras' "
+                    "Dropout does not, so these weights would predict differently in Keras "
+                    "(multiply the next layer's kernel by p after loading: W_test = p W)");
+      }
+      begin = end + 1;
+    }
+  }
+}
+
 /// Groups `run`'s weights by layer (first-appearance order) in Keras' weight order, checking
 /// names, duplicates and sizes.
 std::vector<KerasLayer> keras_layers(const RunRecord& run, const Where& t) {
@@ -368,6 +390,7 @@ std::string run_list(const ResultsFile& file) {
 
 void export_keras_weights(const RunRecord& run, const std::string& path, bool overwrite) {
   const Where t{path, "cannot export Keras weights of run " + quoted(run.run_id)};
+  check_keras_equivalent(run, t);
   const std::vector<KerasLayer> layers = keras_layers(run, t);
   if (!overwrite && path_exists(path)) refuse_overwrite(path);
   std::string image;

@@ -70,10 +70,12 @@ constexpr std::size_t kKerasAttributeLimit = 64512;
 constexpr const char* kKerasVersion = "2.11.0";
 
 /// Writes `run`'s weights to `path` in the Keras legacy HDF5 weights layout (file comment).
-/// Throws StorageError naming `path` if the run has no weights, a layer or parameter name is
-/// empty, contains '/' or is ".", a (layer, parameter) repeats, data.size() != product(shape), a
-/// name is longer than 64,512 bytes, `path` exists and !overwrite, or on any I/O or HDF5 failure;
-/// nothing is left at `path` then.
+/// Throws StorageError naming `path` if the run was trained with weight-scaled dropout (a
+/// `network` line with ", scaling weight (eval x p)": its eval mode scales by p, Keras' Dropout
+/// does not, so the weights alone would give other predictions), has no weights, a layer or
+/// parameter name is empty, contains '/' or is ".", a (layer, parameter) repeats, data.size() !=
+/// product(shape), a name is longer than 64,512 bytes, `path` exists and !overwrite, or on any I/O
+/// or HDF5 failure; nothing is left at `path` then.
 void export_keras_weights(const RunRecord& run, const std::string& path, bool overwrite);
 
 /// Writes `dir`/summary.csv (sweep files only) and `dir`/curves.csv (file comment), creating

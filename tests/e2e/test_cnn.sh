@@ -12,6 +12,9 @@
 #  - `reglab verify` reruns the run and finds it identical;
 #  - `reglab export --keras` writes convolution kernels in Keras' (kh, kw, in, out) layout, i.e.
 #    transpose(2, 3, 1, 0) of reglab's, dense kernels and batch norm unchanged;
+#  - an MLP with the dropout paper's weight-scaled dropout and dampened SGD: reglab_model.py
+#    multiplies by p where reglab does (the stored test loss, within 1e-4), and `reglab export
+#    --keras` refuses it (exit 2, naming the layer);
 #  - a conv2d kernel larger than the (valid-padded) 32x32 input exits 2 naming the config file,
 #    line and layer; data.augment on a dataset without images exits 2 naming data.augment.
 # Each check prints "ok - NAME" or "not ok - NAME"; the script ends with "N passed, M failed".
@@ -275,5 +278,69 @@ YAML
 expect_rc "data.augment on synthetic (not images) exits 2" 2 $? "$tmp/augment.log"
 expect_in "... naming data.augment" "data.augment" "$tmp/augment.log"
 expect_in "... and the config file" "augment.yaml:" "$tmp/augment.log"
+
+# --- f. the dropout paper's conventions: weight-scaled dropout, dampened SGD ---------------------
+# An MLP on the same folder with `scaling: weight` dropout (plain 0/1 masks in training, outputs
+# times p = 1 - rate in eval) and SGD with dampening: reglab_model.py multiplies by p where
+# reglab does (its predictions give the stored test loss; the identity would not), and the Keras
+# export, whose Dropout has no such factor, is refused.
+cat > "$tmp/weight.yaml" <<YAML
+name: e2e-weight-scaling
+seed: 3
+threads: 1
+data: {dataset: cifar10, path: $data}
+model: {name: mlp, hidden: [32], activation: relu}
+optimizer: {name: sgd, learning_rate: 0.05, momentum: 0.9, initial_momentum: 0.5,
+            momentum_ramp_epochs: 2, dampening: true}
+train: {epochs: 3, batch_size: 25}
+regularizers:
+  - {name: dropout, rate: 0.5, input_rate: 0.2, scaling: weight}
+output: $tmp/out/weight.h5
+YAML
+"$reglab" run "$tmp/weight.yaml" -q > "$tmp/weight_run.log" 2>&1
+expect_rc "weight-scaled dropout run exits 0" 0 $? "$tmp/weight_run.log"
+$py "$model_tool" "$tmp/out/weight.h5" --describe > "$tmp/weight_describe.log" 2>&1
+expect_rc "reglab_model.py --describe of the weight-scaled run exits 0" 0 $? \
+  "$tmp/weight_describe.log"
+expect_in "... showing the eval factor of the input dropout" \
+  "dropout, weight scaling (x 0.8 in eval mode)" "$tmp/weight_describe.log"
+check "weight scaling: rebuilt predictions give the stored test loss; the identity does not" \
+  $py - "$root/tools" "$tmp/out/weight.h5" "$data" <<'PY'
+import sys
+import h5py
+import numpy as np
+sys.path.insert(0, sys.argv[1])
+import reglab_model
+m = reglab_model.load_model(sys.argv[2])
+assert [type(l).__name__ for l in m.layers] == ["Scale", "Dense", "Activation", "Scale", "Dense"], \
+    [type(l).__name__ for l in m.layers]
+run = h5py.File(sys.argv[2], "r")["runs"][m.run_id]
+assert "dampening=true" in run.attrs["optimizer"], run.attrs["optimizer"]
+assert "scaling=weight" in run.attrs["regularizers"], run.attrs["regularizers"]
+images, labels = reglab_model.read_cifar10_test(sys.argv[3])
+x = images.astype(np.float32) / np.float32(255)
+
+
+def loss(model):
+    z = model.predict(x).astype(np.float64)
+    z -= z.max(axis=1, keepdims=True)
+    return np.mean(np.log(np.exp(z).sum(axis=1)) - z[np.arange(len(labels)), labels])
+
+
+stored = run["curves/test_loss"][-1]
+assert abs(loss(m) - stored) <= 1e-4, f"mean test cross-entropy {loss(m)}, stored {stored}"
+m.layers = [reglab_model.Identity(l.name, "dropout") if isinstance(l, reglab_model.Scale) else l
+            for l in m.layers]
+assert abs(loss(m) - stored) > 1e-3, "the factor p made no difference: the check cannot fail"
+PY
+"$reglab" export "$tmp/out/weight.h5" --keras "$tmp/weight_keras.h5" > "$tmp/weight_export.log" 2>&1
+expect_rc "reglab export --keras refuses weight-scaled dropout with exit 2" 2 $? \
+  "$tmp/weight_export.log"
+expect_in "... naming the option and the layer" \
+  "dropout \`scaling: weight\` (dropout_input: rate 0.2, scaling weight (eval x 0.8))" \
+  "$tmp/weight_export.log"
+if [[ -e "$tmp/weight_keras.h5" ]]; then not_ok "no Keras file for weight scaling"; else
+  ok "no Keras file for weight scaling"
+fi
 
 finish

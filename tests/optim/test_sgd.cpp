@@ -1,7 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -218,6 +220,88 @@ TEST_CASE("sgd: rising momentum is linear in the epoch, then constant") {
                  "initial_momentum");
   check_rejected("{momentum: 0.9, initial_momentum: 0.5, momentum_ramp_epochs: -1}",
                  "momentum_ramp_epochs");
+}
+
+// Dampening with a ramp mu0 = 0.5 -> 0.9 over 2 epochs (epoch 0: mu 0.5, epoch 1: mu 0.7), lr 0.1,
+// one step per epoch (v = mu v + (1 - mu) g; w -= lr v):
+//   a: w0 = 1, g = 1 then -1:  v = 0.5*0 + 0.5*1 = 0.5     -> w = 1    - 0.05  = 0.95
+//                              v = 0.7*0.5 + 0.3*(-1) = 0.05 -> w = 0.95 - 0.005 = 0.945
+//   b: w0 = 0, g = 2 then 2:   v = 1                       -> w = -0.1
+//                              v = 0.7*1 + 0.3*2 = 1.3     -> w = -0.23
+// Without dampening a would go 0.9, 0.93 and b -0.2, -0.54.
+TEST_CASE("sgd: dampening scales the gradient by 1 - mu of the epoch's ramped momentum") {
+  OptimizerPtr opt =
+      build_sgd("{momentum: 0.9, initial_momentum: 0.5, momentum_ramp_epochs: 2, dampening: true}");
+  auto* sgd = dynamic_cast<Sgd*>(opt.get());
+  REQUIRE(sgd != nullptr);
+  CHECK(sgd->dampening());
+  CHECK(opt->describe() ==
+        "sgd(momentum=0.9, nesterov=false, dampening=true, initial_momentum=0.5, "
+        "momentum_ramp_epochs=2)");
+  models::Param a = make_param({1.0f});
+  models::Param b = make_param({0.0f});
+  const float grads_a[] = {1.0f, -1.0f};
+  const double expected_a[] = {0.95, 0.945};
+  const double expected_b[] = {-0.1, -0.23};
+  for (std::size_t e = 0; e < 2; ++e) {
+    CAPTURE(e);
+    opt->begin_epoch(e);
+    a.grad(0) = grads_a[e];
+    b.grad(0) = 2.0f;
+    opt->step({&a, &b}, 0.1);
+    CHECK(static_cast<double>(a.value(0)) == doctest::Approx(expected_a[e]).epsilon(1e-6));
+    CHECK(static_cast<double>(b.value(0)) == doctest::Approx(expected_b[e]).epsilon(1e-6));
+  }
+  CHECK(build_sgd("{momentum: 0.9}")->describe() == "sgd(momentum=0.9, nesterov=false)");
+  CHECK(build_sgd("{momentum: 0.9, dampening: false}")->describe() ==
+        "sgd(momentum=0.9, nesterov=false)");
+}
+
+// The paper's form (Srivastava et al. 2014, Appendix A.1): dw <- mu dw - (1 - mu) eps g,
+// w <- w + dw, computed in double, against reglab's v <- mu v + (1 - mu) g, w <- w - lr v in
+// float32, at a constant rate eps = lr, through a momentum ramp and past its end.
+TEST_CASE("sgd: with dampening the weights follow the dropout paper's update at a constant lr") {
+  const std::vector<double> a = {1.0, 4.0, 0.5};
+  const std::vector<double> c = {0.5, -1.0, 2.0};
+  Sgd sgd([] {
+    SgdOptions o;
+    o.momentum = 0.95;
+    o.initial_momentum = 0.5;
+    o.momentum_ramp_epochs = 3;
+    o.dampening = true;
+    return o;
+  }());
+  const double lr = 0.2;
+  models::Param p = make_param({2.0f, 1.0f, -1.0f});
+  std::vector<double> w = {2.0, 1.0, -1.0};
+  std::vector<double> dw(3, 0.0);
+  for (std::size_t epoch = 0; epoch < 6; ++epoch) {
+    sgd.begin_epoch(epoch);
+    const double mu = 0.5 + (0.95 - 0.5) * std::min(1.0, static_cast<double>(epoch) / 3.0);
+    for (int step = 0; step < 4; ++step) {
+      quadratic(p, a, c);
+      sgd.step({&p}, lr);
+      for (std::size_t i = 0; i < w.size(); ++i) {
+        dw[i] = mu * dw[i] - (1.0 - mu) * lr * a[i] * (w[i] - c[i]);
+        w[i] += dw[i];
+      }
+      CAPTURE(epoch);
+      CAPTURE(step);
+      for (std::size_t i = 0; i < w.size(); ++i) {
+        CHECK(static_cast<double>(p.value(i)) == doctest::Approx(w[i]).epsilon(1e-5));
+      }
+    }
+  }
+}
+
+TEST_CASE("sgd: dampening with nesterov and a non-boolean dampening are refused") {
+  check_rejected("{momentum: 0.9, nesterov: true, dampening: true}", "dampening");
+  check_rejected("{momentum: 0.9, dampening: 0.5}", "dampening");
+  check_rejected("{momentum: 0.9, dampening: yes please}", "dampening");
+  SgdOptions o = options(0.9, true);
+  o.dampening = true;
+  CHECK_THROWS_AS(Sgd{o}, std::invalid_argument);
+  CHECK_NOTHROW(build_sgd("{momentum: 0.9, nesterov: true, dampening: false}"));
 }
 
 }  // namespace reglab::optim

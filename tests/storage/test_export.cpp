@@ -418,6 +418,22 @@ TEST_CASE("export_keras_weights: overwrite refusal, replacement and errors namin
   CHECK(dir.entries() == std::vector<std::string>{"w.h5"});
 }
 
+TEST_CASE("export_keras_weights refuses a run with weight-scaled dropout, naming the layer") {
+  ScratchDir dir;
+  const std::string path = dir.file("w.h5");
+  RunRecord run = sample_run();
+  run.attributes = {{"network", "dense_0: 3 -> 2\ndropout_0: rate 0.5\ndense_1: 2 -> 2\n"}};
+  export_keras_weights(run, path, false);  // inverted dropout: the identity in eval, as in Keras
+  run.attributes = {
+      {"network", "dropout_input: rate 0.2, scaling weight (eval x 0.8)\ndense_0: 3 -> 2\n"}};
+  const std::string bad = dir.file("bad.h5");
+  CHECK_THROWS_WITH_AS(
+      export_keras_weights(run, bad, false),
+      doctest::Contains("dropout `scaling: weight` (dropout_input: rate 0.2, scaling weight"),
+      StorageError);
+  CHECK(dir.entries() == std::vector<std::string>{"w.h5"});
+}
+
 TEST_CASE("export_keras_weights splits layer_names and weight_names over 64,512 bytes") {
   ScratchDir dir;
   RunRecord run;

@@ -199,6 +199,21 @@ TEST_CASE("checkpoint: a run stopped after any checkpoint resumes bitwise identi
   }
 }
 
+TEST_CASE("checkpoint: the dropout paper's recipe (dampening, weight scaling) resumes bitwise") {
+  const auto src = synthetic();
+  std::string yaml = run_yaml(
+      "{name: sgd, learning_rate: 0.5, momentum: 0.9, initial_momentum: 0.5, "
+      "momentum_ramp_epochs: 4, dampening: true}",
+      ", checkpoint_every: 2");
+  const std::string dropout = "{name: dropout, rate: 0.3, input_rate: 0.1}";
+  REQUIRE(yaml.find(dropout) != std::string::npos);
+  yaml.replace(yaml.find(dropout), dropout.size(),
+               "{name: dropout, rate: 0.3, input_rate: 0.1, scaling: weight}");
+  const Outcome full = run(src, yaml, nullptr);
+  REQUIRE(full.result.status == "complete");
+  check_resumes(src, yaml, full, 3);
+}
+
 TEST_CASE("checkpoint: a convolutional run with augmentation resumes bitwise identical") {
   data::Source src = synthetic(64);
   src.train.sample_shape = {1, 8, 8};

@@ -27,7 +27,9 @@ namespace reglab::plugin {
 /// The plugin ABI version. It changes whenever a header a plugin compiles against changes the
 /// layout or meaning of a type the plugin shares with reglab (the interfaces, Registry,
 /// OptionReader, Network, Layer, ...), so a stale plugin is refused instead of crashing.
-constexpr int kAbiVersion = 3;  // 3: Mode::kSample (Monte-Carlo evaluation)
+// 3: Mode::kSample (Monte-Carlo evaluation). 4: NoiseLayer::eval_scale, DropoutOptions::scaling,
+// SgdOptions::dampening (the dropout paper's conventions).
+constexpr int kAbiVersion = 4;
 
 /// What reglab_plugin_register receives.
 class Registrar {

@@ -60,7 +60,8 @@ Rng noise_stream(const AttachContext& ctx, std::string_view name, std::size_t sl
 /// A layer that multiplies its input by per-entry noise in train mode and by a constant in eval
 /// mode: the shared mechanism of dropout, gaussian_dropout and uout. Train mode: draw() fills the
 /// multipliers m (a buffer allocated once), y = x * m, and backward multiplies by the same m,
-/// dx = dy * m. Eval mode, or a layer whose noise is off (active() false): y = s x, dx = s dy
+/// dx = dy * m. Mode::kSample (one Monte-Carlo sample, no backward) draws and multiplies as in
+/// train mode. Eval mode, or a layer whose noise is off (active() false): y = s x, dx = s dy
 /// with s = eval_scale(), 1 (the identity, a plain copy) unless a subclass says otherwise
 /// (dropout with `scaling: weight`), and nothing is drawn. The layer owns its Rng stream (listed
 /// by streams() for checkpoints).

@@ -116,6 +116,20 @@ TEST_CASE("dropout scaling weight: eval mode is y = (1 - rate) x, bit for bit") 
   CHECK(zero.output() == x);
 }
 
+TEST_CASE("dropout scaling weight: a Monte-Carlo sample keeps or drops x, unscaled") {
+  const Matrix x = random_matrix(32, 16, 6, 0.5f, 1.5f);
+  DropoutLayer layer = make_layer(0.5, kWeight, 32, 16);
+  layer.forward(x, 32, Mode::kSample);
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const float y = layer.output().data()[i];
+    CHECK((y == 0.0f || y == x.data()[i]));
+    kept += y == x.data()[i] ? 1 : 0;
+  }
+  CHECK(kept > 0);
+  CHECK(kept < x.size());
+}
+
 TEST_CASE("dropout scaling: the expectation of training is the eval output") {
   const Matrix x = random_matrix(2000, 50, 7, 0.5f, 1.5f);
   for (const DropoutScaling scaling : {kInverted, kWeight}) {

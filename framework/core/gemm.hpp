@@ -4,9 +4,9 @@
 /// by its shape alone, one single-threaded cblas_sgemm per block: column blocks when C has at
 /// least 2 * kMinColumnBlock columns, else row blocks when it has at least 2 * kMinRowBlock rows,
 /// else one block. A split makes at most kMaxBlocks blocks of at least the minimum size (a
-/// multiple of 16 columns or 8 rows; the last block takes the remainder): enough to keep 16
-/// threads busy, few enough that repacking the shared operand for each block costs a few per
-/// cent at one thread. The blocks run on the threads of parallel.hpp, so the same
+/// multiple of 16 columns or 8 rows; the last block takes the remainder): enough to keep the
+/// threads of a cell busy, few and large enough that repacking the shared operand for each
+/// block costs at most a few per cent (docs/performance.md, "Threads"). The blocks run on the threads of parallel.hpp, so the same
 /// threads serve the products and the element-wise loops between them (OpenBLAS's own pool
 /// would keep its threads polling for work while those loops run). Since every block is the
 /// same call whichever thread runs it and however many threads there are, a product gives the
@@ -22,11 +22,11 @@
 namespace reglab {
 
 /// The fewest columns of a block of a column split.
-inline constexpr int kMinColumnBlock = 256;
+inline constexpr int kMinColumnBlock = 512;
 /// The fewest rows of a block of a row split.
-inline constexpr int kMinRowBlock = 64;
+inline constexpr int kMinRowBlock = 128;
 /// The most blocks a product is cut into.
-inline constexpr int kMaxBlocks = 16;
+inline constexpr int kMaxBlocks = 8;
 
 /// C = alpha op(A) op(B) + beta C, row-major, as cblas_sgemm(CblasRowMajor, ...): op(A) is
 /// m x k, op(B) is k x n, C is m x n; `trans_a` / `trans_b` select the transpose.

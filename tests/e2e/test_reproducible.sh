@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Same config + seed gives bitwise-identical curves (all but wall-clock `seconds`) and weights at
 # any thread count: a dropout + batch-norm run whose products are split into column blocks (a
-# 600-unit layer) and row blocks (evaluation batches) is run at 1, 2 and 3 threads, and again at
+# 1100-unit layer) and row blocks (evaluation batches) is run at 1, 2 and 3 threads, and again at
 # 2, and every file is compared with the first byte by byte through h5py; all have the same run
 # id. A different seed must give different weights.
 # Usage: bash tests/e2e/test_reproducible.sh PATH_TO_REGLAB   (from the repository root)
@@ -14,7 +14,7 @@ cat > "$tmp/run.yaml" <<YAML
 name: repro
 seed: 11
 data: {dataset: fashion-mnist, train_size: 3000, validation_size: 500}
-model: {name: mlp, hidden: [600, 64], activation: relu}
+model: {name: mlp, hidden: [1100, 64], activation: relu}
 optimizer: {name: sgd, learning_rate: 0.05, momentum: 0.9, nesterov: true}
 train: {epochs: 2, batch_size: 50}
 regularizers:

@@ -22,9 +22,9 @@
  *   openblas  one call per product, OpenBLAS's own THREADS threads;
  *   split     OpenBLAS single-threaded, each product cut into blocks of C fixed by its shape,
  *             which THREADS threads take one after another, as reglab does (framework/core/
- *             gemm.cpp, parallel_scheme v2: column blocks when C has >= 512 columns, else row
- *             blocks when it has >= 128 rows, else one call; at most 16 blocks of at least 256
- *             columns, a multiple of 16, or 64 rows, a multiple of 8).
+ *             gemm.cpp, parallel_scheme v2: column blocks when C has >= 1024 columns, else row
+ *             blocks when it has >= 256 rows, else one call; at most 8 blocks of at least 512
+ *             columns, a multiple of 16, or 128 rows, a multiple of 8).
  *
  * Build: cc -O2 gemm_bound.c -o gemm_bound -lopenblas -lpthread
  */
@@ -66,22 +66,22 @@ static atomic_int generation, pending, stop_workers, next_block;
 
 static int ceil_div(int a, int b) { return (a + b - 1) / b; }
 
-/* Block size of reglab's split of `total`: at least `least`, a multiple of `align`, at most 16
+/* Block size of reglab's split of `total`: at least `least`, a multiple of `align`, at most 8
  * blocks. */
 static int block_size(int total, int least, int align) {
-  const int size = ceil_div(ceil_div(total, 16), align) * align;
+  const int size = ceil_div(ceil_div(total, 8), align) * align;
   return size > least ? size : least;
 }
 
 /* The number of blocks of g and, through *by_columns and *size, how they are cut. */
 static int block_plan(const Gemm* g, int* by_columns, int* size) {
-  *by_columns = g->n >= 512;
+  *by_columns = g->n >= 1024;
   if (*by_columns) {
-    *size = block_size(g->n, 256, 16);
+    *size = block_size(g->n, 512, 16);
     return ceil_div(g->n, *size);
   }
-  if (g->m >= 128) {
-    *size = block_size(g->m, 64, 8);
+  if (g->m >= 256) {
+    *size = block_size(g->m, 128, 8);
     return ceil_div(g->m, *size);
   }
   *size = g->m;

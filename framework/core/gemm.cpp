@@ -37,8 +37,9 @@ void sgemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const f
   g_flops.fetch_add(2 * static_cast<std::uint64_t>(m) * static_cast<std::uint64_t>(n) *
                         static_cast<std::uint64_t>(k),
                     std::memory_order_relaxed);
-  // Blocks run concurrently on the pool: OpenBLAS must not start threads of its own under them.
-  if (parallel::threads() > 1 && blas_threads() != 1) set_blas_threads(1);
+  // OpenBLAS's own threads would change the bits of a block (and compete with the pool's
+  // threads), so every call is single-threaded, whoever configured OpenBLAS before.
+  if (blas_threads() != 1) set_blas_threads(1);
   if (n >= 2 * kMinColumnBlock) {
     const int width = block_size(n, kMinColumnBlock, 16);
     parallel::for_tasks(static_cast<std::size_t>(ceil_div(n, width)), [&](std::size_t i) {

@@ -119,28 +119,33 @@ TEST_CASE("a diverging run stops with status diverged") {
   CHECK(curve(o.result, "epoch").size() < 6);
 }
 
-TEST_CASE("on two threads runs are bitwise identical to each other and learn like one thread") {
-  // Layers of 256 units at batch 128: products are split in two blocks and element-wise loops
-  // run on both threads (framework/core/gemm.hpp, parallel.hpp).
+TEST_CASE("runs on 1, 2 and 3 threads are bitwise identical") {
+  // 1,100 units at batch 300 and evaluation batches of 256: products are cut into column and
+  // row blocks fixed by their shape, and element-wise loops run on every thread
+  // (framework/core/gemm.hpp, parallel.hpp); dropout, batch norm, max-norm and L2 all act.
   const auto src = synthetic();
   std::string yaml = kBase;
-  yaml.replace(yaml.find("hidden: [32, 16]"), 16, "hidden: [256, 256]");
-  yaml.replace(yaml.find("batch_size: 32"), 14, "batch_size: 128");
-  parallel::set_threads(2);
-  const Outcome a = run(src, yaml);
-  const Outcome b = run(src, yaml);
+  yaml.replace(yaml.find("hidden: [32, 16]"), 16, "hidden: [1100, 64]");
+  yaml.replace(yaml.find("batch_size: 32"), 14, "batch_size: 300");
+  yaml = with_train(yaml, "epochs: 2,");
   parallel::set_threads(1);
   const Outcome one = run(src, yaml);
-  REQUIRE(a.weights.size() == b.weights.size());
-  CHECK(std::memcmp(a.weights.data(), b.weights.data(), a.weights.size() * sizeof(float)) == 0);
-  for (const auto& c : a.result.curves) {
-    if (c.first == "seconds") continue;
-    CAPTURE(c.first);
-    CHECK(c.second == curve(b.result, c.first));
+  for (int threads : {2, 3}) {
+    CAPTURE(threads);
+    parallel::set_threads(threads);
+    const Outcome many = run(src, yaml);
+    parallel::set_threads(1);
+    REQUIRE(many.weights.size() == one.weights.size());
+    CHECK(std::memcmp(many.weights.data(), one.weights.data(),
+                      one.weights.size() * sizeof(float)) == 0);
+    for (const auto& c : one.result.curves) {
+      if (c.first == "seconds") continue;
+      CAPTURE(c.first);
+      CHECK(std::memcmp(c.second.data(), curve(many.result, c.first).data(),
+                        c.second.size() * sizeof(double)) == 0);
+    }
   }
-  CHECK(curve(a.result, "test_accuracy").back() > 0.8);
-  CHECK(std::fabs(curve(a.result, "test_accuracy").back() -
-                  curve(one.result, "test_accuracy").back()) < 0.05);
+  CHECK(curve(one.result, "test_accuracy").back() > 0.8);
 }
 
 TEST_CASE("eval_every evaluates after every N-th and the last epoch, and leaves training alone") {

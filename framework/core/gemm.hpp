@@ -6,12 +6,13 @@
 /// else one block. A split makes at most kMaxBlocks blocks of at least the minimum size (a
 /// multiple of 16 columns or 8 rows; the last block takes the remainder): enough to keep the
 /// threads of a cell busy, few and large enough that repacking the shared operand for each
-/// block costs at most a few per cent (docs/performance.md, "Threads"). The blocks run on the threads of parallel.hpp, so the same
-/// threads serve the products and the element-wise loops between them (OpenBLAS's own pool
-/// would keep its threads polling for work while those loops run). Since every block is the
-/// same call whichever thread runs it and however many threads there are, a product gives the
-/// same bits at 1, 2 or 16 threads, and `threads` is not part of a run's identity
-/// (provenance `parallel_scheme` v2; v1 cut products into one block per thread).
+/// block costs at most a few per cent (docs/performance.md, "Threads"). The blocks run on the
+/// threads of parallel.hpp, so the same threads serve the products and the element-wise loops
+/// between them (OpenBLAS's own pool would keep its threads polling for work while those loops
+/// run). Since every block is the same call whichever thread runs it and however many threads
+/// there are, a product gives the same bits at 1, 2 or 16 threads, and `threads` is not part of
+/// a run's identity (provenance `parallel_scheme` v2; v1 cut products into one block per
+/// thread).
 ///
 /// Every product is counted: product_flops() is the number of floating-point operations
 /// (2 m n k per product) done in products since the process started.

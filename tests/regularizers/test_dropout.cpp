@@ -12,16 +12,10 @@
 #include "framework/experiment/config_names.hpp"
 #include "framework/models/network.hpp"
 #include "framework/regularizers/dropout.hpp"
+#include "tests/support/layer_checks.hpp"
 
 namespace reglab::regularizers {
 namespace {
-
-Matrix random_matrix(std::size_t rows, std::size_t cols, std::uint64_t seed, float lo, float hi) {
-  Matrix m(std::array<std::size_t, 2>{rows, cols}, 0.0f);
-  Rng rng(seed);
-  for (std::size_t i = 0; i < m.size(); ++i) m.data()[i] = lo + (hi - lo) * rng.uniform();
-  return m;
-}
 
 DropoutLayer make_layer(double rate, std::uint64_t seed, std::size_t rows, std::size_t cols) {
   DropoutLayer layer("dropout_0", rate, Rng::stream(seed, "dropout", 1));
@@ -29,17 +23,8 @@ DropoutLayer make_layer(double rate, std::uint64_t seed, std::size_t rows, std::
   return layer;
 }
 
-/// Parses `text` as the options map, builds the regularizer and calls finish(); returns the
-/// ConfigError message, or "" if nothing was thrown.
 std::string config_error(const std::string& text) {
-  try {
-    experiment::OptionReader reader(experiment::ConfigNode::parse(text, "test.yaml"));
-    Dropout::from_config(reader);
-    reader.finish();
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
+  return testing::config_error(text, Dropout::from_config);
 }
 
 std::vector<std::string> layer_names(const models::Network& net) {
@@ -59,8 +44,8 @@ models::NetworkSpec small_spec(std::vector<std::size_t> hidden) {
 }  // namespace
 
 TEST_CASE("dropout: rate 0 and eval mode are the identity") {
-  const Matrix x = random_matrix(16, 7, 1, -2.0f, 2.0f);
-  const Matrix g = random_matrix(16, 7, 2, -1.0f, 1.0f);
+  const Matrix x = testing::uniform_matrix(16, 7, 1, -2.0f, 2.0f);
+  const Matrix g = testing::uniform_matrix(16, 7, 2, -1.0f, 1.0f);
   DropoutLayer zero = make_layer(0.0, 3, 16, 7);
   DropoutLayer half = make_layer(0.5, 3, 16, 7);
   zero.forward(x, 16, Mode::kTrain);
@@ -101,7 +86,7 @@ TEST_CASE("dropout: the dropped fraction matches the rate") {
 }
 
 TEST_CASE("dropout: the expectation is preserved") {
-  const Matrix x = random_matrix(2000, 50, 7, 0.5f, 1.5f);
+  const Matrix x = testing::uniform_matrix(2000, 50, 7, 0.5f, 1.5f);
   for (const double rate : {0.2, 0.5}) {
     DropoutLayer layer = make_layer(rate, 9, 2000, 50);
     layer.forward(x, 2000, Mode::kTrain);
@@ -141,8 +126,8 @@ TEST_CASE("dropout: masks depend on the seed only") {
 }
 
 TEST_CASE("dropout: backward masks the same entries and scales by 1/(1-rate)") {
-  const Matrix x = random_matrix(32, 16, 11, 0.5f, 1.0f);
-  const Matrix g = random_matrix(32, 16, 12, 0.5f, 1.0f);
+  const Matrix x = testing::uniform_matrix(32, 16, 11, 0.5f, 1.0f);
+  const Matrix g = testing::uniform_matrix(32, 16, 12, 0.5f, 1.0f);
   DropoutLayer layer = make_layer(0.3, 13, 32, 16);
   layer.forward(x, 32, Mode::kTrain);
   layer.backward(x, g, 32, true);
@@ -167,7 +152,7 @@ TEST_CASE("dropout: attach inserts layers into the input and post-activation slo
                                                      "dense_2"});
 
   // Each layer has its own stream: the two hidden layers draw different masks.
-  const Matrix x = random_matrix(8, 4, 3, -1.0f, 1.0f);
+  const Matrix x = testing::uniform_matrix(8, 4, 3, -1.0f, 1.0f);
   net.forward(x, 8, Mode::kTrain);
   const auto* d0 = dynamic_cast<const DropoutLayer*>(net.layers()[3]);
   const auto* d1 = dynamic_cast<const DropoutLayer*>(net.layers()[6]);

@@ -15,19 +15,13 @@
 #include "framework/models/network.hpp"
 #include "framework/regularizers/dropout.hpp"
 #include "framework/testing/gradcheck.hpp"
+#include "tests/support/layer_checks.hpp"
 
 namespace reglab::regularizers {
 namespace {
 
 constexpr DropoutScaling kWeight = DropoutScaling::kWeight;
 constexpr DropoutScaling kInverted = DropoutScaling::kInverted;
-
-Matrix random_matrix(std::size_t rows, std::size_t cols, std::uint64_t seed, float lo, float hi) {
-  Matrix m(std::array<std::size_t, 2>{rows, cols}, 0.0f);
-  Rng rng(seed);
-  for (std::size_t i = 0; i < m.size(); ++i) m.data()[i] = lo + (hi - lo) * rng.uniform();
-  return m;
-}
 
 DropoutLayer make_layer(double rate, DropoutScaling scaling, std::size_t rows, std::size_t cols,
                         models::Shape shape = {}) {
@@ -36,16 +30,8 @@ DropoutLayer make_layer(double rate, DropoutScaling scaling, std::size_t rows, s
   return layer;
 }
 
-/// The ConfigError message of reading `text` as dropout's options, or "" if none was thrown.
 std::string config_error(const std::string& text) {
-  try {
-    experiment::OptionReader reader(experiment::ConfigNode::parse(text, "test.yaml"));
-    Dropout::from_config(reader);
-    reader.finish();
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
+  return testing::config_error(text, Dropout::from_config);
 }
 
 models::NetworkSpec small_spec() {
@@ -61,7 +47,7 @@ models::NetworkSpec small_spec() {
 TEST_CASE("dropout scaling weight: train masks are exactly 0 or 1, kept within 4 sigma of p") {
   const std::size_t rows = 500;
   const std::size_t cols = 80;
-  const Matrix x = random_matrix(rows, cols, 1, 0.5f, 1.5f);
+  const Matrix x = testing::uniform_matrix(rows, cols, 1, 0.5f, 1.5f);
   for (const double rate : {0.2, 0.5, 0.8}) {
     CAPTURE(rate);
     DropoutLayer layer = make_layer(rate, kWeight, rows, cols);
@@ -95,8 +81,8 @@ TEST_CASE("dropout scaling weight: the same draws as inverted, only the kept val
 }
 
 TEST_CASE("dropout scaling weight: eval mode is y = (1 - rate) x, bit for bit") {
-  const Matrix x = random_matrix(16, 7, 3, -2.0f, 2.0f);
-  const Matrix g = random_matrix(16, 7, 4, -1.0f, 1.0f);
+  const Matrix x = testing::uniform_matrix(16, 7, 3, -2.0f, 2.0f);
+  const Matrix g = testing::uniform_matrix(16, 7, 4, -1.0f, 1.0f);
   for (const double rate : {0.2, 0.5, 0.35}) {
     CAPTURE(rate);
     const float p = static_cast<float>(1.0 - rate);
@@ -117,7 +103,7 @@ TEST_CASE("dropout scaling weight: eval mode is y = (1 - rate) x, bit for bit") 
 }
 
 TEST_CASE("dropout scaling weight: a Monte-Carlo sample keeps or drops x, unscaled") {
-  const Matrix x = random_matrix(32, 16, 6, 0.5f, 1.5f);
+  const Matrix x = testing::uniform_matrix(32, 16, 6, 0.5f, 1.5f);
   DropoutLayer layer = make_layer(0.5, kWeight, 32, 16);
   layer.forward(x, 32, Mode::kSample);
   std::size_t kept = 0;
@@ -131,7 +117,7 @@ TEST_CASE("dropout scaling weight: a Monte-Carlo sample keeps or drops x, unscal
 }
 
 TEST_CASE("dropout scaling: the expectation of training is the eval output") {
-  const Matrix x = random_matrix(2000, 50, 7, 0.5f, 1.5f);
+  const Matrix x = testing::uniform_matrix(2000, 50, 7, 0.5f, 1.5f);
   for (const DropoutScaling scaling : {kInverted, kWeight}) {
     DropoutLayer layer = make_layer(0.4, scaling, 2000, 50);
     layer.forward(x, 2000, Mode::kTrain);
@@ -147,12 +133,12 @@ TEST_CASE("dropout scaling: the expectation of training is the eval output") {
 TEST_CASE("dropout scaling: finite-difference gradient check in train and eval mode") {
   const std::size_t n = 6;
   const std::size_t cols = 5;
-  const Matrix g = random_matrix(n, cols, 12, -1.0f, 1.0f);
+  const Matrix g = testing::uniform_matrix(n, cols, 12, -1.0f, 1.0f);
   for (const DropoutScaling scaling : {kInverted, kWeight}) {
     for (const Mode mode : {Mode::kTrain, Mode::kEval}) {
       CAPTURE(scaling_name(scaling));
       CAPTURE(mode == Mode::kTrain);
-      Matrix x = random_matrix(n, cols, 11, -1.0f, 1.0f);
+      Matrix x = testing::uniform_matrix(n, cols, 11, -1.0f, 1.0f);
       DropoutLayer layer = make_layer(0.4, scaling, n, cols);
       Rng& rng = *layer.streams().at(0);
       const Rng saved = rng;
@@ -178,7 +164,7 @@ TEST_CASE("dropout scaling: finite-difference gradient check in train and eval m
 
 TEST_CASE("dropout scaling weight: spatial masks are 0 or 1 per channel; eval scales by p") {
   const models::Shape shape{3, 2, 2};
-  const Matrix x = random_matrix(40, shape.size(), 5, 0.5f, 1.5f);
+  const Matrix x = testing::uniform_matrix(40, shape.size(), 5, 0.5f, 1.5f);
   DropoutLayer layer = make_layer(0.5, kWeight, 40, shape.size(), shape);
   layer.forward(x, 40, Mode::kTrain);
   for (std::size_t c = 0; c < x.size(); c += 4) {
@@ -213,7 +199,7 @@ TEST_CASE("dropout scaling: read, described, applied to the input slot, bad valu
                                           "dropout_0: rate 0.5, scaling weight (eval x 0.5)",
                                           "dropout_1: rate 0.5, scaling weight (eval x 0.5)"});
   // The input layer multiplies by p_input = 1 - input_rate in eval mode.
-  const Matrix x = random_matrix(8, 4, 9, -1.0f, 1.0f);
+  const Matrix x = testing::uniform_matrix(8, 4, 9, -1.0f, 1.0f);
   models::Layer* input = net.layers().front();
   input->forward(x, 8, Mode::kEval);
   for (std::size_t i = 0; i < x.size(); ++i) {

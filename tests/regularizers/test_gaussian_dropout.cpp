@@ -13,16 +13,10 @@
 #include "framework/models/network.hpp"
 #include "framework/regularizers/gaussian_dropout.hpp"
 #include "framework/testing/gradcheck.hpp"
+#include "tests/support/layer_checks.hpp"
 
 namespace reglab::regularizers {
 namespace {
-
-Matrix random_matrix(std::size_t rows, std::size_t cols, std::uint64_t seed, float lo, float hi) {
-  Matrix m(std::array<std::size_t, 2>{rows, cols}, 0.0f);
-  Rng rng(seed);
-  for (std::size_t i = 0; i < m.size(); ++i) m.data()[i] = lo + (hi - lo) * rng.uniform();
-  return m;
-}
 
 GaussianDropoutLayer make_layer(double rate, std::uint64_t seed, std::size_t rows,
                                 std::size_t cols) {
@@ -58,7 +52,7 @@ Matrix attached_noise(const AttachContext& ctx, const std::string& name) {
   models::Network net(small_spec({6, 6}), 1);
   GaussianDropout(GaussianDropoutOptions{0.5, 0.2}).attach(net, ctx);
   net.finalize(16);
-  net.forward(random_matrix(16, 4, 3, -1.0f, 1.0f), 16, Mode::kTrain);
+  net.forward(testing::uniform_matrix(16, 4, 3, -1.0f, 1.0f), 16, Mode::kTrain);
   for (const models::Layer* l : net.layers()) {
     if (l->name() == name) return dynamic_cast<const GaussianDropoutLayer&>(*l).noise();
   }
@@ -69,8 +63,8 @@ Matrix attached_noise(const AttachContext& ctx, const std::string& name) {
 }  // namespace
 
 TEST_CASE("gaussian_dropout: rate 0 and eval mode are the identity") {
-  const Matrix x = random_matrix(16, 7, 1, -2.0f, 2.0f);
-  const Matrix g = random_matrix(16, 7, 2, -1.0f, 1.0f);
+  const Matrix x = testing::uniform_matrix(16, 7, 1, -2.0f, 2.0f);
+  const Matrix g = testing::uniform_matrix(16, 7, 2, -1.0f, 1.0f);
   GaussianDropoutLayer zero = make_layer(0.0, 3, 16, 7);
   GaussianDropoutLayer half = make_layer(0.5, 3, 16, 7);
   zero.forward(x, 16, Mode::kTrain);
@@ -90,7 +84,7 @@ TEST_CASE("gaussian_dropout: the noise has mean 1 and variance rate/(1-rate)") {
   const std::size_t rows = 1000;
   const std::size_t cols = 100;
   const double count = static_cast<double>(rows * cols);
-  const Matrix x = random_matrix(rows, cols, 5, 0.5f, 2.0f);
+  const Matrix x = testing::uniform_matrix(rows, cols, 5, 0.5f, 2.0f);
   for (const double rate : {0.1, 0.3, 0.5, 0.8}) {
     CAPTURE(rate);
     GaussianDropoutLayer layer = make_layer(rate, 42, rows, cols);
@@ -119,8 +113,8 @@ TEST_CASE(
     "gaussian_dropout: backward multiplies by the same noise and matches finite differences") {
   const std::size_t n = 6;
   const std::size_t cols = 5;
-  Matrix x = random_matrix(n, cols, 11, -1.0f, 1.0f);
-  const Matrix g = random_matrix(n, cols, 12, -1.0f, 1.0f);
+  Matrix x = testing::uniform_matrix(n, cols, 11, -1.0f, 1.0f);
+  const Matrix g = testing::uniform_matrix(n, cols, 12, -1.0f, 1.0f);
   GaussianDropoutLayer layer = make_layer(0.4, 13, n, cols);
   Rng& rng = *layer.streams().at(0);
   const Rng saved = rng;
@@ -221,7 +215,7 @@ TEST_CASE("gaussian_dropout: attach places layers in the input and post-activati
   // Eval mode equals the same network without noise.
   models::Network plain(small_spec({5, 5}), 1);
   plain.finalize(8);
-  const Matrix x = random_matrix(8, 4, 3, -1.0f, 1.0f);
+  const Matrix x = testing::uniform_matrix(8, 4, 3, -1.0f, 1.0f);
   CHECK(Matrix(net.forward(x, 8, Mode::kEval)) == plain.forward(x, 8, Mode::kEval));
 }
 

@@ -15,16 +15,10 @@
 #include "framework/models/network.hpp"
 #include "framework/regularizers/kl_sparsity.hpp"
 #include "framework/testing/gradcheck.hpp"
+#include "tests/support/layer_checks.hpp"
 
 namespace reglab::regularizers {
 namespace {
-
-Matrix random_matrix(std::size_t rows, std::size_t cols, std::uint64_t seed, float lo, float hi) {
-  Matrix m(std::array<std::size_t, 2>{rows, cols}, 0.0f);
-  Rng rng(seed);
-  for (std::size_t i = 0; i < m.size(); ++i) m.data()[i] = lo + (hi - lo) * rng.uniform();
-  return m;
-}
 
 Matrix from_rows(const std::vector<std::vector<float>>& rows) {
   Matrix m(std::array<std::size_t, 2>{rows.size(), rows[0].size()}, 0.0f);
@@ -69,8 +63,8 @@ double projection(const Matrix& y, const Matrix& g, std::size_t n) {
 }  // namespace
 
 TEST_CASE("kl_sparsity: the forward pass is the identity in both modes") {
-  const Matrix x = random_matrix(16, 7, 1, -2.0f, 2.0f);
-  const Matrix g = random_matrix(16, 7, 2, -1.0f, 1.0f);
+  const Matrix x = testing::uniform_matrix(16, 7, 1, -2.0f, 2.0f);
+  const Matrix g = testing::uniform_matrix(16, 7, 2, -1.0f, 1.0f);
   KlSparsityLayer layer("kl_sparsity_0", 0.5, 0.05);
   layer.allocate(16, reglab::models::Shape{7, 1, 1});
   CHECK(layer.penalty() == 0.0);
@@ -78,7 +72,7 @@ TEST_CASE("kl_sparsity: the forward pass is the identity in both modes") {
   for (std::size_t i = 0; i < x.size(); ++i) CHECK(layer.output().data()[i] == x.data()[i]);
   const double train_penalty = layer.penalty();
   CHECK(train_penalty > 0.0);
-  layer.forward(random_matrix(16, 7, 3, 0.0f, 1.0f), 16, Mode::kEval);
+  layer.forward(testing::uniform_matrix(16, 7, 3, 0.0f, 1.0f), 16, Mode::kEval);
   CHECK(layer.penalty() == train_penalty);  // eval mode records nothing
   layer.forward(x, 16, Mode::kEval);
   layer.backward(x, g, 16, true);
@@ -108,7 +102,7 @@ TEST_CASE("kl_sparsity: penalty and gradient of a hand-computed example") {
   // 0.5 * KL(0.05 || 0.9999) = 0.5 * (0.05 ln(0.05 / 0.9999) + 0.95 ln 9500)  = 4.2756566
   CHECK(layer.penalty() == doctest::Approx(0.0469715 + 0.1310484 + 4.2756566).epsilon(1e-6));
 
-  const Matrix g = random_matrix(4, 4, 5, -1.0f, 1.0f);
+  const Matrix g = testing::uniform_matrix(4, 4, 5, -1.0f, 1.0f);
   layer.backward(x, g, 4, true);
   // Column 0: 0.5 / 4 * (-0.05 / 0.2 + 0.95 / 0.8) = 0.1171875; column 1: 0 (at the target);
   // columns 2 and 3: 0 (clamped).
@@ -124,10 +118,10 @@ TEST_CASE("kl_sparsity: the gradient of sum(G .* y) + penalty matches finite dif
   const std::size_t n = 8;
   const std::size_t units = 5;
   // Activations in (0.05, 0.5): column means stay far from the clamp under a step of 1e-2.
-  Matrix x = random_matrix(n, units, 11, 0.05f, 0.5f);
+  Matrix x = testing::uniform_matrix(n, units, 11, 0.05f, 0.5f);
   for (const bool with_g : {true, false}) {
     CAPTURE(with_g);
-    const Matrix g = with_g ? random_matrix(n, units, 12, -1.0f, 1.0f)
+    const Matrix g = with_g ? testing::uniform_matrix(n, units, 12, -1.0f, 1.0f)
                             : Matrix(std::array<std::size_t, 2>{n, units}, 0.0f);
     KlSparsityLayer layer("kl_sparsity_0", 0.5, 0.1);
     layer.allocate(n, reglab::models::Shape{units, 1, 1});
@@ -156,7 +150,7 @@ TEST_CASE("kl_sparsity: the regularizer's penalty and gradient through a sigmoid
   REQUIRE(reg.layers().size() == 2);
   CHECK(reg.penalty(net) == 0.0);
 
-  const Matrix x = random_matrix(n, 4, 4, -1.0f, 1.0f);
+  const Matrix x = testing::uniform_matrix(n, 4, 4, -1.0f, 1.0f);
   std::vector<std::uint8_t> labels(n);
   for (std::size_t i = 0; i < n; ++i) labels[i] = static_cast<std::uint8_t>(i % 3);
   Matrix grad(std::array<std::size_t, 2>{n, 3}, 0.0f);

@@ -14,16 +14,10 @@
 #include "framework/models/network.hpp"
 #include "framework/regularizers/uout.hpp"
 #include "framework/testing/gradcheck.hpp"
+#include "tests/support/layer_checks.hpp"
 
 namespace reglab::regularizers {
 namespace {
-
-Matrix random_matrix(std::size_t rows, std::size_t cols, std::uint64_t seed, float lo, float hi) {
-  Matrix m(std::array<std::size_t, 2>{rows, cols}, 0.0f);
-  Rng rng(seed);
-  for (std::size_t i = 0; i < m.size(); ++i) m.data()[i] = lo + (hi - lo) * rng.uniform();
-  return m;
-}
 
 UoutLayer make_layer(double beta, std::uint64_t seed, std::size_t rows, std::size_t cols) {
   UoutLayer layer("uout_0", beta, Rng::stream(seed, "uout", 1));
@@ -58,7 +52,7 @@ Matrix attached_noise(const AttachContext& ctx, const std::string& name) {
   models::Network net(small_spec({6, 6}), 1);
   Uout(UoutOptions{0.5}).attach(net, ctx);
   net.finalize(16);
-  net.forward(random_matrix(16, 4, 3, -1.0f, 1.0f), 16, Mode::kTrain);
+  net.forward(testing::uniform_matrix(16, 4, 3, -1.0f, 1.0f), 16, Mode::kTrain);
   for (const models::Layer* l : net.layers()) {
     if (l->name() == name) return dynamic_cast<const UoutLayer&>(*l).noise();
   }
@@ -69,8 +63,8 @@ Matrix attached_noise(const AttachContext& ctx, const std::string& name) {
 }  // namespace
 
 TEST_CASE("uout: beta 0 and eval mode are the identity") {
-  const Matrix x = random_matrix(16, 7, 1, -2.0f, 2.0f);
-  const Matrix g = random_matrix(16, 7, 2, -1.0f, 1.0f);
+  const Matrix x = testing::uniform_matrix(16, 7, 1, -2.0f, 2.0f);
+  const Matrix g = testing::uniform_matrix(16, 7, 2, -1.0f, 1.0f);
   UoutLayer zero = make_layer(0.0, 3, 16, 7);
   UoutLayer half = make_layer(0.5, 3, 16, 7);
   zero.forward(x, 16, Mode::kTrain);
@@ -89,7 +83,7 @@ TEST_CASE("uout: the factor 1 + r has mean 1, variance beta^2/3 and bounds 1 -+ 
   const std::size_t rows = 1000;
   const std::size_t cols = 100;
   const double count = static_cast<double>(rows * cols);
-  const Matrix x = random_matrix(rows, cols, 5, 0.5f, 2.0f);
+  const Matrix x = testing::uniform_matrix(rows, cols, 5, 0.5f, 2.0f);
   for (const double beta : {0.05, 0.1, 0.5, 1.0}) {
     CAPTURE(beta);
     UoutLayer layer = make_layer(beta, 42, rows, cols);
@@ -126,8 +120,8 @@ TEST_CASE("uout: the factor 1 + r has mean 1, variance beta^2/3 and bounds 1 -+ 
 TEST_CASE("uout: backward multiplies by the same factor and matches finite differences") {
   const std::size_t n = 6;
   const std::size_t cols = 5;
-  Matrix x = random_matrix(n, cols, 11, -1.0f, 1.0f);
-  const Matrix g = random_matrix(n, cols, 12, -1.0f, 1.0f);
+  Matrix x = testing::uniform_matrix(n, cols, 11, -1.0f, 1.0f);
+  const Matrix g = testing::uniform_matrix(n, cols, 12, -1.0f, 1.0f);
   UoutLayer layer = make_layer(0.3, 13, n, cols);
   Rng& rng = *layer.streams().at(0);
   const Rng saved = rng;
@@ -227,7 +221,7 @@ TEST_CASE("uout: attach places layers in the post-activation slots") {
   // Eval mode equals the same network without noise.
   models::Network plain(small_spec({5, 5}), 1);
   plain.finalize(8);
-  const Matrix x = random_matrix(8, 4, 3, -1.0f, 1.0f);
+  const Matrix x = testing::uniform_matrix(8, 4, 3, -1.0f, 1.0f);
   CHECK(Matrix(net.forward(x, 8, Mode::kEval)) == plain.forward(x, 8, Mode::kEval));
 }
 

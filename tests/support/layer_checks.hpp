@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "framework/config/options.hpp"
+#include "framework/core/error.hpp"
 #include "framework/core/random.hpp"
 #include "framework/core/tensor.hpp"
 #include "framework/models/layer.hpp"
@@ -28,6 +29,15 @@ inline Matrix normal_matrix(std::size_t rows, std::size_t cols, std::uint64_t se
   Matrix m(std::array<std::size_t, 2>{rows, cols}, 0.0f);
   Rng rng(seed);
   fill_normal(m.data(), m.size(), rng);
+  return m;
+}
+
+/// A rows x cols matrix of values uniform in [lo, hi) from Rng(seed).
+inline Matrix uniform_matrix(std::size_t rows, std::size_t cols, std::uint64_t seed, float lo,
+                             float hi) {
+  Matrix m(std::array<std::size_t, 2>{rows, cols}, 0.0f);
+  Rng rng(seed);
+  for (std::size_t i = 0; i < m.size(); ++i) m.data()[i] = lo + (hi - lo) * rng.uniform();
   return m;
 }
 
@@ -72,5 +82,19 @@ struct Options {
   config::ConfigNode node;
   config::OptionReader reader;
 };
+
+/// The ConfigError message of reading the YAML map `text` with `read` (a factory taking an
+/// OptionReader&) and finishing the reader, or "" if nothing was refused.
+template <class Read>
+std::string config_error(const std::string& text, Read read) {
+  try {
+    config::OptionReader reader(config::ConfigNode::parse(text, "test.yaml"));
+    read(reader);
+    reader.finish();
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
 
 }  // namespace reglab::testing

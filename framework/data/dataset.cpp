@@ -32,19 +32,15 @@ constexpr std::int64_t kMaxSyntheticBytes = std::int64_t{1} << 30;
 Dataset load_pair(const std::string& images_path, const std::string& labels_path,
                   std::size_t classes, std::vector<DataFile>& files) {
   IdxPair pair = read_idx_pair(images_path, labels_path, classes);
-  const std::size_t n = pair.images.dims[0];
-  const std::size_t rows = pair.images.dims[1];
-  const std::size_t cols = pair.images.dims[2];
+  const std::size_t n = pair.image_dims[0];
   if (n > std::numeric_limits<std::uint32_t>::max()) {
     throw DataError(images_path + ": " + std::to_string(n) + " samples exceed the 2^32 limit");
   }
   Dataset ds;
   ds.classes = classes;
-  ds.sample_shape = {rows, cols};
-  ds.images = ByteMatrix::from_shape({n, rows * cols});
-  std::copy(pair.images.data.begin(), pair.images.data.end(), ds.images.data());
-  ds.labels = LabelVector::from_shape({n});
-  std::copy(pair.labels.data.begin(), pair.labels.data.end(), ds.labels.data());
+  ds.sample_shape = {pair.image_dims[1], pair.image_dims[2]};
+  ds.images = std::move(pair.images);
+  ds.labels = std::move(pair.labels);
   files.push_back({images_path, sha256_file(images_path)});
   files.push_back({labels_path, sha256_file(labels_path)});
   return ds;

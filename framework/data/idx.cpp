@@ -26,6 +26,9 @@ constexpr std::uint8_t kTypeUnsignedByte = 0x08;
 constexpr std::size_t kChunk = std::size_t{1} << 16;
 /// Size of the data buffer before the first read; it then doubles as long as data keeps coming.
 constexpr std::size_t kFirstRead = std::size_t{1} << 20;
+/// Deflate's largest expansion: a compressed byte never stands for more than 1032 output bytes
+/// (zlib's technical details), so a gzip file of c bytes holds at most 1032 c.
+constexpr std::size_t kMaxDeflateRatio = 1032;
 
 [[noreturn]] void fail(const std::string& path, const std::string& message) {
   throw DataError(path + ": " + message);
@@ -63,6 +66,7 @@ class ByteStream {
       zs_.next_in = in_.data();
       zs_.avail_in = static_cast<uInt>(in_len_);
     }
+    size_hint_ = read_size_hint();
   }
   ~ByteStream() {
     if (zs_open_) inflateEnd(&zs_);
@@ -71,6 +75,12 @@ class ByteStream {
   ByteStream& operator=(const ByteStream&) = delete;
 
   bool gzip() const { return gzip_; }
+
+  /// How many bytes the whole stream claims to hold, once decoded, if the claim is cheap to read
+  /// and plausible: a raw file's size, or a gzip file's ISIZE trailer (its last member's size
+  /// modulo 2^32) when no more than deflate's largest expansion of the compressed size; else 0.
+  /// A hint only: the reader still checks what it reads.
+  std::size_t size_hint() const { return size_hint_; }
 
   /// Reads up to `n` bytes into `dst`; returns the number read.
   std::size_t read(std::uint8_t* dst, std::size_t n) {
@@ -86,6 +96,29 @@ class ByteStream {
       if (std::ferror(file_.get())) fail(path_, "read error");
       eof_ = true;
     }
+  }
+
+  /// The stream's size (raw) or ISIZE trailer (gzip), read with a seek that is undone; 0 if the
+  /// stream cannot seek or the claim is implausible (size_hint()).
+  std::size_t read_size_hint() {
+    std::FILE* f = file_.get();
+    const long here = std::ftell(f);
+    if (here < 0 || std::fseek(f, 0, SEEK_END) != 0) return 0;
+    const long end = std::ftell(f);
+    std::size_t hint = 0;
+    if (end > 0 && !gzip_) {
+      hint = static_cast<std::size_t>(end);
+    } else if (end >= 18 && std::fseek(f, end - 4, SEEK_SET) == 0) {  // 18: the smallest gzip
+      std::uint8_t t[4];
+      if (std::fread(t, 1, 4, f) == 4) {
+        const std::size_t isize = std::size_t{t[0]} | std::size_t{t[1]} << 8 |
+                                  std::size_t{t[2]} << 16 | std::size_t{t[3]} << 24;
+        if (isize / kMaxDeflateRatio <= static_cast<std::size_t>(end)) hint = isize;
+      }
+    }
+    if (std::fseek(f, here, SEEK_SET) != 0) fail(path_, "cannot seek back after reading its size");
+    std::clearerr(f);
+    return hint;
   }
 
   std::size_t read_raw(std::uint8_t* dst, std::size_t n) {
@@ -153,6 +186,7 @@ class ByteStream {
   bool gzip_ = false;
   bool zs_open_ = false;
   bool stream_end_ = false;
+  std::size_t size_hint_ = 0;
   z_stream zs_{};
 };
 
@@ -183,10 +217,20 @@ std::string hex8(std::uint8_t v) {
 }
 
 /// The IDX reader behind read_idx and parse_idx.
-IdxArray read_stream(FilePtr file, const std::string& path) {
-  ByteStream in(std::move(file), path);
-  const std::string kind = in.gzip() ? " (after gzip decompression)" : "";
+/// An IDX header: the dimensions and the number of data bytes they announce.
+struct IdxHeader {
+  std::vector<std::size_t> dims;
+  std::size_t total = 0;
+};
 
+/// " (after gzip decompression)" for a gzip stream, else "": appended to size errors.
+std::string decoded_kind(const ByteStream& in) {
+  return in.gzip() ? " (after gzip decompression)" : "";
+}
+
+/// Reads and checks the magic and the dimensions.
+IdxHeader read_header(ByteStream& in, const std::string& path) {
+  const std::string kind = decoded_kind(in);
   std::uint8_t magic_bytes[4];
   const std::size_t got_magic = in.read(magic_bytes, 4);
   if (got_magic < 4) {
@@ -214,38 +258,56 @@ IdxArray read_stream(FilePtr file, const std::string& path) {
     fail(path, "truncated: expected " + std::to_string(4 * ndims) +
                    " bytes of dimension sizes, found " + std::to_string(got_dims) + kind);
   }
-  IdxArray out;
-  out.dims.resize(ndims);
-  std::size_t total = 1;
+  IdxHeader h;
+  h.dims.resize(ndims);
+  h.total = 1;
   for (std::size_t i = 0; i < ndims; ++i) {
-    out.dims[i] = big_endian_u32(dim_bytes + 4 * i);
-    if (out.dims[i] == 0) fail(path, "dimension " + std::to_string(i) + " is 0");
+    h.dims[i] = big_endian_u32(dim_bytes + 4 * i);
+    if (h.dims[i] == 0) fail(path, "dimension " + std::to_string(i) + " is 0");
   }
   for (std::size_t i = 0; i < ndims; ++i) {
-    if (out.dims[i] > kMaxDataBytes / total) {
-      fail(path, "dimensions " + dims_text(out.dims) + " exceed the limit of " +
+    if (h.dims[i] > kMaxDataBytes / h.total) {
+      fail(path, "dimensions " + dims_text(h.dims) + " exceed the limit of " +
                      std::to_string(kMaxDataBytes) + " bytes of data");
     }
-    total *= out.dims[i];
+    h.total *= h.dims[i];
   }
-  if (total >= kMaxDataBytes) {
-    fail(path, "dimensions " + dims_text(out.dims) + " exceed the limit of " +
+  if (h.total >= kMaxDataBytes) {
+    fail(path, "dimensions " + dims_text(h.dims) + " exceed the limit of " +
                    std::to_string(kMaxDataBytes) + " bytes of data");
   }
+  return h;
+}
 
-  // The buffer grows with the data actually read, doubling from kFirstRead: a short file whose
-  // header claims up to kMaxDataBytes costs memory for what it holds, not for what it claims.
+/// Reads the header's `total` data bytes into the buffer `place()` returns (called once, only
+/// when the data is known to be complete, or about to be read in one go), then checks that
+/// nothing follows.
+///
+/// When the stream's size hint says it holds the whole array, the bytes are decoded straight
+/// into that buffer. Otherwise a staging buffer grows with the data actually read, doubling from
+/// kFirstRead, so a short file whose header claims up to kMaxDataBytes costs memory for what it
+/// holds, not for what it claims; the bytes are copied once at the end.
+template <class Place>
+void read_body(ByteStream& in, const IdxHeader& h, const std::string& path, Place place) {
+  const std::size_t total = h.total;
+  const std::size_t header = 4 + 4 * h.dims.size();
   std::size_t got = 0;
-  while (got < total) {
-    const std::size_t want = std::min(total, std::max(2 * got, kFirstRead));
-    out.data.reserve(want);  // exactly: the final capacity is the data size
-    out.data.resize(want);
-    got += in.read(out.data.data() + got, want - got);
-    if (got < want) break;
+  if (in.size_hint() >= header && in.size_hint() - header >= total) {
+    got = in.read(place(), total);
+  } else {
+    std::vector<std::uint8_t> staging;
+    while (got < total) {
+      const std::size_t want = std::min(total, std::max(2 * got, kFirstRead));
+      staging.reserve(want);  // exactly: the final capacity is the data size
+      staging.resize(want);
+      got += in.read(staging.data() + got, want - got);
+      if (got < want) break;
+    }
+    if (got == total) std::memcpy(place(), staging.data(), total);
   }
   if (got < total) {
     fail(path, "truncated: expected " + std::to_string(total) + " bytes of data, found " +
-                   std::to_string(got) + kind);
+                   std::to_string(got) + decoded_kind(in));
   }
   // Count (and, for gzip, verify up to the CRC) whatever follows the data.
   std::size_t trailing = 0;
@@ -257,8 +319,19 @@ IdxArray read_stream(FilePtr file, const std::string& path) {
   }
   if (trailing != 0) {
     fail(path, std::to_string(trailing) + " trailing bytes after the " + std::to_string(total) +
-                   " bytes of data of a " + dims_text(out.dims) + " array" + kind);
+                   " bytes of data of a " + dims_text(h.dims) + " array" + decoded_kind(in));
   }
+}
+
+IdxArray read_stream(FilePtr file, const std::string& path) {
+  ByteStream in(std::move(file), path);
+  IdxHeader h = read_header(in, path);
+  IdxArray out;
+  read_body(in, h, path, [&] {
+    out.data.resize(h.total);
+    return out.data.data();
+  });
+  out.dims = std::move(h.dims);
   return out;
 }
 
@@ -310,25 +383,36 @@ std::string resolve_data_file(const std::string& dir, const std::string& name) {
 IdxPair read_idx_pair(const std::string& images_path, const std::string& labels_path,
                       std::size_t classes) {
   IdxPair pair;
-  pair.images = read_idx(images_path);
-  if (pair.images.dims.size() != 3) {
-    fail(images_path, "expected an image file with 3 dimensions (count x rows x cols), found " +
-                          std::to_string(pair.images.dims.size()) + " (" +
-                          dims_text(pair.images.dims) + ")");
+  {
+    ByteStream in(open_file(images_path), images_path);
+    IdxHeader h = read_header(in, images_path);
+    if (h.dims.size() != 3) {
+      fail(images_path, "expected an image file with 3 dimensions (count x rows x cols), found " +
+                            std::to_string(h.dims.size()) + " (" + dims_text(h.dims) + ")");
+    }
+    read_body(in, h, images_path, [&] {
+      pair.images = ByteMatrix::from_shape({h.dims[0], h.dims[1] * h.dims[2]});
+      return pair.images.data();
+    });
+    pair.image_dims = std::move(h.dims);
   }
-  pair.labels = read_idx(labels_path);
-  if (pair.labels.dims.size() != 1) {
+  ByteStream in(open_file(labels_path), labels_path);
+  IdxHeader h = read_header(in, labels_path);
+  if (h.dims.size() != 1) {
     fail(labels_path, "expected a label file with 1 dimension (count), found " +
-                          std::to_string(pair.labels.dims.size()) + " (" +
-                          dims_text(pair.labels.dims) + ")");
+                          std::to_string(h.dims.size()) + " (" + dims_text(h.dims) + ")");
   }
-  const std::size_t n_images = pair.images.dims[0];
-  const std::size_t n_labels = pair.labels.dims[0];
+  read_body(in, h, labels_path, [&] {
+    pair.labels = LabelVector::from_shape({h.dims[0]});
+    return pair.labels.data();
+  });
+  const std::size_t n_images = pair.image_dims[0];
+  const std::size_t n_labels = h.dims[0];
   if (n_images != n_labels) {
     fail(labels_path, std::to_string(n_labels) + " labels, but " + images_path + " has " +
                           std::to_string(n_images) + " images");
   }
-  const std::uint8_t* labels = pair.labels.data.data();
+  const std::uint8_t* labels = pair.labels.data();
   for (std::size_t i = 0; i < n_labels; ++i) {
     if (labels[i] >= classes) {
       fail(labels_path, "label " + std::to_string(labels[i]) + " at index " + std::to_string(i) +

@@ -218,6 +218,34 @@ TEST_CASE("read_idx rejects corrupt gzip streams") {
   check_idx_error(dir.file("garbage.gz"), "corrupt gzip stream");
 }
 
+TEST_CASE("read_idx: a gzip trailer's size claim is a hint, never trusted for the result") {
+  TempDir dir;
+  const Bytes file = make_idx({10, 28, 28}, pattern(10 * 28 * 28));
+  write_gz(dir.file("ok.gz"), file);
+  const Bytes gz = read_all(dir.file("ok.gz"));
+  // ISIZE (the last 4 bytes, little-endian) set to `size`, which zlib's length check refuses: a
+  // claim above the real size reads in one go, a claim below it falls back to the growing buffer,
+  // an implausible claim (beyond deflate's 1032:1) is ignored; each ends in the same error.
+  for (const std::uint32_t size :
+       {static_cast<std::uint32_t>(file.size() + 1000), std::uint32_t{16},
+        static_cast<std::uint32_t>(gz.size() * 2000)}) {
+    CAPTURE(size);
+    Bytes bad = gz;
+    for (std::size_t i = 0; i < 4; ++i) {
+      bad[gz.size() - 4 + i] = static_cast<std::uint8_t>(size >> (8 * i));
+    }
+    write_raw(dir.file("isize.gz"), bad);
+    check_idx_error(dir.file("isize.gz"), "corrupt gzip stream");
+  }
+  // A header that claims far more than a short file holds is refused as truncated, whether the
+  // file is raw or gzip.
+  Bytes big = make_idx({1000, 100, 100}, pattern(50));
+  write_raw(dir.file("big"), big);
+  write_gz(dir.file("big.gz"), big);
+  check_idx_error(dir.file("big"), "truncated: expected 10000000 bytes of data, found 50");
+  check_idx_error(dir.file("big.gz"), "truncated: expected 10000000 bytes of data, found 50");
+}
+
 TEST_CASE("read_idx reads concatenated gzip members as one stream") {
   TempDir dir;
   const Bytes file = make_idx({4, 5}, pattern(20));
@@ -248,9 +276,11 @@ TEST_CASE("read_idx_pair checks shapes, counts and labels") {
   SUBCASE("valid pair") {
     write_gz(labels, make_idx({4}, {0, 9, 3, 9}));
     const auto pair = read_idx_pair(images, labels, 10);
-    CHECK(pair.images.dims == std::vector<std::size_t>{4, 2, 3});
-    CHECK(pair.images.data == pattern(24));
-    CHECK(pair.labels.data == Bytes{0, 9, 3, 9});
+    CHECK(pair.image_dims == std::vector<std::size_t>{4, 2, 3});
+    CHECK(pair.images.shape()[0] == 4);
+    CHECK(pair.images.shape()[1] == 6);
+    CHECK(Bytes(pair.images.begin(), pair.images.end()) == pattern(24));
+    CHECK(Bytes(pair.labels.begin(), pair.labels.end()) == Bytes{0, 9, 3, 9});
   }
   SUBCASE("label out of range") {
     write_gz(labels, make_idx({4}, {0, 9, 3, 12}));
@@ -259,7 +289,7 @@ TEST_CASE("read_idx_pair checks shapes, counts and labels") {
     CHECK(starts_with(msg, labels + ": "));
     CHECK(contains(msg, "label 12 at index 3"));
     // The same labels are fine with more classes.
-    CHECK(read_idx_pair(images, labels, 13).labels.data[3] == 12);
+    CHECK(read_idx_pair(images, labels, 13).labels(3) == 12);
   }
   SUBCASE("first bad label is named") {
     write_gz(labels, make_idx({4}, {10, 11, 0, 0}));

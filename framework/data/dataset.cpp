@@ -225,6 +225,18 @@ Splits make_splits(const Source& source, std::size_t train_size, std::size_t val
   return splits;
 }
 
+namespace {
+
+/// out[j] = in[j] / 255 for j < n. Division (not multiplication by 1/255) is correctly rounded,
+/// so 255 -> 1.0f exactly, and vector division rounds like scalar division: the AVX-512 and AVX2
+/// clones (chosen at load time) give the same bits as the default one.
+__attribute__((target_clones("avx512f", "avx2", "default"))) void bytes_to_unit(
+    const std::uint8_t* in, float* out, std::size_t n) {
+  for (std::size_t j = 0; j < n; ++j) out[j] = static_cast<float>(in[j]) / 255.0f;
+}
+
+}  // namespace
+
 void gather_batch(const Dataset& dataset, const std::uint32_t* indices, std::size_t n, Matrix& x,
                   std::uint8_t* labels) {
   const std::size_t f = dataset.features();
@@ -243,10 +255,7 @@ void gather_batch(const Dataset& dataset, const std::uint32_t* indices, std::siz
       throw std::out_of_range("gather_batch: index " + std::to_string(s) + " >= dataset size " +
                               std::to_string(size));
     }
-    const std::uint8_t* in = src + s * f;
-    float* out = dst + i * f;
-    // Division (not multiplication by 1/255) is correctly rounded, so 255 -> 1.0f exactly.
-    for (std::size_t j = 0; j < f; ++j) out[j] = static_cast<float>(in[j]) / 255.0f;
+    bytes_to_unit(src + s * f, dst + i * f, f);
     labels[i] = src_labels[s];
   }
 }

@@ -15,14 +15,12 @@ namespace {
 
 /// One Adam update of n weights. `step_size` = lr / (1 - beta1^t), `inv_sqrt_bc2` =
 /// 1 / sqrt(1 - beta2^t), so that step_size * m / (sqrt(v) * inv_sqrt_bc2 + eps) equals
-/// lr * mhat / (sqrt(vhat) + eps). Cloned for AVX2 (chosen at load time on CPUs that have it):
-/// vector sqrt and division round exactly like the scalar ones and ISO C++ mode does not contract
-/// into FMA, so both clones give bitwise-identical results.
-__attribute__((target_clones("avx2", "default"))) void adam_kernel(float* w, const float* g,
-                                                                   float* m, float* v,
-                                                                   std::size_t n, float beta1,
-                                                                   float beta2, float step_size,
-                                                                   float inv_sqrt_bc2, float eps) {
+/// lr * mhat / (sqrt(vhat) + eps). Cloned for AVX-512 and AVX2 (chosen at load time on CPUs that
+/// have them): vector sqrt and division round exactly like the scalar ones and the library is built
+/// with -ffp-contract=off (CMakeLists.txt), so every clone gives bitwise-identical results.
+__attribute__((target_clones("avx512f", "avx2", "default"))) void adam_kernel(
+    float* w, const float* g, float* m, float* v, std::size_t n, float beta1, float beta2,
+    float step_size, float inv_sqrt_bc2, float eps) {
   const float one_minus_beta1 = 1.0f - beta1;
   const float one_minus_beta2 = 1.0f - beta2;
   for (std::size_t i = 0; i < n; ++i) {

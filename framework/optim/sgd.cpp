@@ -14,30 +14,39 @@ namespace reglab::optim {
 
 namespace {
 
-/// One parameter's momentum update over its n entries (sgd.hpp): v <- mu v + damp g, then
-/// w <- w - rate v, or w <- w - rate (g + mu v) with nesterov (damp is then 1).
+/// One parameter's momentum update over entries [b, e) (sgd.hpp): v <- mu v + damp g, then
+/// w <- w - rate v, or w <- w - rate (g + mu v) with nesterov (damp is then 1). Element-wise
+/// products and sums only, never contracted into FMA (-ffp-contract=off, CMakeLists.txt): the
+/// AVX-512 and AVX2 clones (chosen at load time) give the same bits as the default one.
+__attribute__((target_clones("avx512f", "avx2", "default"))) void momentum_range(
+    float* w, const float* g, float* v, std::size_t b, std::size_t e, float rate, float mu,
+    float damp, bool nesterov) {
+  if (damp != 1.0f) {
+    for (std::size_t i = b; i < e; ++i) {
+      const float vi = mu * v[i] + damp * g[i];
+      v[i] = vi;
+      w[i] -= rate * vi;
+    }
+  } else if (nesterov) {
+    for (std::size_t i = b; i < e; ++i) {
+      const float vi = mu * v[i] + g[i];
+      v[i] = vi;
+      w[i] -= rate * (g[i] + mu * vi);
+    }
+  } else {
+    for (std::size_t i = b; i < e; ++i) {
+      const float vi = mu * v[i] + g[i];
+      v[i] = vi;
+      w[i] -= rate * vi;
+    }
+  }
+}
+
+/// momentum_range over all n entries of one parameter, in the pool's ranges.
 void update_with_momentum(float* w, const float* g, float* v, std::size_t n, float rate, float mu,
                           float damp, bool nesterov) {
   parallel::for_range(n, [&](std::size_t b, std::size_t e) {
-    if (damp != 1.0f) {
-      for (std::size_t i = b; i < e; ++i) {
-        const float vi = mu * v[i] + damp * g[i];
-        v[i] = vi;
-        w[i] -= rate * vi;
-      }
-    } else if (nesterov) {
-      for (std::size_t i = b; i < e; ++i) {
-        const float vi = mu * v[i] + g[i];
-        v[i] = vi;
-        w[i] -= rate * (g[i] + mu * vi);
-      }
-    } else {
-      for (std::size_t i = b; i < e; ++i) {
-        const float vi = mu * v[i] + g[i];
-        v[i] = vi;
-        w[i] -= rate * vi;
-      }
-    }
+    momentum_range(w, g, v, b, e, rate, mu, damp, nesterov);
   });
 }
 

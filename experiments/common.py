@@ -250,3 +250,15 @@ def paired(a, b):
 
 def by_seed(df, column):
     return df.set_index("seed")[column].astype(float)
+
+
+def paired_ci(a, b):
+    """common.paired plus the 95% t confidence interval of the mean difference: (mean of a - b
+    over matched seeds, CI low, CI high, paired t-test p, number of pairs). a and b are Series
+    indexed by seed; the CI is NaN with fewer than 2 pairs."""
+    d, se, p, n = paired(a, b)
+    if n < 2:
+        return d, float("nan"), float("nan"), p, n
+    from scipy.stats import t
+    half = float(t.ppf(0.975, n - 1)) * se
+    return d, d - half, d + half, p, n

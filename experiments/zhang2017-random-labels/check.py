@@ -23,7 +23,7 @@ the claims fixed before the run (README.md, "The claims"):
       seed) log of T_random / T_true is > 0 with paired t-test p < 0.05;
   C3. (Figure 1a: "only by a small constant factor") the slowdown is bounded: the geometric
       mean over seeds of T_random / T_true is <= MAX_SLOWDOWN = 5 (reported with its 95% CI);
-  C4. (Table 1) weight decay does not prevent fitting random labels: every seed of the random
+  C4. (section 3) weight decay does not prevent fitting random labels: every seed of the random
       labels + L2 arm reaches training accuracy >= FIT_TIME within the budget.
 C2 and C3 DIFFER when a time to fit is missing (a seed not fitted within the budget).
 
@@ -168,7 +168,7 @@ def judge_time(args, claims, arms, budget):
         claims.compare(False, "(Fig. 1a) the slowdown is a small constant factor "
                        f"(<= {MAX_SLOWDOWN:g})", why)
     k2, n2 = fitted("random+l2")
-    claims.compare(k2 == n2, "(Table 1) weight decay does not prevent fitting random labels "
+    claims.compare(k2 == n2, "(section 3) weight decay does not prevent fitting random labels "
                    f"(>= {100 * FIT_TIME:.0f} % within {budget} epochs, every seed)",
                    f"{k2} of {n2} seeds; epochs " + ", ".join(
                        "-" if math.isnan(v) else f"{v:.0f}" for v in arms["random+l2"].t_fit)

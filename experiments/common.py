@@ -250,3 +250,15 @@ def paired(a, b):
 
 def by_seed(df, column):
     return df.set_index("seed")[column].astype(float)
+
+
+def paired_ci(a, b):
+    """The paired difference a - b over matched seeds with its 95% t confidence interval:
+    (mean, lower, upper, paired t-test p-value, number of seeds). a and b are Series indexed by
+    seed; with fewer than 2 seeds the interval and p are NaN."""
+    d, se, p, n = paired(a, b)
+    if n < 2:
+        return d, float("nan"), float("nan"), p, n
+    from scipy.stats import t
+    half = float(t.ppf(0.975, n - 1)) * se
+    return d, d - half, d + half, p, n

@@ -253,9 +253,9 @@ def by_seed(df, column):
 
 
 def paired_ci(a, b):
-    """The paired difference a - b over matched seeds with its 95% t confidence interval:
-    (mean, lower, upper, paired t-test p-value, number of seeds). a and b are Series indexed by
-    seed; with fewer than 2 seeds the interval and p are NaN."""
+    """common.paired plus the 95% t confidence interval of the mean difference: (mean of a - b
+    over matched seeds, CI low, CI high, paired t-test p, number of pairs). a and b are Series
+    indexed by seed; the CI is NaN with fewer than 2 pairs."""
     d, se, p, n = paired(a, b)
     if n < 2:
         return d, float("nan"), float("nan"), p, n

@@ -41,11 +41,6 @@ def arm_key(value):
     return {0: "none", 1: "fc"}.get(n, "all")
 
 
-def t975(df):
-    from scipy.stats import t
-    return float(t.ppf(0.975, df))
-
-
 def run():
     args = common.parse_args(__doc__, HERE)
     res = common.load(args, args.tier)
@@ -61,12 +56,10 @@ def run():
                        ["arm", "paper test err %", "test err %", "train err %", "seeds"], rows)
 
     def diff(a, b):
-        d, se, p, n = common.paired(err[a], err[b])
-        half = t975(n - 1) * se if n >= 2 else float("nan")
+        d, lo, hi, p, n = common.paired_ci(err[a], err[b])
         print(f"{a} - {b} (test error): {100 * d:+.3f} points, 95% CI "
-              f"[{100 * (d - half):+.3f}, {100 * (d + half):+.3f}], paired t-test p = {p:.3g}, "
-              f"{n} seeds")
-        return d, d + half, p
+              f"[{100 * lo:+.3f}, {100 * hi:+.3f}], paired t-test p = {p:.3g}, {n} seeds")
+        return d, hi, p
     print()
     d_fc, upper_fc, p_fc = diff("fc", "none")
     d_all, upper_all, p_all = diff("all", "fc")

@@ -39,11 +39,6 @@ def arm_key(value):
     return "none"
 
 
-def t975(df):
-    from scipy.stats import t
-    return float(t.ppf(0.975, df))
-
-
 def run():
     args = common.parse_args(__doc__, HERE)
     res = common.load(args, args.tier)
@@ -59,12 +54,10 @@ def run():
                        ["arm", "test err %", "train err %", "seeds"], rows)
 
     def diff(a, b):
-        d, se, p, n = common.paired(err[a], err[b])
-        half = t975(n - 1) * se if n >= 2 else float("nan")
+        d, lo, hi, p, n = common.paired_ci(err[a], err[b])
         print(f"{ARMS[a]} - {ARMS[b]} (test error): {100 * d:+.3f} points, 95% CI "
-              f"[{100 * (d - half):+.3f}, {100 * (d + half):+.3f}], paired t-test p = {p:.3g}, "
-              f"{n} seeds")
-        return d, p, d + half
+              f"[{100 * lo:+.3f}, {100 * hi:+.3f}], paired t-test p = {p:.3g}, {n} seeds")
+        return d, p, hi
     print()
     d_do, p_do, _ = diff("dropout", "none")
     d_dc, p_dc, _ = diff("dropconnect", "none")

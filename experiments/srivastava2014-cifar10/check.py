@@ -44,14 +44,9 @@ def arm_key(value):
 def run():
     args = common.parse_args(__doc__, HERE)
     res = common.load(args, args.tier)
-    df = res.summary.copy()
-    df["arm"] = df[res.column("regularizers")].map(arm_key)
-    err, rows = {}, []
-    for key, label in ARMS.items():
-        arm = df[df.arm == key]
-        err[key] = common.by_seed(arm, "final_test_accuracy").rsub(1.0)
-        rows.append([label, f"{PAPER[key]:.2f}", common.mean_sd(err[key]),
-                     common.mean_sd(1.0 - arm.final_train_accuracy.astype(float)), len(arm)])
+    _, err, train = common.arm_errors(res, arm_key, ARMS)
+    rows = [[label, f"{PAPER[key]:.2f}", common.mean_sd(err[key]), train[key], len(err[key])]
+            for key, label in ARMS.items()]
     common.print_table(f"{args.tier} tier: error % (mean +- sd over seeds); paper: CIFAR-10",
                        ["arm", "paper test err %", "test err %", "train err %", "seeds"], rows)
 

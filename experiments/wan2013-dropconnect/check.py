@@ -42,14 +42,9 @@ def arm_key(value):
 def run():
     args = common.parse_args(__doc__, HERE)
     res = common.load(args, args.tier)
-    df = res.summary.copy()
-    df["arm"] = df[res.column("regularizers")].map(arm_key)
-    err, rows = {}, []
-    for key, label in ARMS.items():
-        arm = df[df.arm == key]
-        err[key] = common.by_seed(arm, "final_test_accuracy").rsub(1.0)
-        rows.append([label, common.mean_sd(err[key]),
-                     common.mean_sd(1.0 - arm.final_train_accuracy.astype(float)), len(arm)])
+    df, err, train = common.arm_errors(res, arm_key, ARMS)
+    rows = [[label, common.mean_sd(err[key]), train[key], len(err[key])]
+            for key, label in ARMS.items()]
     common.print_table(f"{args.tier} tier: error % (mean +- sd over seeds)",
                        ["arm", "test err %", "train err %", "seeds"], rows)
 

@@ -277,3 +277,12 @@ def arm_errors(res, arm_of, arms):
         test[key] = by_seed(cells, "final_test_accuracy").rsub(1.0)
         train[key] = mean_sd(1.0 - cells.final_train_accuracy.astype(float))
     return df, test, train
+
+
+def print_paired(label, a, b):
+    """Prints `label`: the paired difference a - b of test error in points, with its 95% CI, p
+    and number of seeds; returns paired_ci(a, b)."""
+    d, lo, hi, p, n = paired_ci(a, b)
+    print(f"{label} (test error): {100 * d:+.3f} points, 95% CI [{100 * lo:+.3f}, "
+          f"{100 * hi:+.3f}], paired t-test p = {p:.3g}, {n} seeds")
+    return d, lo, hi, p, n

@@ -51,9 +51,7 @@ def run():
                        ["arm", "paper test err %", "test err %", "train err %", "seeds"], rows)
 
     def diff(a, b):
-        d, lo, hi, p, n = common.paired_ci(err[a], err[b])
-        print(f"{a} - {b} (test error): {100 * d:+.3f} points, 95% CI "
-              f"[{100 * lo:+.3f}, {100 * hi:+.3f}], paired t-test p = {p:.3g}, {n} seeds")
+        d, _, hi, p, _ = common.print_paired(f"{a} - {b}", err[a], err[b])
         return d, hi, p
     print()
     d_fc, upper_fc, p_fc = diff("fc", "none")

@@ -49,9 +49,7 @@ def run():
                        ["arm", "test err %", "train err %", "seeds"], rows)
 
     def diff(a, b):
-        d, lo, hi, p, n = common.paired_ci(err[a], err[b])
-        print(f"{ARMS[a]} - {ARMS[b]} (test error): {100 * d:+.3f} points, 95% CI "
-              f"[{100 * lo:+.3f}, {100 * hi:+.3f}], paired t-test p = {p:.3g}, {n} seeds")
+        d, _, hi, p, _ = common.print_paired(f"{ARMS[a]} - {ARMS[b]}", err[a], err[b])
         return d, p, hi
     print()
     d_do, p_do, _ = diff("dropout", "none")

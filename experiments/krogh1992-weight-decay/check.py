@@ -4,8 +4,9 @@ learning a noisy linear teacher, test error against the training-set size P with
 weight decay, against the exact answer.
 
 Reads the results of TIER.yaml (one linear model per cell: data seed x (P, lambda)) and the
-closed form of the same cells (closed_form.csv next to the results file, written by
-`build/krogh1992_closed_form TIER.yaml`), prints the mean test loss over seeds per (P, lambda_KH)
+closed form of the same cells (closed_form.csv next to the results file; if it is missing,
+check.py writes it by running `build/krogh1992_closed_form TIER.yaml`, or the binary named by
+the environment variable KROGH_CLOSED_FORM), prints the mean test loss over seeds per (P, lambda_KH)
 for reglab and for the exact minimiser, and tests the claims with thresholds fixed before the
 run (README.md, "The claims"); lambda_KH = P * lambda is the decay in the paper's units:
   a. (paper) without decay the test error peaks at P = N: the P with the largest mean test loss
@@ -24,6 +25,7 @@ a missing file 2.
     /usr/bin/python3 experiments/krogh1992-weight-decay/check.py [--tier smoke]
 """
 import os
+import subprocess
 import sys
 
 import pandas as pd
@@ -40,7 +42,22 @@ RISE_TOL = 0.01            # claim d
 SEEDS = 8
 
 
-def table(res):
+def write_closed_form(config, path):
+    """Runs build/krogh1992_closed_form on the tier's configuration, writing `path`."""
+    exe = os.environ.get("KROGH_CLOSED_FORM", os.path.join(common.REPO, "build",
+                                                           "krogh1992_closed_form"))
+    if not os.path.exists(exe):
+        raise common.InputError(f"{path}: missing, and {exe} not found to compute it (build "
+                                "the target krogh1992_closed_form or set KROGH_CLOSED_FORM)")
+    with open(path + ".tmp", "w", encoding="utf-8") as out:
+        rc = subprocess.run([exe, config], stdout=out, check=False).returncode
+    if rc != 0:
+        os.remove(path + ".tmp")
+        raise common.InputError(f"{exe} {config}: exit code {rc}")
+    os.replace(path + ".tmp", path)
+
+
+def table(res, config):
     """One row per cell: P, lambda_KH, data seed, reglab's test loss and the closed form's."""
     df = res.summary
     p_col = res.column("data.train_samples")
@@ -56,7 +73,7 @@ def table(res):
     out["lambda_kh"] = (out.P * out["lambda"]).round(6)
     path = os.path.join(os.path.dirname(res.path), "closed_form.csv")
     if not os.path.exists(path):
-        raise common.InputError(f"{path}: missing (run build/krogh1992_closed_form first)")
+        write_closed_form(config, path)
     cf = pd.read_csv(path)[["cell_id", "test_loss", "expected_test_loss"]]
     cf = cf.rename(columns={"test_loss": "exact", "expected_test_loss": "exact_risk"})
     return out.merge(cf, on="cell_id", how="left"), len(df), len(res.incomplete)
@@ -65,7 +82,7 @@ def table(res):
 def run():
     args = common.parse_args(__doc__, HERE)
     res = common.load(args, args.tier)
-    t, n_cells, n_bad = table(res)
+    t, n_cells, n_bad = table(res, common.tier_configs(HERE, args.tier)[0])
     mean = t.groupby(["P", "lambda_kh"])[["trained", "exact", "exact_risk"]].mean()
     lambdas = sorted(t.lambda_kh.unique())
     ps = sorted(t.P.unique())

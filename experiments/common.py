@@ -250,3 +250,39 @@ def paired(a, b):
 
 def by_seed(df, column):
     return df.set_index("seed")[column].astype(float)
+
+
+def paired_ci(a, b):
+    """common.paired plus the 95% t confidence interval of the mean difference: (mean of a - b
+    over matched seeds, CI low, CI high, paired t-test p, number of pairs). a and b are Series
+    indexed by seed; the CI is NaN with fewer than 2 pairs."""
+    d, se, p, n = paired(a, b)
+    if n < 2:
+        return d, float("nan"), float("nan"), p, n
+    from scipy.stats import t
+    half = float(t.ppf(0.975, n - 1)) * se
+    return d, d - half, d + half, p, n
+
+
+def arm_errors(res, arm_of, arms):
+    """Final test and training error of each arm of a sweep whose arms differ in `regularizers`.
+    `arm_of` maps a cell's `regularizers` value to an arm key, `arms` lists the keys. Returns
+    (summary with an `arm` column, {key: test error Series indexed by seed}, {key: the cells'
+    mean +- sd of training error as text})."""
+    df = res.summary.copy()
+    df["arm"] = df[res.column("regularizers")].map(arm_of)
+    test, train = {}, {}
+    for key in arms:
+        cells = df[df.arm == key]
+        test[key] = by_seed(cells, "final_test_accuracy").rsub(1.0)
+        train[key] = mean_sd(1.0 - cells.final_train_accuracy.astype(float))
+    return df, test, train
+
+
+def print_paired(label, a, b):
+    """Prints `label`: the paired difference a - b of test error in points, with its 95% CI, p
+    and number of seeds; returns paired_ci(a, b)."""
+    d, lo, hi, p, n = paired_ci(a, b)
+    print(f"{label} (test error): {100 * d:+.3f} points, 95% CI [{100 * lo:+.3f}, "
+          f"{100 * hi:+.3f}], paired t-test p = {p:.3g}, {n} seeds")
+    return d, lo, hi, p, n

@@ -41,32 +41,18 @@ def arm_key(value):
     return {0: "none", 1: "fc"}.get(n, "all")
 
 
-def t975(df):
-    from scipy.stats import t
-    return float(t.ppf(0.975, df))
-
-
 def run():
     args = common.parse_args(__doc__, HERE)
     res = common.load(args, args.tier)
-    df = res.summary.copy()
-    df["arm"] = df[res.column("regularizers")].map(arm_key)
-    err, rows = {}, []
-    for key, label in ARMS.items():
-        arm = df[df.arm == key]
-        err[key] = common.by_seed(arm, "final_test_accuracy").rsub(1.0)
-        rows.append([label, f"{PAPER[key]:.2f}", common.mean_sd(err[key]),
-                     common.mean_sd(1.0 - arm.final_train_accuracy.astype(float)), len(arm)])
+    _, err, train = common.arm_errors(res, arm_key, ARMS)
+    rows = [[label, f"{PAPER[key]:.2f}", common.mean_sd(err[key]), train[key], len(err[key])]
+            for key, label in ARMS.items()]
     common.print_table(f"{args.tier} tier: error % (mean +- sd over seeds); paper: CIFAR-10",
                        ["arm", "paper test err %", "test err %", "train err %", "seeds"], rows)
 
     def diff(a, b):
-        d, se, p, n = common.paired(err[a], err[b])
-        half = t975(n - 1) * se if n >= 2 else float("nan")
-        print(f"{a} - {b} (test error): {100 * d:+.3f} points, 95% CI "
-              f"[{100 * (d - half):+.3f}, {100 * (d + half):+.3f}], paired t-test p = {p:.3g}, "
-              f"{n} seeds")
-        return d, d + half, p
+        d, _, hi, p, _ = common.print_paired(f"{a} - {b}", err[a], err[b])
+        return d, hi, p
     print()
     d_fc, upper_fc, p_fc = diff("fc", "none")
     d_all, upper_all, p_all = diff("all", "fc")

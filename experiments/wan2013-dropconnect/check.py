@@ -39,32 +39,18 @@ def arm_key(value):
     return "none"
 
 
-def t975(df):
-    from scipy.stats import t
-    return float(t.ppf(0.975, df))
-
-
 def run():
     args = common.parse_args(__doc__, HERE)
     res = common.load(args, args.tier)
-    df = res.summary.copy()
-    df["arm"] = df[res.column("regularizers")].map(arm_key)
-    err, rows = {}, []
-    for key, label in ARMS.items():
-        arm = df[df.arm == key]
-        err[key] = common.by_seed(arm, "final_test_accuracy").rsub(1.0)
-        rows.append([label, common.mean_sd(err[key]),
-                     common.mean_sd(1.0 - arm.final_train_accuracy.astype(float)), len(arm)])
+    df, err, train = common.arm_errors(res, arm_key, ARMS)
+    rows = [[label, common.mean_sd(err[key]), train[key], len(err[key])]
+            for key, label in ARMS.items()]
     common.print_table(f"{args.tier} tier: error % (mean +- sd over seeds)",
                        ["arm", "test err %", "train err %", "seeds"], rows)
 
     def diff(a, b):
-        d, se, p, n = common.paired(err[a], err[b])
-        half = t975(n - 1) * se if n >= 2 else float("nan")
-        print(f"{ARMS[a]} - {ARMS[b]} (test error): {100 * d:+.3f} points, 95% CI "
-              f"[{100 * (d - half):+.3f}, {100 * (d + half):+.3f}], paired t-test p = {p:.3g}, "
-              f"{n} seeds")
-        return d, p, d + half
+        d, _, hi, p, _ = common.print_paired(f"{ARMS[a]} - {ARMS[b]}", err[a], err[b])
+        return d, p, hi
     print()
     d_do, p_do, _ = diff("dropout", "none")
     d_dc, p_dc, _ = diff("dropconnect", "none")

@@ -58,8 +58,8 @@ std::vector<std::pair<std::string, std::string>> environment_provenance() {
       {"blas_threads", std::to_string(blas_threads())},
       {"parallel_threads", std::to_string(parallel::threads())},
       {"parallel_scheme",
-       "v2: products cut into blocks of C fixed by their shape, one single-threaded "
-       "cblas_sgemm each; loops in chunks"},
+       "v3: products cut into blocks fixed by their shape (of C, or of k added in block "
+       "order), one single-threaded cblas_sgemm each; loops in chunks"},
       {"openblas_coretype", env_or("OPENBLAS_CORETYPE", "(unset)")},
       {"blas_core", blas_core()},
       {"blas_check", blas_check_text()},

@@ -31,8 +31,10 @@ std::vector<float> random_matrix(std::size_t count, reglab::Rng& rng) {
 TEST_CASE(
     "sgemm matches a double-precision reference for every transpose, split and thread count") {
   reglab::set_blas_threads(1);
-  // Column split (n >= 64 t), row split (m >= 32 t, n small), and no split (both small).
-  const Shape shapes[] = {{100, 1024, 78}, {37, 300, 33}, {200, 10, 64}, {100, 10, 50}, {5, 7, 3}};
+  // Column split, row split, depth split (C small, k >= 2 * kMinDepthBlock, a partial last
+  // block), and no split.
+  const Shape shapes[] = {{100, 1024, 78}, {37, 300, 33}, {200, 10, 64},
+                          {100, 10, 50},   {5, 7, 3},     {20, 30, 5000}};
   reglab::Rng rng(42);
   for (int threads = 1; threads <= 3; ++threads) {
     reglab::parallel::set_threads(threads);
@@ -89,9 +91,11 @@ TEST_CASE(
 
 TEST_CASE("sgemm gives the same bits at 1, 2, 3 and 16 threads, whatever the split") {
   reglab::set_blas_threads(1);
-  // Column split (n >= 2 * kMinColumnBlock, with a partial last block), row split, no split, and
-  // a product with more than kMaxBlocks minimum-size blocks.
-  const Shape shapes[] = {{100, 1100, 78}, {300, 200, 33}, {100, 10, 50}, {40, 9000, 12}};
+  // Column split (n >= 2 * kMinColumnBlock, with a partial last block), row split, no split, a
+  // product with more than kMaxBlocks minimum-size blocks, and depth splits (a convolution's
+  // kernel gradient: 64 filters x 800 weights over 12,544 terms; 2 blocks with a partial one).
+  const Shape shapes[] = {{100, 1100, 78}, {300, 200, 33},   {100, 10, 50},
+                          {40, 9000, 12},  {64, 800, 12544}, {9, 5, 4100}};
   reglab::Rng rng(7);
   for (const Shape& s : shapes) {
     for (int ta = 0; ta < 2; ++ta) {

@@ -1,8 +1,9 @@
 // The `mlp` and `softmax_regression` short forms expand to layer stacks; these tests hold them to
 // the runs reglab trained before stacks existed (tests/models/reference/*.h5, written by that
 // build from the YAML files next to them and rewritten once when products got blocks fixed by
-// their shape, parallel_scheme v2), bit for bit with the OpenBLAS kernels they were written
-// with, and hold the spelled-out `sequential` stack to the same bits.
+// their shape, parallel_scheme v2; v3's depth blocks do not arise in them), bit for bit with the
+// OpenBLAS kernels they were written with, and hold the spelled-out `sequential` stack to the same
+// bits.
 #include <doctest/doctest.h>
 
 #include <cstring>

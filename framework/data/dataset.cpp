@@ -15,6 +15,7 @@
 #include "framework/core/sha256.hpp"
 #include "framework/data/cifar.hpp"
 #include "framework/data/idx.hpp"
+#include "framework/data/teacher_student.hpp"
 
 namespace reglab::data {
 namespace {
@@ -179,6 +180,10 @@ void register_builtin(DatasetRegistry& reg) {
           "generated prototype-plus-noise uint8 data for fast tests (train_samples, "
           "test_samples, features, classes, noise, seed)",
           synthetic);
+  reg.add("teacher_student",
+          "regression on a noisy linear teacher, Krogh and Hertz 1992 (inputs, train_samples, "
+          "test_samples, noise, teacher_scale, seed)",
+          teacher_student_dataset);
 }
 
 Splits make_splits(const Source& source, std::size_t train_size, std::size_t validation_size,
@@ -235,6 +240,15 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void bytes_to_unit(
   for (std::size_t j = 0; j < n; ++j) out[j] = static_cast<float>(in[j]) / 255.0f;
 }
 
+/// `index`, or std::out_of_range if it is not below `size`.
+std::size_t checked_index(std::uint32_t index, std::size_t size) {
+  if (index >= size) {
+    throw std::out_of_range("gather_batch: index " + std::to_string(index) + " >= dataset size " +
+                            std::to_string(size));
+  }
+  return index;
+}
+
 }  // namespace
 
 void gather_batch(const Dataset& dataset, const std::uint32_t* indices, std::size_t n, Matrix& x,
@@ -246,17 +260,39 @@ void gather_batch(const Dataset& dataset, const std::uint32_t* indices, std::siz
                                 std::to_string(n) + " x " + std::to_string(f));
   }
   const std::size_t size = dataset.size();
+  if (dataset.regression()) {
+    const float* in = dataset.inputs.data();
+    float* out = x.data();
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::size_t s = checked_index(indices[i], size);
+      std::copy(in + s * f, in + (s + 1) * f, out + i * f);
+    }
+    return;
+  }
   const std::uint8_t* src = dataset.images.data();
   const std::uint8_t* src_labels = dataset.labels.data();
   float* dst = x.data();
   for (std::size_t i = 0; i < n; ++i) {
-    const std::size_t s = indices[i];
-    if (s >= size) {
-      throw std::out_of_range("gather_batch: index " + std::to_string(s) + " >= dataset size " +
-                              std::to_string(size));
-    }
+    const std::size_t s = checked_index(indices[i], size);
     bytes_to_unit(src + s * f, dst + i * f, f);
     labels[i] = src_labels[s];
+  }
+}
+
+void gather_targets(const Dataset& dataset, const std::uint32_t* indices, std::size_t n,
+                    Matrix& t) {
+  const std::size_t k = dataset.regression() ? dataset.targets.shape()[1] : 0;
+  if (k == 0 || t.shape()[0] < n || t.shape()[1] != k) {
+    throw std::invalid_argument("gather_targets: target matrix is " + std::to_string(t.shape()[0]) +
+                                " x " + std::to_string(t.shape()[1]) + ", need at least " +
+                                std::to_string(n) + " x " + std::to_string(k) +
+                                (k == 0 ? " (the dataset has no targets)" : ""));
+  }
+  const std::size_t size = dataset.size();
+  const float* in = dataset.targets.data();
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t s = checked_index(indices[i], size);
+    std::copy(in + s * k, in + (s + 1) * k, t.data() + i * k);
   }
 }
 

@@ -1,8 +1,12 @@
 /// Datasets and splits.
 ///
 /// A Dataset keeps images as uint8 rows (one row per sample, pixels in the file's order) and
-/// labels as uint8; batches are converted to float in [0, 1] by `gather_batch`. Splits are index
-/// lists into a Dataset, so holding out a validation set or taking a subset copies no pixels.
+/// labels as uint8; batches are converted to float in [0, 1] by `gather_batch`. A regression set
+/// instead keeps float inputs and float targets (Dataset::regression()): `gather_batch` copies
+/// its inputs as they are and `gather_targets` its targets; the loss is then the squared error
+/// (models/loss.hpp) instead of the softmax cross-entropy, implied by the dataset, and accuracy
+/// is not defined (recorded as NaN). Splits are index lists into a Dataset, so holding out a
+/// validation set or taking a subset copies no pixels.
 ///
 /// Datasets by name (`data.dataset`):
 ///   fashion-mnist  IDX files of the Debian package dataset-fashion-mnist
@@ -19,6 +23,7 @@
 ///                  [0, 255], each sample its prototype plus uniform noise of amplitude
 ///                  noise*255, clipped; labels cycle through the classes; streams "synthetic"
 ///                  0 (prototypes), 1 (train), 2 (test) of the `seed` option
+///   teacher_student  a noisy linear teacher for regression (data/teacher_student.hpp)
 /// In a directory, each file may be gzip-compressed (`NAME.gz`) or raw (`NAME`); if both exist,
 /// `NAME.gz` is used.
 #pragma once
@@ -38,13 +43,19 @@ class OptionReader;
 
 namespace reglab::data {
 
+/// Either a classification set (images and labels) or a regression set (inputs and targets,
+/// images and labels empty).
 struct Dataset {
   ByteMatrix images;   ///< samples x features
   LabelVector labels;  ///< samples
+  Matrix inputs;       ///< regression: samples x features, used as they are; else empty
+  Matrix targets;      ///< regression: samples x outputs; else empty
+  /// Classes, or for a regression set its outputs (the width of the network's output layer).
   std::size_t classes = 0;
   std::vector<std::size_t> sample_shape;  ///< e.g. {28, 28}, or {3, 32, 32} (channels first)
-  std::size_t size() const { return labels.size(); }
-  std::size_t features() const { return images.shape()[1]; }
+  bool regression() const { return targets.size() != 0; }
+  std::size_t size() const { return regression() ? targets.shape()[0] : labels.size(); }
+  std::size_t features() const { return regression() ? inputs.shape()[1] : images.shape()[1]; }
 };
 
 /// A data file used by a run, with its SHA-256 (of the file as stored, before decompression).
@@ -95,7 +106,13 @@ Splits make_splits(const Source& source, std::size_t train_size, std::size_t val
 
 /// Converts samples `indices[0..n)` of `dataset` into rows [0, n) of `x` (scaled by 1/255) and
 /// writes their labels into `labels[0..n)`. `x` must have at least n rows and features() columns.
+/// For a regression set the inputs are copied unscaled and `labels` is not written (it may be
+/// null).
 void gather_batch(const Dataset& dataset, const std::uint32_t* indices, std::size_t n, Matrix& x,
                   std::uint8_t* labels);
+
+/// Copies the targets of samples `indices[0..n)` of the regression set `dataset` into rows
+/// [0, n) of `t`, which must have at least n rows and as many columns as the targets.
+void gather_targets(const Dataset& dataset, const std::uint32_t* indices, std::size_t n, Matrix& t);
 
 }  // namespace reglab::data

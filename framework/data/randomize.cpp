@@ -189,6 +189,11 @@ std::string RandomizeOptions::describe() const {
 
 void randomize(Source& source, const RandomizeOptions& options, std::uint64_t seed) {
   if (!options.any()) return;
+  if (source.train.regression()) {
+    throw DataError(source.description +
+                    ": label corruption and input randomisation need a classification set of "
+                    "uint8 images");
+  }
   if (options.label_corruption > 0.0) {
     if (source.train.classes == 0 || source.train.classes > 256) {
       throw DataError(source.description + ": cannot corrupt labels of a dataset with " +

@@ -36,4 +36,18 @@ LossResult softmax_cross_entropy(const Matrix& logits, const std::uint8_t* label
   return r;
 }
 
+LossResult squared_error(const Matrix& outputs, const Matrix& targets, std::size_t n,
+                         Matrix* grad) {
+  const std::size_t k = outputs.shape()[1];
+  const float inv_n = 1.0f / static_cast<float>(n);
+  LossResult r;
+  for (std::size_t i = 0; i < n * k; ++i) {
+    const float d = outputs.data()[i] - targets.data()[i];
+    r.loss += static_cast<double>(d) * static_cast<double>(d);
+    if (grad != nullptr) grad->data()[i] = d * inv_n;
+  }
+  r.loss /= 2.0 * static_cast<double>(n);
+  return r;
+}
+
 }  // namespace reglab::models

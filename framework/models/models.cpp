@@ -87,6 +87,10 @@ void register_builtin(ModelRegistry& r) {
   r.add("mlp", "multi-layer perceptron: dense layers with relu/tanh/sigmoid between them", mlp);
   r.add("softmax_regression", "multinomial logistic regression (one dense layer)",
         softmax_regression);
+  r.add("linear",
+        "one dense layer with a linear output: linear regression on a regression set (whose "
+        "loss is the squared error)",
+        softmax_regression);
 }
 
 }  // namespace reglab::models

@@ -11,6 +11,9 @@
 ///                       init_scale: standard deviation for init=normal (0.01); short for the
 ///                       sequential stack dense, activation, ..., dense(classes)
 ///   softmax_regression  multinomial logistic regression (one dense layer); init, init_scale
+///   linear              the same single dense layer (with bias), named for regression: on a
+///                       regression set the loss is the squared error of its linear output
+///                       (data/dataset.hpp), so this is least squares; init, init_scale
 #pragma once
 
 #include "framework/core/registry.hpp"

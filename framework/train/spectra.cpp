@@ -1,4 +1,5 @@
-/// The one translation unit that instantiates xtensor-blas (xt::linalg) templates.
+/// One of the two translation units that instantiate xtensor-blas (xt::linalg) templates (the
+/// other is data/ridge.cpp).
 #include "framework/train/spectra.hpp"
 
 #include <algorithm>

@@ -16,27 +16,38 @@
 #include "framework/train/train_state.hpp"
 
 namespace reglab::train {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+}  // namespace
 
 Evaluation evaluate(models::Network& net, const data::Split& split, Matrix& x,
                     std::vector<std::uint8_t>& labels, const InputPipeline& input) {
   Evaluation e;
   if (split.size() == 0) return e;
   const std::size_t cap = net.capacity();
+  const bool regression = split.dataset->regression();
+  Matrix targets;
+  if (regression) targets = xt::zeros<float>({cap, split.dataset->classes});
   double loss_sum = 0.0;
   std::size_t correct = 0;
   for (std::size_t start = 0; start < split.size(); start += cap) {
     const std::size_t n = std::min(cap, split.size() - start);
-    data::gather_batch(*split.dataset, split.indices.data() + start, n, x, labels.data());
+    const std::uint32_t* indices = split.indices.data() + start;
+    data::gather_batch(*split.dataset, indices, n, x, labels.data());
     if (input.standardize) {
       data::standardize(x.data(), n, x.shape()[1], input.shape, *input.standardize);
     }
     const Matrix& logits = net.forward(x, n, Mode::kEval);
-    const auto r = models::softmax_cross_entropy(logits, labels.data(), n, nullptr);
+    if (regression) data::gather_targets(*split.dataset, indices, n, targets);
+    const auto r = regression ? models::squared_error(logits, targets, n, nullptr)
+                              : models::softmax_cross_entropy(logits, labels.data(), n, nullptr);
     loss_sum += r.loss * static_cast<double>(n);
     correct += r.correct;
   }
   e.loss = loss_sum / static_cast<double>(split.size());
-  e.accuracy = static_cast<double>(correct) / static_cast<double>(split.size());
+  e.accuracy = regression ? kNaN : static_cast<double>(correct) / static_cast<double>(split.size());
   return e;
 }
 
@@ -75,6 +86,11 @@ std::vector<Evaluation> evaluate_mc(models::Network& net, const data::Split& spl
                                     const InputPipeline& input) {
   std::vector<Evaluation> out(ks.size());
   if (split.size() == 0 || ks.empty()) return out;
+  if (split.dataset->regression()) {
+    throw DataError(
+        "train.mc_samples: Monte-Carlo evaluation averages class probabilities and "
+        "needs a classification dataset");
+  }
   const std::size_t cap = net.capacity();
   std::vector<double> sums;
   for (std::size_t start = 0; start < split.size(); start += cap) {
@@ -100,8 +116,6 @@ std::vector<Evaluation> evaluate_mc(models::Network& net, const data::Split& spl
 }
 
 namespace {
-
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 /// Mini-batches of an epoch. A final mini-batch of a single sample is skipped: batch statistics
 /// need two samples.
@@ -163,6 +177,7 @@ class Training {
   Matrix x_;
   Matrix grad_;
   std::vector<std::uint8_t> labels_;
+  Matrix targets_;  ///< the batch's targets (regression sets only)
   std::vector<float> augment_scratch_;
   std::vector<models::Param*> params_;
   data::Split train_eval_;  ///< train_eval_split()
@@ -193,6 +208,9 @@ Training::Training(models::Network& net, optim::Optimizer& optimizer,
       x_(xt::zeros<float>({net.capacity(), splits.train.dataset->features()})),
       grad_(xt::zeros<float>({net.capacity(), net.spec().classes})),
       labels_(net.capacity()),
+      targets_(splits.train.dataset->regression()
+                   ? Matrix(xt::zeros<float>({net.capacity(), net.spec().classes}))
+                   : Matrix()),
       augment_scratch_(settings.input.augments() ? settings.input.shape.size() : 0),
       params_(net.params()),
       train_eval_(train_eval_split(splits.train, settings.train_eval_size, seed)),
@@ -241,6 +259,9 @@ TrainResult Training::run() {
 
 void Training::load_batch(std::size_t start, std::size_t n) {
   data::gather_batch(*splits_.train.dataset, state_.order.data() + start, n, x_, labels_.data());
+  if (splits_.train.dataset->regression()) {
+    data::gather_targets(*splits_.train.dataset, state_.order.data() + start, n, targets_);
+  }
   if (input_.augments()) {
     data::augment_batch(x_.data(), n, x_.shape()[1], input_.shape, input_.augment, state_.augment,
                         augment_scratch_.data());
@@ -261,7 +282,9 @@ bool Training::train_epoch(std::size_t epoch, double lr, double& objective_sum) 
     const regularizers::StepContext next{lr, epoch, state_.step + 1};
     for (const auto& r : regs_) r->before_forward(net_, next);
     const Matrix& logits = net_.forward(x_, n, Mode::kTrain);
-    const auto loss = models::softmax_cross_entropy(logits, labels_.data(), n, &grad_);
+    const auto loss = splits_.train.dataset->regression()
+                          ? models::squared_error(logits, targets_, n, &grad_)
+                          : models::softmax_cross_entropy(logits, labels_.data(), n, &grad_);
     double penalty = 0.0;
     for (const auto& r : regs_) penalty += r->penalty(net_);
     const double objective = loss.loss + penalty;

@@ -1,22 +1,22 @@
 /// The epoch loop.
 ///
 /// Each epoch: the training indices are shuffled with the run's "data_order" stream; for every
-/// mini-batch the network runs in train mode, the softmax cross-entropy plus every regularizer's
-/// penalty is back-propagated, the optimizer steps with the epoch's learning rate, and every
-/// regularizer's after_update hook runs (in list order). After the epoch the network is evaluated
-/// in eval mode on the training, validation and test splits: after every `eval_every`-th epoch
-/// and the last one, the training split on `train_eval_size` of its samples if set
-/// (settings.hpp). When the training set size leaves a
-/// final mini-batch of one sample, that batch is skipped (batch statistics need two samples); the
-/// sample is still seen in other epochs, in another position of the shuffle.
+/// mini-batch the network runs in train mode, the loss (softmax cross-entropy, or for a regression
+/// set the squared error of models/loss.hpp) plus every regularizer's penalty is back-propagated,
+/// the optimizer steps with the epoch's learning rate, and every regularizer's after_update hook
+/// runs (in list order). After the epoch the network is evaluated in eval mode on the training,
+/// validation and test splits: after every `eval_every`-th epoch and the last one, the training
+/// split on `train_eval_size` of its samples if set (settings.hpp). When the training set size
+/// leaves a final mini-batch of one sample, that batch is skipped (batch statistics need two
+/// samples); the sample is still seen in other epochs, in another position of the shuffle.
 ///
 /// Curves (one value per completed epoch): epoch (1-based), learning_rate, train_objective (mean
 /// mini-batch loss plus penalty, train mode), train_loss, train_accuracy, validation_loss and
-/// validation_accuracy (when a validation split exists), test_loss, test_accuracy, seconds (wall
-/// time of the epoch, including evaluation), gflop (the floating-point operations of the epoch's
-/// matrix products, training and evaluation, in units of 1e9, core/gemm.hpp: a count, the same
-/// on every run; gflop / seconds is the epoch's achieved GFLOP/s), then the enabled diagnostics
-/// (train/diagnostics.hpp).
+/// validation_accuracy (when a validation split exists), test_loss, test_accuracy (accuracies are
+/// NaN on a regression set), seconds (wall time of the epoch, including evaluation), gflop (the
+/// floating-point operations of the epoch's matrix products, training and evaluation, in units of
+/// 1e9, core/gemm.hpp: a count, the same on every run; gflop / seconds is the epoch's achieved
+/// GFLOP/s), then the enabled diagnostics (train/diagnostics.hpp).
 ///
 /// Training runs with denormals flushed to zero on the calling thread (core/blas.hpp).
 ///
@@ -87,7 +87,8 @@ class Checkpointer {
 };
 
 /// Evaluates `net` in eval mode on `split` with batches of up to net.capacity() rows,
-/// standardized as `input` says (never augmented). `x` (capacity x features) and `labels`
+/// standardized as `input` says (never augmented). On a regression set the loss is the squared
+/// error and the accuracy NaN. `x` (capacity x features) and `labels`
 /// (capacity) are scratch buffers.
 Evaluation evaluate(models::Network& net, const data::Split& split, Matrix& x,
                     std::vector<std::uint8_t>& labels, const InputPipeline& input = {});
@@ -98,7 +99,8 @@ Evaluation evaluate(models::Network& net, const data::Split& split, Matrix& x,
 /// uses its running statistics). One set of ks.back() passes per batch serves every k: the
 /// estimate for k uses that batch's first k samples. Draws continue each noise layer's own
 /// stream, so the results are reproducible; evaluate after training, as the stream then feeds
-/// no further training. Batches, scratch buffers and input as evaluate().
+/// no further training. Batches, scratch buffers and input as evaluate(). Throws DataError on a
+/// regression set.
 std::vector<Evaluation> evaluate_mc(models::Network& net, const data::Split& split, Matrix& x,
                                     std::vector<std::uint8_t>& labels,
                                     const std::vector<std::size_t>& ks,

@@ -129,7 +129,8 @@ Source small_synthetic(std::size_t train, std::size_t test) {
 }  // namespace
 
 TEST_CASE("dataset registry lists the built-in datasets in order") {
-  CHECK(builtins().datasets.known() == "fashion-mnist, mnist, idx, cifar10, cifar100, synthetic");
+  CHECK(builtins().datasets.known() ==
+        "fashion-mnist, mnist, idx, cifar10, cifar100, synthetic, teacher_student");
   for (const auto& e : builtins().datasets.entries()) {
     CAPTURE(e.name);
     CHECK(!e.description.empty());

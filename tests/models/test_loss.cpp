@@ -9,6 +9,7 @@
 
 using reglab::Matrix;
 using reglab::models::softmax_cross_entropy;
+using reglab::models::squared_error;
 
 TEST_CASE("softmax cross-entropy value and accuracy") {
   Matrix z = {{1.0f, 2.0f, 3.0f}, {0.0f, 0.0f, 0.0f}};
@@ -49,4 +50,36 @@ TEST_CASE("a NaN logit gives a non-finite loss") {
   Matrix z = {{std::numeric_limits<float>::quiet_NaN(), 0.0f}};
   const std::uint8_t y[] = {1};
   CHECK_FALSE(std::isfinite(softmax_cross_entropy(z, y, 1, nullptr).loss));
+}
+
+TEST_CASE("squared error value: half the mean squared distance, no accuracy") {
+  Matrix z = {{1.0f, 2.0f}, {0.0f, -1.0f}, {9.0f, 9.0f}};
+  Matrix t = {{0.0f, 0.0f}, {0.0f, 1.0f}, {0.0f, 0.0f}};
+  const auto r = squared_error(z, t, 2, nullptr);  // the third row is not part of the batch
+  CHECK(r.loss == doctest::Approx((1.0 + 4.0 + 0.0 + 4.0) / (2.0 * 2.0)));
+  CHECK(r.correct == 0);
+}
+
+TEST_CASE("squared error gradient matches finite differences") {
+  const std::size_t n = 7, k = 3;
+  reglab::Rng rng(11);
+  Matrix z = xt::zeros<float>({n, k});
+  Matrix t = xt::zeros<float>({n, k});
+  for (std::size_t i = 0; i < n * k; ++i) {
+    z.data()[i] = static_cast<float>(rng.normal());
+    t.data()[i] = static_cast<float>(rng.normal());
+  }
+  Matrix g = xt::zeros<float>({n, k});
+  squared_error(z, t, n, &g);
+  CHECK(g(2, 1) == doctest::Approx((z(2, 1) - t(2, 1)) / 7.0));
+  auto loss = [&] { return squared_error(z, t, n, nullptr).loss; };
+  auto r = reglab::testing::check_gradient(z.data(), g.data(), n * k, loss, 1e-2, 1e-3, 1e-6);
+  CHECK(r.checked == n * k);
+  CHECK(r.failed == 0);
+}
+
+TEST_CASE("a NaN output gives a non-finite squared error") {
+  Matrix z = {{std::numeric_limits<float>::quiet_NaN()}};
+  Matrix t = {{0.0f}};
+  CHECK_FALSE(std::isfinite(squared_error(z, t, 1, nullptr).loss));
 }

@@ -22,10 +22,11 @@ TEST_CASE("builtin_registries: every built-in entry, each of origin built-in, no
   const Registries r = builtin_registries();
   CHECK(r.regularizers.known() ==
         "dropout, l2, l1, weight_decay, max_norm, batch_norm, gaussian_dropout, uout, kl_sparsity");
-  CHECK(r.models.known() == "sequential, mlp, softmax_regression");
+  CHECK(r.models.known() == "sequential, mlp, softmax_regression, linear");
   CHECK(r.optimizers.known() == "sgd, adam");
   CHECK(r.schedules.known() == "constant, exponential, step, inverse_time");
-  CHECK(r.datasets.known() == "fashion-mnist, mnist, idx, cifar10, cifar100, synthetic");
+  CHECK(r.datasets.known() ==
+        "fashion-mnist, mnist, idx, cifar10, cifar100, synthetic, teacher_student");
   CHECK(r.layers.known() ==
         "dense, conv2d, max_pool, avg_pool, global_avg_pool, flatten, relu, tanh, sigmoid, maxout");
   for (const auto& e : r.layers.entries()) CHECK(e.origin == "built-in");

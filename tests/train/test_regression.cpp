@@ -14,6 +14,7 @@
 #include "framework/models/network.hpp"
 #include "framework/train/trainer.hpp"
 #include "support/builtins.hpp"
+#include "tests/support/curves.hpp"
 
 using namespace reglab;
 
@@ -54,14 +55,7 @@ data::Source load(const std::string& yaml) {
   return loader();
 }
 
-const std::vector<double>& curve(const train::TrainResult& r, const std::string& name) {
-  for (const auto& c : r.curves) {
-    if (c.first == name) return c.second;
-  }
-  FAIL("no curve " << name);
-  static std::vector<double> none;
-  return none;
-}
+using reglab::testing::curve;
 
 }  // namespace
 

@@ -11,6 +11,7 @@
 #include "framework/models/network.hpp"
 #include "framework/train/trainer.hpp"
 #include "support/builtins.hpp"
+#include "tests/support/curves.hpp"
 
 using namespace reglab;
 
@@ -47,14 +48,7 @@ Outcome run(const data::Source& src, const std::string& yaml) {
   return o;
 }
 
-const std::vector<double>& curve(const train::TrainResult& r, const std::string& name) {
-  for (const auto& c : r.curves) {
-    if (c.first == name) return c.second;
-  }
-  FAIL("no curve " << name);
-  static std::vector<double> none;
-  return none;
-}
+using reglab::testing::curve;
 
 const char* kBase = R"(
 name: t

@@ -249,6 +249,16 @@ std::size_t checked_index(std::uint32_t index, std::size_t size) {
   return index;
 }
 
+/// Rows indices[0..n) of the float matrix `src` (`size` rows of `width`) into rows [0, n) of
+/// `out`: a regression set's inputs or targets.
+void copy_rows(const float* src, std::size_t width, std::size_t size, const std::uint32_t* indices,
+               std::size_t n, float* out) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t s = checked_index(indices[i], size);
+    std::copy(src + s * width, src + (s + 1) * width, out + i * width);
+  }
+}
+
 }  // namespace
 
 void gather_batch(const Dataset& dataset, const std::uint32_t* indices, std::size_t n, Matrix& x,
@@ -261,12 +271,7 @@ void gather_batch(const Dataset& dataset, const std::uint32_t* indices, std::siz
   }
   const std::size_t size = dataset.size();
   if (dataset.regression()) {
-    const float* in = dataset.inputs.data();
-    float* out = x.data();
-    for (std::size_t i = 0; i < n; ++i) {
-      const std::size_t s = checked_index(indices[i], size);
-      std::copy(in + s * f, in + (s + 1) * f, out + i * f);
-    }
+    copy_rows(dataset.inputs.data(), f, size, indices, n, x.data());
     return;
   }
   const std::uint8_t* src = dataset.images.data();
@@ -288,12 +293,7 @@ void gather_targets(const Dataset& dataset, const std::uint32_t* indices, std::s
                                 std::to_string(n) + " x " + std::to_string(k) +
                                 (k == 0 ? " (the dataset has no targets)" : ""));
   }
-  const std::size_t size = dataset.size();
-  const float* in = dataset.targets.data();
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::size_t s = checked_index(indices[i], size);
-    std::copy(in + s * k, in + (s + 1) * k, t.data() + i * k);
-  }
+  copy_rows(dataset.targets.data(), k, dataset.size(), indices, n, t.data());
 }
 
 }  // namespace reglab::data

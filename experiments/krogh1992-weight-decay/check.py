@@ -10,36 +10,44 @@ the environment variable KROGH_CLOSED_FORM), prints the mean test loss over seed
 for reglab and for the exact minimiser, and tests the claims with thresholds fixed before the
 run (README.md, "The claims"); lambda_KH = P * lambda is the decay in the paper's units:
   a. (paper) without decay the test error peaks at P = N: the P with the largest mean test loss
-     at lambda = 0 is the grid point next to N + 1 = 51 (the student has N weights and a bias);
+     at lambda = 0 is the grid point next to N + 1 (51 in the smoke tier, 101 in the medium tier:
+     the student has N weights and a bias);
   b. (paper) the optimal decay is lambda_KH = sigma^2 / sigma_w^2 = 0.25: the grid value with the
      lowest mean test loss (pooled over P and seeds) lies within a factor 2 of 0.25;
   c. (sanity) reglab's trained test loss equals the closed form's on the same test set within
      a relative 1e-3 in every cell with lambda > 0 (at lambda = 0 and P near N gradient descent
-     has not converged in 20000 epochs, so those cells are printed, not judged);
+     has not converged in 20000 (medium: 40000) epochs, so those cells are printed, not judged);
   d. (paper) decay at the optimum removes the peak: at lambda_KH = 0.25 the mean test loss does
      not rise from one P to the next by more than 1 % (relative);
-  e. (sanity) every cell complete, 8 seeds, closed form present for every cell.
+  e. (sanity) every cell complete, the configuration's data seeds (8), closed form present for
+     every cell.
 Claims a, b, d print REPRODUCED or DIFFERS (exit 0 either way); a failed sanity check exits 1,
 a missing file 2.
 
-    /usr/bin/python3 experiments/krogh1992-weight-decay/check.py [--tier smoke]
+    /usr/bin/python3 experiments/krogh1992-weight-decay/check.py [--tier smoke|medium]
 """
 import os
 import subprocess
 import sys
 
 import pandas as pd
+import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import common  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-N = 50
 LAMBDA_OPT = 0.25          # sigma^2 / sigma_w^2 = 0.5^2 / 1^2
 LAMBDA_FACTOR = 2.0        # claim b
 MATCH_RTOL = 1e-3          # claim c
 RISE_TOL = 0.01            # claim d
-SEEDS = 8
+
+
+def study_shape(config):
+    """N (data.inputs) and the number of data seeds (grid data.seed) of a tier's configuration."""
+    with open(config, encoding="utf-8") as f:
+        c = yaml.safe_load(f)
+    return int(c["data"]["inputs"]), len(c["grid"]["data.seed"])
 
 
 def write_closed_form(config, path):
@@ -82,7 +90,9 @@ def table(res, config):
 def run():
     args = common.parse_args(__doc__, HERE)
     res = common.load(args, args.tier)
-    t, n_cells, n_bad = table(res, common.tier_configs(HERE, args.tier)[0])
+    config = common.tier_configs(HERE, args.tier)[0]
+    n_inputs, n_seeds = study_shape(config)
+    t, n_cells, n_bad = table(res, config)
     mean = t.groupby(["P", "lambda_kh"])[["trained", "exact", "exact_risk"]].mean()
     lambdas = sorted(t.lambda_kh.unique())
     ps = sorted(t.P.unique())
@@ -94,22 +104,22 @@ def run():
             row.append(f"{m.trained:.4g} / {m.exact:.4g}")
         rows.append(row)
     common.print_table(f"{args.tier} tier: mean test loss over seeds, reglab / closed form "
-                       f"(same test sets), N = {N}",
+                       f"(same test sets), N = {n_inputs}",
                        ["P"] + [f"lambda_KH={lk:g}" for lk in lambdas], rows)
 
     claims = common.Claims(args.tier)
     seeds = t.data_seed.nunique()
-    claims.sanity(n_bad == 0 and seeds == SEEDS and t.exact.notna().all(),
-                  "every cell complete, 8 seeds, closed form for every cell",
+    claims.sanity(n_bad == 0 and seeds == n_seeds and t.exact.notna().all(),
+                  f"every cell complete, {n_seeds} seeds, closed form for every cell",
                   f"{n_cells} complete, {n_bad} not, {seeds} seeds, "
                   f"{int(t.exact.isna().sum())} without closed form")
 
     zero = mean.xs(0.0, level="lambda_kh").trained
     peak = int(zero.idxmax())
-    nearest = min(ps, key=lambda p: abs(p - (N + 1)))
+    nearest = min(ps, key=lambda p: abs(p - (n_inputs + 1)))
     claims.compare(peak == nearest, "without decay the test error peaks at P = N",
                    f"largest mean test loss at P = {peak} ({zero.max():.4g}); grid point next "
-                   f"to N + 1 = {N + 1}: {nearest}; closed form peaks at P = "
+                   f"to N + 1 = {n_inputs + 1}: {nearest}; closed form peaks at P = "
                    f"{int(mean.xs(0.0, level='lambda_kh').exact.idxmax())}")
 
     pooled = t[t.lambda_kh > 0].groupby("lambda_kh").trained.mean()

@@ -17,7 +17,7 @@ paper's claims with thresholds fixed before the run (README.md, "The claims"):
 Claims 1-4 print REPRODUCED or DIFFERS (an honest disagreement keeps exit code 0); claim 5
 failing is a broken run (exit 1).
 
-    /usr/bin/python3 experiments/srivastava2014-dataset-size/check.py [--tier smoke|full]
+    /usr/bin/python3 experiments/srivastava2014-dataset-size/check.py [--tier smoke|medium|full]
 """
 import os
 import sys

@@ -18,7 +18,7 @@ that they mean the same at the paper's 1-3 % errors as at ours:
 Claims 1-4 print REPRODUCED or DIFFERS (an honest disagreement keeps exit code 0); claim 5
 failing is a broken run (exit 1).
 
-    /usr/bin/python3 experiments/srivastava2014-dropout-rate/check.py [--tier smoke|full]
+    /usr/bin/python3 experiments/srivastava2014-dropout-rate/check.py [--tier smoke|medium|full]
 """
 import os
 import sys

@@ -13,7 +13,7 @@ the Bernoulli arm). Tests the paper's claim with thresholds fixed before the run
 Claim 1 prints REPRODUCED or DIFFERS (an honest disagreement keeps exit code 0); claim 2 failing
 is a broken run (exit 1).
 
-    /usr/bin/python3 experiments/srivastava2014-gaussian-dropout/check.py [--tier smoke|full]
+    /usr/bin/python3 experiments/srivastava2014-gaussian-dropout/check.py [--tier smoke|medium|full]
 """
 import os
 import subprocess

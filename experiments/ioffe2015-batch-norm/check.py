@@ -3,17 +3,25 @@
 
 Reads the step curves of TIER.yaml (test accuracy and the 15th/50th/85th percentiles of one
 sigmoid's input every `diagnostics.every_steps` steps), prints them against the step for both
-arms (mean over seeds) and checks:
-  1. batch norm reaches the target test accuracy in fewer steps (on the curves averaged over
-     seeds; target: the lower of the two arms' final mean test accuracies minus 2 points, so
-     both reach it);
-  2. batch norm's test accuracy is higher early (at the first measurement at or after 10% of
-     training) and 3. at the end;
-  4. the percentiles drift less with batch norm: for each of p15, p50 and p85 the range
-     (max - min over the whole run, mean over seeds) is smaller with batch norm, and
-  5. so is the change of p50 over the second half of training.
+arms (mean over seeds) and tests the paper's claims, each paired over seeds with thresholds
+relative to the arm without batch norm (README.md, "The claims"):
+  1. (paper) batch norm trains faster: per seed, the steps until the test accuracy first reaches
+     T (the arm without batch norm's mean final accuracy minus 2 points); the geometric mean of
+     the ratio (with / without) <= 0.8 and a paired t-test of the log steps at p < 0.05;
+  2. (paper) batch norm is more accurate early: at the first measurement at or after 10 % of
+     training, test error with - without <= -5 % of the error without, paired p < 0.05;
+  3. (paper) batch norm ends more accurate ("enjoys the higher test accuracy"): the same on the
+     mean of each cell's last 3 measurements;
+  4. (paper) the distribution of the sigmoid's input is more stable: for each of p15, p50 and
+     p85 the range (max - min over training) with batch norm <= 0.75 x the range without (means
+     over seeds), paired p < 0.05;
+  5. (paper) it also stays more stable late in training: the change of p50 over the second half,
+     the same thresholds as 4;
+  6. (sanity) both arms have at least 3 seeds with step curves, no cell diverged or failed.
+Claims 1-5 print REPRODUCED or DIFFERS (a disagreement is a result: exit 0); a failed sanity
+check exits 1, a missing file 2.
 
-    /usr/bin/python3 experiments/ioffe2015-batch-norm/check.py [--tier smoke|full]
+    /usr/bin/python3 experiments/ioffe2015-batch-norm/check.py [--tier smoke|medium|full]
 """
 import os
 import sys
@@ -41,9 +49,20 @@ def arm_curves(res, key):
     return out
 
 
+FASTER = 0.8      # claim 1: ratio of steps to T, with / without
+RELATIVE = 0.05   # claims 2-3: error difference as a fraction of the error without
+STABLER = 0.75    # claims 4-5: ratio of drifts, with / without
+ALPHA = 0.05      # every paired t-test
+TAIL = 3          # measurements averaged at the end
+
+
 def steps_to(c, target):
+    """The first measured step with test accuracy >= target; a run that never reaches it counts
+    as one measurement interval past its last step (so the ratio is a bound, and printed)."""
     hit = c[c.test_accuracy >= target]
-    return float(hit.step.iloc[0]) if len(hit) else float("inf")
+    if len(hit):
+        return float(hit.step.iloc[0]), True
+    return float(c.step.iloc[-1] + (c.step.iloc[-1] - c.step.iloc[-2])), False
 
 
 def drift(c, col):
@@ -54,6 +73,17 @@ def second_half_change(c, col):
     half = c.step.iloc[-1] / 2
     mid = c[c.step >= half].iloc[0][col]
     return float(abs(c[col].iloc[-1] - mid))
+
+
+def per_seed(arms, fn):
+    """{arm: Series indexed by seed} of fn(curves) for every seed of each arm."""
+    return {k: pd.Series({seed: fn(c) for seed, c in v.items()}, dtype=float)
+            for k, v in arms.items()}
+
+
+def paired_text(d, lo, hi, p, n, scale=100.0, unit=" points"):
+    return (f"{scale * d:+.2f}{unit}, 95% CI [{scale * lo:+.2f}, {scale * hi:+.2f}], "
+            f"p = {p:.3g}, {n} seeds")
 
 
 def run():
@@ -76,37 +106,64 @@ def run():
                        f"p15 / p50 / p85 against step (mean of {len(arms['none'])} seeds)",
                        ["step", "acc without BN", "acc with BN", "percentiles without BN",
                         "percentiles with BN"], rows)
-    final = {k: float(np.mean([c.test_accuracy.iloc[-1] for c in v.values()]))
-             for k, v in arms.items()}
     print("\npaper (MNIST, Figure 1): batch norm reaches a higher test accuracy in fewer steps "
           "and its percentiles stay stable; without it they drift (values are plotted only).")
-    print(f"ours: final test accuracy {100 * final['none']:.2f} % without, "
-          f"{100 * final['batch_norm']:.2f} % with batch norm")
 
     claims = common.Claims(args.tier)
-    target = min(final.values()) - 0.02
-    reach = {k: steps_to(m.reset_index(), target) for k, m in mean.items()}
-    claims.check(reach["batch_norm"] < reach["none"],
-                 f"batch norm reaches {100 * target:.1f} % test accuracy in fewer steps",
-                 f"{reach['batch_norm']:.0f} vs {reach['none']:.0f} steps (curves averaged "
-                 "over seeds)")
+    seeds = {k: len(v) for k, v in arms.items()}
+    claims.sanity(min(seeds.values()) >= 3 and len(res.incomplete) == 0,
+                  "both arms have at least 3 seeds with step curves, no cell diverged",
+                  f"seeds {seeds}, incomplete cells {len(res.incomplete)}")
+
+    final_err = per_seed(arms, lambda c: 1.0 - float(c.test_accuracy.iloc[-TAIL:].mean()))
+    target = 1.0 - float(final_err["none"].mean()) - 0.02
+    reach = per_seed(arms, lambda c: steps_to(c, target)[0])
+    reached = {k: all(steps_to(c, target)[1] for c in v.values()) for k, v in arms.items()}
+    log_d, lo, hi, p, n = common.paired_ci(np.log(reach["batch_norm"]), np.log(reach["none"]))
+    ratio = float(np.exp(log_d))
+    claims.compare(reached["batch_norm"] and ratio <= FASTER and p < ALPHA,
+                   f"batch norm reaches T = {100 * target:.1f} % test accuracy in fewer steps "
+                   f"(ratio <= {FASTER}, paired p < {ALPHA} on log steps)",
+                   f"ratio {ratio:.2f} (95% CI [{np.exp(lo):.2f}, {np.exp(hi):.2f}]), p = "
+                   f"{p:.3g}, {n} seeds; median steps {reach['batch_norm'].median():.0f} with, "
+                   f"{reach['none'].median():.0f} without"
+                   + ("" if all(reached.values()) else
+                      " (a seed never reached T: counted one interval past its last step)"))
+
     early_step = steps[np.searchsorted(steps, 0.1 * steps[-1])]
-    early = {k: float(mean[k].loc[early_step].test_accuracy) for k in mean}
-    claims.check(early["batch_norm"] > early["none"], f"higher test accuracy early "
-                 f"(step {int(early_step)})",
-                 f"{100 * early['batch_norm']:.2f} % vs {100 * early['none']:.2f} %")
-    claims.check(final["batch_norm"] > final["none"], "higher test accuracy at the end",
-                 f"{100 * final['batch_norm']:.2f} % vs {100 * final['none']:.2f} %")
-    ranges = {k: {p: float(np.mean([drift(c, p) for c in v.values()])) for p in PCTS}
-              for k, v in arms.items()}
-    claims.check(all(ranges["batch_norm"][p] < ranges["none"][p] for p in PCTS),
-                 "percentiles drift less with batch norm (range over training)",
-                 ", ".join(f"{p} {ranges['batch_norm'][p]:.2f} vs {ranges['none'][p]:.2f}"
-                           for p in PCTS))
-    late = {k: float(np.mean([second_half_change(c, "p50") for c in v.values()]))
-            for k, v in arms.items()}
-    claims.check(late["batch_norm"] < late["none"], "p50 changes less over the second half",
-                 f"{late['batch_norm']:.3f} vs {late['none']:.3f}")
+    early_err = per_seed(arms, lambda c: 1.0 - float(c.set_index("step")
+                                                     .test_accuracy.loc[early_step]))
+    for label, err in ((f"more accurate early (step {int(early_step)})", early_err),
+                       (f"more accurate at the end (mean of the last {TAIL} measurements)",
+                        final_err)):
+        base = float(err["none"].mean())
+        d, lo, hi, p, n = common.paired_ci(err["batch_norm"], err["none"])
+        claims.compare(d <= -RELATIVE * base and p < ALPHA,
+                       f"batch norm is {label}: test error difference <= -{100 * RELATIVE:.0f} "
+                       f"% of the error without, paired p < {ALPHA}",
+                       f"{paired_text(d, lo, hi, p, n)} ({100 * d / base:+.1f} % of "
+                       f"{100 * base:.2f} %); test accuracy {100 * (1 - err['batch_norm'].mean()):.2f}"
+                       f" % with, {100 * (1 - base):.2f} % without")
+
+    ranges = {p: per_seed(arms, lambda c, p=p: drift(c, p)) for p in PCTS}
+    parts, ok = [], True
+    for q in PCTS:
+        r = ranges[q]
+        d, lo, hi, p, n = common.paired_ci(r["batch_norm"], r["none"])
+        rel = float(r["batch_norm"].mean() / r["none"].mean())
+        ok &= rel <= STABLER and p < ALPHA
+        parts.append(f"{q} {r['batch_norm'].mean():.2f} vs {r['none'].mean():.2f} (ratio "
+                     f"{rel:.2f}, p = {p:.3g})")
+    claims.compare(ok, f"the percentiles drift less with batch norm (each range <= {STABLER} x "
+                   f"the range without, paired p < {ALPHA})", "; ".join(parts))
+
+    late = per_seed(arms, lambda c: second_half_change(c, "p50"))
+    d, lo, hi, p, n = common.paired_ci(late["batch_norm"], late["none"])
+    rel = float(late["batch_norm"].mean() / late["none"].mean())
+    claims.compare(rel <= STABLER and p < ALPHA,
+                   f"p50 changes less over the second half (<= {STABLER} x, paired p < {ALPHA})",
+                   f"{late['batch_norm'].mean():.3f} with vs {late['none'].mean():.3f} without "
+                   f"(ratio {rel:.2f}), difference {d:+.3f} [{lo:+.3f}, {hi:+.3f}], p = {p:.3g}")
     return claims.finish()
 
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the published-comparison studies in experiments/ and checks their claims.
 #
-# Usage: bash tools/reproduce.sh [--tier smoke|medium|full] [--jobs N] [--mnist DIR] [NAME...]
+# Usage: bash tools/reproduce.sh [--tier smoke|medium|full] [--jobs N] [--mnist DIR] [--cifar10 DIR]
+#                               [NAME...]
 #
 #   --tier T     smoke (default): scaled to minutes on Fashion-MNIST; medium: at most an hour on 2
 #                cores (studies that have one); full: the papers' setups
@@ -9,6 +10,9 @@
 #   --mnist DIR  folder of the MNIST IDX files, passed as data.path=DIR to every configuration
 #                of the tier that reads MNIST (the full tier of the 2014 dropout studies and of
 #                the batch-norm study); without it those configurations fail with a data error
+#   --cifar10 DIR  folder of the CIFAR-10 binary files, passed as data.path=DIR to every
+#                configuration of the tier that reads CIFAR-10 itself or through an included
+#                file (srivastava2014-cifar10 full.yaml, zhang2017-random-labels full-cifar10.yaml)
 #   NAME...      study folders under experiments/ (default: all of them)
 #
 # For each study it runs `build/reglab run experiments/NAME/T.yaml --jobs N` and every
@@ -25,8 +29,9 @@ cd "$(dirname "$0")/.." || exit 2
 tier=smoke
 jobs=2
 mnist=""
+cifar10=""
 studies=()
-usage() { sed -n '4,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit "${1:-2}"; }
+usage() { sed -n '4,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit "${1:-2}"; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --tier) [ $# -ge 2 ] || usage; tier=$2; shift 2 ;;
@@ -35,6 +40,8 @@ while [ $# -gt 0 ]; do
     --jobs=*) jobs=${1#--jobs=}; shift ;;
     --mnist) [ $# -ge 2 ] || usage; mnist=$2; shift 2 ;;
     --mnist=*) mnist=${1#--mnist=}; shift ;;
+    --cifar10) [ $# -ge 2 ] || usage; cifar10=$2; shift 2 ;;
+    --cifar10=*) cifar10=${1#--cifar10=}; shift ;;
     -h|--help) usage 0 ;;
     -*) echo "reproduce: unknown option $1" >&2; usage ;;
     *) studies+=("${1%/}"); shift ;;
@@ -64,6 +71,19 @@ for s in "${studies[@]}"; do
   fi
 done
 
+# reads_dataset NAME CONFIG: CONFIG, or a file it includes (a *.yaml path on an `include:` list
+# line, relative to CONFIG's folder), sets `dataset: NAME`.
+reads_dataset() {
+  local name=$1 config=$2 dir inc
+  dir=$(dirname "$config")
+  grep -Eq "^[[:space:]]*(data:.*[{,][[:space:]]*)?dataset:[[:space:]]*$name([[:space:]]|,|}|$)" \
+    "$config" && return 0
+  while IFS= read -r inc; do
+    [ -f "$dir/$inc" ] && reads_dataset "$name" "$dir/$inc" && return 0
+  done < <(sed -n 's/^[[:space:]]*-[[:space:]]*\([^[:space:]#]*\.yaml\)[[:space:]]*$/\1/p' "$config")
+  return 1
+}
+
 passed=0
 failed=0
 failed_names=()
@@ -90,6 +110,9 @@ for s in "${studies[@]}"; do
     if [ -n "$mnist" ] && grep -Eq '^[[:space:]]*dataset:[[:space:]]*mnist' \
         "$c" "$dir"/shared-*.yaml 2>/dev/null; then
       overrides+=("data.path=$mnist")
+    fi
+    if [ -n "$cifar10" ] && reads_dataset cifar10 "$c"; then
+      overrides+=("data.path=$cifar10")
     fi
     echo "--- $reglab run $c ${overrides[*]:+${overrides[*]} }--jobs $jobs"
     if ! "$reglab" run "$c" ${overrides[@]+"${overrides[@]}"} --jobs "$jobs"; then

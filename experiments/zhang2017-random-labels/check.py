@@ -1,12 +1,14 @@
 #!/usr/bin/python3
 """Zhang et al. 2017: fitting random labels and random inputs with an MLP.
 
-Reads up to three configurations of the tier, each if it exists:
+Reads up to four configurations of the tier, each whose results exist (at least one must):
   TIER.yaml          label corruption p x regularizer, a network with far more parameters than
                      training images (smoke: 800 per image), one seed;
   TIER-inputs.yaml   input randomisations (shuffled pixels, random pixels, Gaussian images);
   TIER-time.yaml     true labels, random labels, random labels with weight decay, at the
-                     paper's ratio of parameters to training images (about 31), >= 3 seeds.
+                     paper's ratio of parameters to training images (about 31), >= 3 seeds;
+  TIER-cifar10.yaml  (full tier) Table 1's MLP 1x512 rows on user-supplied CIFAR-10: true and
+                     random labels, without and with weight decay, 3 seeds.
 Prints final train and test accuracy next to the paper's MLP 1x512 figures (CIFAR-10), the time
 to fit (first evaluated epoch with training accuracy >= FIT_TIME) per arm and seed, and judges
 the claims fixed before the run (README.md, "The claims"):
@@ -26,6 +28,13 @@ the claims fixed before the run (README.md, "The claims"):
   C4. (section 3) weight decay does not prevent fitting random labels: every seed of the random
       labels + L2 arm reaches training accuracy >= FIT_TIME within the budget.
 C2 and C3 DIFFER when a time to fit is missing (a seed not fitted within the budget).
+  On TIER-cifar10.yaml (if its results exist):
+  S5. every arm has >= 3 complete seeds; random labels give test accuracy <= 0.2;
+  C5. (Table 1) random labels are fitted on CIFAR-10: every random-label seed, with and without
+      weight decay, ends at training accuracy >= FIT_TIME;
+  C6. (Table 1: 50.51 % without, 50.39 % with weight decay) weight decay changes the true-label
+      test accuracy little: the 95% CI of the paired difference (with - without) lies within
+      +-WD_BAND = 5 % of the accuracy without.
 
     /usr/bin/python3 experiments/zhang2017-random-labels/check.py [--tier smoke|medium|full]
 """
@@ -45,7 +54,8 @@ CHANCE = 0.2         # S2
 FIT_TIME = 0.99      # C1-C4: "fitted" = training accuracy >= 99 %
 MAX_SLOWDOWN = 5.0   # C3
 ALPHA = 0.05         # C2
-MIN_SEEDS = 3        # S4
+MIN_SEEDS = 3        # S4, S5
+WD_BAND = 0.05       # C6
 REG = {"none": "none", "l2": "weight decay (L2)", "dropout": "dropout 0.5"}
 # Paper, Table 1 (CIFAR-10, MLP 1x512): test accuracy % without / with weight decay on true
 # labels; with random labels the MLPs reach (near) 100 % training accuracy and 10.48-10.61 % test
@@ -180,14 +190,58 @@ def judge_time(args, claims, arms, budget):
                     f"a factor {r:.2f} (geometric mean over seeds)")
 
 
+
+def cifar10_rows(args, claims):
+    """TIER-cifar10.yaml: Table 1's MLP rows on CIFAR-10 next to the paper's, S5, C5 and C6."""
+    res = common.load(args, f"{args.tier}-cifar10")
+    df = res.summary.copy()
+    df["p"] = df["data.label_corruption"].astype(float)
+    rows, counts = [], {}
+    for p in (0.0, 1.0):
+        for reg in ("none", "l2"):
+            cells = df[(df.p == p) & (df.regularizers == reg)]
+            counts[(p, reg)] = len(cells)
+            paper = (f"- / {PAPER_TRUE[reg]}" if p == 0.0 else f"~100 / {PAPER_RANDOM[reg]}")
+            rows.append([REG[reg], "true" if p == 0.0 else "random", paper,
+                         common.mean_sd(cells.final_train_accuracy),
+                         common.mean_sd(cells.final_test_accuracy), len(cells)])
+    common.print_table(f"{args.tier} tier, CIFAR-10 MLP 1x512 (Table 1): accuracy % at the last "
+                       "epoch, mean +- sd over seeds",
+                       ["regularizer", "labels", "paper train / test", "ours train",
+                        "ours test", "seeds"], rows)
+    rand = df[df.p == 1.0]
+    claims.sanity(min(counts.values()) >= MIN_SEEDS and len(res.incomplete) == 0
+                  and len(rand) > 0 and rand.final_test_accuracy.max() <= CHANCE,
+                  "CIFAR-10: every arm has 3 complete seeds, random labels test near chance",
+                  f"seeds {min(counts.values())}-{max(counts.values())}, incomplete "
+                  f"{len(res.incomplete)}, highest random-label test accuracy "
+                  f"{100 * rand.final_test_accuracy.max():.1f} % (needs <= {100 * CHANCE:.0f} %)")
+    low = rand.final_train_accuracy.min() if len(rand) else float("nan")
+    claims.compare(len(rand) > 0 and low >= FIT_TIME,
+                   "CIFAR-10: random labels are fitted, with and without weight decay (Table 1)",
+                   f"lowest final training accuracy of a random-label cell {100 * low:.2f} % "
+                   f"(needs >= {100 * FIT_TIME:.0f} %)")
+    true = df[df.p == 0.0]
+    a = common.by_seed(true[true.regularizers == "l2"], "final_test_accuracy")
+    b = common.by_seed(true[true.regularizers == "none"], "final_test_accuracy")
+    d, lo, hi, pv, n = common.paired_ci(a, b)
+    base = float(b.mean()) if len(b) else float("nan")
+    claims.compare(n >= 2 and -WD_BAND * base <= lo and hi <= WD_BAND * base,
+                   f"CIFAR-10: weight decay changes the true-label test accuracy by less than "
+                   f"{100 * WD_BAND:.0f} % (95% CI; paper 50.39 vs 50.51 %)",
+                   f"{100 * d:+.2f} points, 95% CI [{100 * lo:+.2f}, {100 * hi:+.2f}], p = "
+                   f"{pv:.3g}, {n} seeds; band +-{100 * WD_BAND * base:.2f} points")
+
+
 def run():
     args = common.parse_args(__doc__, HERE)
     claims = common.Claims(args.tier)
+    present = {k for k, path in args.files.items() if os.path.exists(path)}
     found = False
-    if args.tier in args.files:
+    if args.tier in present:
         found = True
         df = ladder(args, claims)
-        inputs = inputs_table(args) if f"{args.tier}-inputs" in args.files else None
+        inputs = inputs_table(args) if f"{args.tier}-inputs" in present else None
         every = df if inputs is None else pd.concat([df, inputs], ignore_index=True)
         worst = every.loc[every.final_train_accuracy.idxmin()]
         claims.sanity(every.final_train_accuracy.min() >= FIT,
@@ -213,12 +267,20 @@ def run():
         claims.sanity(len(plain) >= 4 and rho <= -0.9, "test accuracy decreases as p grows",
                       f"Spearman(p, test accuracy) = {rho:.3f} over {len(plain)} levels "
                       "(needs <= -0.9)")
-    if f"{args.tier}-time" in args.files:
+    if f"{args.tier}-time" in present:
         found = True
         arms, budget = time_arms(args)
         judge_time(args, claims, arms, budget)
+    if f"{args.tier}-cifar10" in present:
+        found = True
+        cifar10_rows(args, claims)
+    elif f"{args.tier}-cifar10" in args.files:
+        claims.info(f"{args.tier}-cifar10", f"{args.files[args.tier + '-cifar10']} not found "
+                    "(not run: needs CIFAR-10, README.md)")
     if not found:
-        raise common.InputError(f"no configuration of the {args.tier} tier")
+        raise common.InputError(f"no results of the {args.tier} tier: "
+                                + ", ".join(args.files.values()) if args.files else
+                                f"no configuration of the {args.tier} tier")
     return claims.finish()
 
 

@@ -35,36 +35,7 @@ trap 'rm -rf "$tmp"' EXIT
 source "$(dirname "$0")/lib.sh"
 
 data="$tmp/cifar10"
-$py - "$data" <<'PY'
-import os, sys
-import numpy as np
-
-out = sys.argv[1]
-os.makedirs(out)
-rng = np.random.default_rng(20240501)
-colour = rng.integers(40, 216, size=(10, 3))
-y, x = np.mgrid[0:32, 0:32]
-stripes = [(y // 4) % 2, (x // 4) % 2, ((y + x) // 4) % 2, (y // 8) % 2, (x // 8) % 2,
-           np.ones_like(y), ((y - x) // 6) % 2, y < 16, x < 16, (y // 4 + x // 4) % 2]
-
-
-def records(n):
-    """n CIFAR-10 records: 1 label byte, then the R, G and B planes of 32x32 row-major bytes."""
-    labels = rng.integers(0, 10, size=n).astype(np.uint8)
-    images = np.empty((n, 3, 32, 32))
-    for i, c in enumerate(labels):
-        pattern = 2.0 * stripes[c] - 1.0
-        images[i] = colour[c][:, None, None] + 30 * pattern + rng.normal(0, 35, (3, 32, 32))
-    pixels = np.clip(np.rint(images), 0, 255).astype(np.uint8).reshape(n, -1)
-    return np.concatenate([labels[:, None], pixels], axis=1).tobytes()
-
-
-for k in range(1, 6):
-    with open(os.path.join(out, f"data_batch_{k}.bin"), "wb") as f:
-        f.write(records(60))
-with open(os.path.join(out, "test_batch.bin"), "wb") as f:
-    f.write(records(100))
-PY
+$py "$root/tests/support/write_cifar10.py" "$data" 60 100
 
 # --- a. the run -----------------------------------------------------------------------------------
 cat > "$tmp/cnn.yaml" <<YAML

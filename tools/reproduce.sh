@@ -8,8 +8,9 @@
 #                cores (studies that have one); full: the papers' setups
 #   --jobs N     sweep cells run at once (default 2)
 #   --mnist DIR  folder of the MNIST IDX files, passed as data.path=DIR to every configuration
-#                of the tier that reads MNIST (the full tier of the 2014 dropout studies and of
-#                the batch-norm study); without it those configurations fail with a data error
+#                of the tier that reads MNIST itself or through an included file (the full tier
+#                of the 2014 dropout studies, of wan2013 and of the batch-norm study); without it
+#                those configurations fail with a data error
 #   --cifar10 DIR  folder of the CIFAR-10 binary files, passed as data.path=DIR to every
 #                configuration of the tier that reads CIFAR-10 itself or through an included
 #                file (srivastava2014-cifar10 full.yaml, zhang2017-random-labels full-cifar10.yaml)
@@ -74,8 +75,8 @@ for s in "${studies[@]}"; do
   fi
 done
 
-# reads_dataset NAME CONFIG: CONFIG, or a file it includes (a *.yaml path on an `include:` list
-# line, relative to CONFIG's folder), sets `dataset: NAME`.
+# reads_dataset NAME CONFIG: CONFIG, or a file it includes (a *.yaml path on an `include:` line,
+# flow style, or on a block list line; relative to CONFIG's folder), sets `dataset: NAME`.
 reads_dataset() {
   local name=$1 config=$2 dir inc
   dir=$(dirname "$config")
@@ -83,7 +84,8 @@ reads_dataset() {
     "$config" && return 0
   while IFS= read -r inc; do
     [ -f "$dir/$inc" ] && reads_dataset "$name" "$dir/$inc" && return 0
-  done < <(sed -n 's/^[[:space:]]*-[[:space:]]*\([^[:space:]#]*\.yaml\)[[:space:]]*$/\1/p' "$config")
+  done < <(grep -E '^[[:space:]]*(include:|-[[:space:]]*[^[:space:]#]+\.yaml[[:space:]]*$)' "$config" |
+             grep -oE '[^][[:space:],"#]+\.yaml')
   return 1
 }
 
@@ -110,8 +112,7 @@ for s in "${studies[@]}"; do
   ok=1
   for c in "${configs[@]}"; do
     overrides=()
-    if [ -n "$mnist" ] && grep -Eq '^[[:space:]]*dataset:[[:space:]]*mnist' \
-        "$c" "$dir"/shared-*.yaml 2>/dev/null; then
+    if [ -n "$mnist" ] && reads_dataset mnist "$c"; then
       overrides+=("data.path=$mnist")
     fi
     if [ -n "$cifar10" ] && reads_dataset cifar10 "$c"; then

@@ -9,7 +9,9 @@
 #    skipped;
 #  - tools/reproduce.sh passes --cifar10 DIR as data.path to a configuration whose include
 #    reads CIFAR-10 (srivastava2014-cifar10 full.yaml via configs/cifar10-cnn.yaml) and not to
-#    one that does not; without --cifar10 that configuration fails with a data error naming it.
+#    one that does not; without --cifar10 that configuration fails with a data error naming it;
+#    and --mnist DIR to configurations that read MNIST through a flow-style include
+#    (srivastava2014-table9 full-*.yaml via shared-full.yaml) or inline (wan2013 full.yaml).
 # Each check prints "ok - NAME" or "not ok - NAME"; the script ends with "N passed, M failed".
 # Usage: bash tests/e2e/test_study_cifar10.sh PATH_TO_REGLAB   (from the repository root)
 set -uo pipefail
@@ -77,4 +79,15 @@ expect_in "the failing configuration is named" "full.yaml: reglab run failed" "$
 expect_in "--cifar10 DIR becomes data.path" "data.path=$data" "$tmp/reproduce.log"
 check "the study's cells ran on the tiny folder" \
   test -f "$tmp/repo/results/experiments/srivastava2014-cifar10/full/cifar10.h5"
+cp -r "$root/experiments/srivastava2014-table9" "$tmp/repo/experiments/"
+(cd "$tmp/repo" && bash tools/reproduce.sh --tier full --mnist "$tmp/no-mnist" \
+  srivastava2014-table9) > "$tmp/mnist.log" 2>&1
+expect_in "--mnist DIR reaches a configuration through include: [shared-full.yaml]" \
+  "full-appendix.yaml data.path=$tmp/no-mnist" "$tmp/mnist.log"
+expect_in "... and the other recipe" "full-released.yaml data.path=$tmp/no-mnist" "$tmp/mnist.log"
+cp -r "$root/experiments/wan2013-dropconnect" "$tmp/repo/experiments/"
+(cd "$tmp/repo" && bash tools/reproduce.sh --tier full --mnist "$tmp/no-mnist" \
+  wan2013-dropconnect) > "$tmp/mnist-inline.log" 2>&1
+expect_in "--mnist DIR reaches data: {dataset: mnist, ...} written inline" \
+  "wan2013-dropconnect/full.yaml data.path=$tmp/no-mnist" "$tmp/mnist-inline.log"
 finish

@@ -11,8 +11,10 @@ Exit codes: 0 every claim holds, 1 a claim fails, 2 a results file is missing or
 """
 import argparse
 import glob
+import io
 import math
 import os
+import subprocess
 import sys
 
 import h5py
@@ -286,3 +288,41 @@ def print_paired(label, a, b):
     print(f"{label} (test error): {100 * d:+.3f} points, 95% CI [{100 * lo:+.3f}, "
           f"{100 * hi:+.3f}], paired t-test p = {p:.3g}, {n} seeds")
     return d, lo, hi, p, n
+
+
+def reglab_report(path, *options):
+    """The output of `build/reglab report PATH --select-by validation_accuracy --within
+    regularizers OPTIONS...`."""
+    binary = os.path.join(REPO, "build", "reglab")
+    if not os.path.exists(binary):
+        raise InputError(f"{binary} not found: build reglab to choose the settings")
+    cmd = [binary, "report", path, "--select-by", "validation_accuracy",
+           "--within", "regularizers", *options]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise InputError(f"{' '.join(cmd)}: {done.stderr.strip()}")
+    return done.stdout
+
+
+def selected(res, df, claims, name):
+    """The cells of `df` (rows of the summary, any status) in each method's setting chosen on
+    validation accuracy (all of them if the file varies only the regularizers). A setting with a
+    diverged or failed cell is never chosen (`reglab report` names it), so a divergence at a
+    rate no method keeps does not make the run incomplete."""
+    others = [f for f in res.factors if f != "regularizers"]
+    if not others:
+        claims.info(f"[{name}] protocol", "one setting per method (no hyper-parameter axis): "
+                    "nothing to choose on validation")
+        return df
+    print(reglab_report(res.path, "--width", "100"), flush=True)
+    chosen = pd.read_csv(io.StringIO(reglab_report(res.path, "--format", "csv")))
+    keep = pd.Series(False, index=df.index)
+    for _, arm in chosen.iterrows():
+        match = df.regularizers == arm.regularizers
+        for f in others:  # shortest round-trip text: reads back as the stored value
+            value = arm[f]
+            match &= df[f] == (type(df[f].iloc[0])(value) if len(df) else value)
+        keep |= match
+        claims.info(f"[{name}] {arm.regularizers}", f"{arm.setting} chosen from "
+                    f"{arm.settings_chosen_from} settings on {arm.select_by}")
+    return df[keep]

@@ -26,14 +26,12 @@ one setting per method: nothing is chosen and every cell is used.
 
     /usr/bin/python3 experiments/srivastava2014-table9/check.py [--tier smoke|medium|full]
 """
-import io
 import os
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import common  # noqa: E402
-import pandas as pd  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 EVALS = 3      # evaluations averaged at the end of each run
@@ -49,44 +47,6 @@ METHODS = [
     ("dropout+max_norm", "Dropout + max-norm", 1.05),
 ]
 PAPER = {key: paper for key, _, paper in METHODS}
-
-
-def reglab_report(path, *options):
-    """The output of `build/reglab report PATH --select-by validation_accuracy --within
-    regularizers OPTIONS...`."""
-    binary = os.path.join(common.REPO, "build", "reglab")
-    if not os.path.exists(binary):
-        raise common.InputError(f"{binary} not found: build reglab to choose the settings")
-    cmd = [binary, "report", path, "--select-by", "validation_accuracy",
-           "--within", "regularizers", *options]
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise common.InputError(f"{' '.join(cmd)}: {done.stderr.strip()}")
-    return done.stdout
-
-
-def selected(res, df, claims, name):
-    """The cells of `df` (rows of the summary, any status) in each method's setting chosen on
-    validation accuracy (all of them if the file varies only the regularizers). A setting with a
-    diverged or failed cell is never chosen (`reglab report` names it), so a divergence at a
-    rate no method keeps does not make the run incomplete."""
-    others = [f for f in res.factors if f != "regularizers"]
-    if not others:
-        claims.info(f"[{name}] protocol", "one setting per method (no hyper-parameter axis): "
-                    "nothing to choose on validation")
-        return df
-    print(reglab_report(res.path, "--width", "100"), flush=True)
-    chosen = pd.read_csv(io.StringIO(reglab_report(res.path, "--format", "csv")))
-    keep = pd.Series(False, index=df.index)
-    for _, arm in chosen.iterrows():
-        match = df.regularizers == arm.regularizers
-        for f in others:  # shortest round-trip text: reads back as the stored value
-            value = arm[f]
-            match &= df[f] == (type(df[f].iloc[0])(value) if len(df) else value)
-        keep |= match
-        claims.info(f"[{name}] {arm.regularizers}", f"{arm.setting} chosen from "
-                    f"{arm.settings_chosen_from} settings on {arm.select_by}")
-    return df[keep]
 
 
 def tail(res, cells, metric):
@@ -117,7 +77,7 @@ def run():
             claims.info(name, f"{path} not found (not run)")
             continue
         res = common.Results(path)
-        chosen = selected(res, res.all, claims, name)
+        chosen = common.selected(res, res.all, claims, name)
         incomplete = int((chosen.status != "complete").sum())
         skipped = len(res.incomplete) - incomplete
         if skipped:

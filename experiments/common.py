@@ -290,39 +290,51 @@ def print_paired(label, a, b):
     return d, lo, hi, p, n
 
 
-def reglab_report(path, *options):
-    """The output of `build/reglab report PATH --select-by validation_accuracy --within
-    regularizers OPTIONS...`."""
+def reglab_report(path, within, *options):
+    """The output of `build/reglab report PATH --select-by validation_accuracy --within WITHIN
+    OPTIONS...` (`within`: the arm factors, comma-separated)."""
     binary = os.path.join(REPO, "build", "reglab")
     if not os.path.exists(binary):
         raise InputError(f"{binary} not found: build reglab to choose the settings")
-    cmd = [binary, "report", path, "--select-by", "validation_accuracy",
-           "--within", "regularizers", *options]
+    cmd = [binary, "report", path, "--select-by", "validation_accuracy", "--within", within,
+           *options]
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise InputError(f"{' '.join(cmd)}: {done.stderr.strip()}")
     return done.stdout
 
 
-def selected(res, df, claims, name):
-    """The cells of `df` (rows of the summary, any status) in each method's setting chosen on
-    validation accuracy (all of them if the file varies only the regularizers). A setting with a
-    diverged or failed cell is never chosen (`reglab report` names it), so a divergence at a
-    rate no method keeps does not make the run incomplete."""
-    others = [f for f in res.factors if f != "regularizers"]
-    if not others:
-        claims.info(f"[{name}] protocol", "one setting per method (no hyper-parameter axis): "
+def same_value(column, value):
+    """A mask of the `column` entries equal to `value` as read back from `reglab report`'s CSV
+    (shortest round-trip text, so it converts back to the stored value exactly)."""
+    if not len(column):
+        return column == value
+    return column == type(column.iloc[0])(value)
+
+
+def selected(res, df, claims, name, within=("regularizers",)):
+    """The cells of `df` (rows of the summary, any status) in each arm's setting chosen on
+    validation accuracy, where an arm is one combination of the `within` factors and a setting
+    one combination of the other varying factors (all cells if none of them varies within an
+    arm). A setting with a diverged or failed cell is never chosen (`reglab report` names it), so a
+    divergence at a rate no arm keeps does not make the run incomplete."""
+    others = [f for f in res.factors if f not in within]
+    if not others or all(df.groupby(list(within))[f].nunique().max() <= 1 for f in others):
+        # factors zipped with an arm factor (one value per arm) are not a hyper-parameter axis
+        claims.info(f"[{name}] protocol", "one setting per arm (no hyper-parameter axis): "
                     "nothing to choose on validation")
         return df
-    print(reglab_report(res.path, "--width", "100"), flush=True)
-    chosen = pd.read_csv(io.StringIO(reglab_report(res.path, "--format", "csv")))
+    arms = ",".join(within)
+    print(reglab_report(res.path, arms, "--width", "100"), flush=True)
+    chosen = pd.read_csv(io.StringIO(reglab_report(res.path, arms, "--format", "csv")))
     keep = pd.Series(False, index=df.index)
     for _, arm in chosen.iterrows():
-        match = df.regularizers == arm.regularizers
-        for f in others:  # shortest round-trip text: reads back as the stored value
-            value = arm[f]
-            match &= df[f] == (type(df[f].iloc[0])(value) if len(df) else value)
+        match = pd.Series(True, index=df.index)
+        for f in [*within, *others]:
+            match &= same_value(df[f], arm[f])
         keep |= match
-        claims.info(f"[{name}] {arm.regularizers}", f"{arm.setting} chosen from "
+        label = ", ".join(f"{f}={arm[f]}" for f in within if f != "regularizers")
+        label = arm.regularizers + (f" ({label})" if label else "")
+        claims.info(f"[{name}] {label}", f"{arm.setting} chosen from "
                     f"{arm.settings_chosen_from} settings on {arm.select_by}")
     return df[keep]

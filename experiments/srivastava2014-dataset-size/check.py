@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Srivastava et al. 2014, section 7.4 (Figure 10): dropout's gain against training-set size.
 
-Reads the results of TIER.yaml, prints the test error with and without dropout per size (mean
+Reads the results of every configuration of the tier (smoke: smoke.yaml; medium: medium.yaml and
+medium-select.yaml; full: full.yaml), prints the test error with and without dropout per size (mean
 +- sd over seeds; a cell's error is the mean of its last 3 evaluations) next to the paper's
 description, the gain (error without dropout minus error with it, paired over seeds, with its
 95% t confidence interval) in points and relative to the error without dropout, and tests the
@@ -13,9 +14,16 @@ paper's claims with thresholds fixed before the run (README.md, "The claims"):
      p < 0.05;
   4. (paper) the gain shrinks again at the largest size (> 10,000 images): its mean gain in
      points <= half the largest mean gain among the medium sizes;
-  5. (sanity) every (size, arm) has at least 3 complete seeds, no cell diverged or failed.
+  5. (sanity) every (size, arm) has at least 3 complete seeds, no cell of a chosen setting
+     diverged or failed.
 Claims 1-4 print REPRODUCED or DIFFERS (an honest disagreement keeps exit code 0); claim 5
-failing is a broken run (exit 1).
+failing is a broken run (exit 1). Each configuration is judged on its own.
+
+Protocol: a configuration that also varies a hyper-parameter (medium-select.yaml: the learning
+rate) is read as the paper read its runs: for each arm at each size, the setting is chosen on
+validation accuracy by `reglab report --select-by validation_accuracy --within
+regularizers,data.train_size` (common.selected), and the table and claims use only the chosen
+settings' cells.
 
     /usr/bin/python3 experiments/srivastava2014-dataset-size/check.py [--tier smoke|medium|full]
 """
@@ -42,10 +50,16 @@ def tail(res, cells, metric):
     return cells.cell_id.map(one)
 
 
-def run():
-    args = common.parse_args(__doc__, HERE)
-    res = common.load(args, args.tier)
-    df = res.summary.copy()
+def judge(claims, name, res, tier):
+    """The table and claims 1-5 for one configuration's results."""
+    cells = common.selected(res, res.all, claims, name,
+                            within=("regularizers", "data.train_size"))
+    incomplete = int((cells.status != "complete").sum())
+    skipped = len(res.incomplete) - incomplete
+    if skipped:
+        claims.info(f"[{name}] cells not complete in settings no arm kept",
+                    f"{skipped} ({', '.join(sorted(set(res.incomplete.status)))})")
+    df = cells[cells.status == "complete"].copy()
     df["size"] = df["data.train_size"].astype(int)
     df["dropout"] = df.regularizers.str.contains("dropout")
     df["test_err"] = 1.0 - tail(res, df, "test_accuracy")
@@ -60,20 +74,20 @@ def run():
         rows.append([size, PAPER.get(size, ""), common.mean_sd(a), common.mean_sd(b),
                      f"{100 * d:+.2f} [{100 * lo:+.2f}, {100 * hi:+.2f}]", f"{p:.2g}",
                      f"{100 * rel[size]:+.1f} %", n])
-    common.print_table(f"{args.tier} tier: test error % against training-set size (mean +- sd "
+    common.print_table(f"{name} ({tier} tier): test error % against training-set size (mean +- sd "
                        f"over seeds, last {EVALS} evaluations); gain = no dropout - dropout",
                        ["train size", "paper (Fig. 10)", "no dropout", "dropout",
                         "gain, points [95% CI]", "paired p", "gain / no-dropout error",
                         "seeds"], rows)
 
-    claims = common.Claims(args.tier)
     sizes = sorted(gain)
-    claims.sanity(min(seeds.values()) >= 3 and len(res.incomplete) == 0,
-                  "every (size, arm) has at least 3 complete seeds, no cell diverged",
-                  f"seeds per size {seeds}, incomplete cells {len(res.incomplete)}")
+    claims.sanity(min(seeds.values()) >= 3 and incomplete == 0,
+                  f"[{name}] every (size, arm) has at least 3 complete seeds, no cell of a "
+                  "chosen setting diverged",
+                  f"seeds per size {seeds}, incomplete cells in chosen settings {incomplete}")
     for s in sizes[:2]:
         claims.compare(gain[s] <= NO_GAIN * base[s],
-                       f"no gain at {s} images (gain <= {100 * NO_GAIN:.0f} % of the error "
+                       f"[{name}] no gain at {s} images (gain <= {100 * NO_GAIN:.0f} % of the error "
                        "without dropout)",
                        f"gain {100 * gain[s]:+.2f} points = {100 * rel[s]:+.1f} % of "
                        f"{100 * base[s]:.2f} %")
@@ -91,7 +105,7 @@ def run():
         p = float(stats.ttest_1samp(pts, 0.0).pvalue) if len(pts) >= 2 else float("nan")
         mean_rel = float(pooled.mean()) if len(pooled) else float("nan")
         claims.compare(mean_rel >= GAIN and float(np.mean(pts)) > 0 and p < ALPHA,
-                       f"a gain at medium sizes {medium} (mean relative gain >= "
+                       f"[{name}] a gain at medium sizes {medium} (mean relative gain >= "
                        f"{100 * GAIN:.0f} %, paired p < {ALPHA} over the (size, seed) pairs)",
                        f"mean relative gain {100 * mean_rel:+.1f} %, gains "
                        + ", ".join(f"{100 * g:+.2f}" for g in gains)
@@ -101,15 +115,25 @@ def run():
             s = large[-1]
             peak = max(gains)
             claims.compare(peak > 0 and gain[s] <= SHRINK * peak,
-                           f"the gain shrinks at {s} images (<= {SHRINK} x the largest "
+                           f"[{name}] the gain shrinks at {s} images (<= {SHRINK} x the largest "
                            "medium-size gain, in points)",
                            f"{100 * gain[s]:+.2f} points vs {100 * peak:+.2f} at "
                            f"{medium[gains.index(peak)]} ({100 * rel[s]:+.1f} % of "
                            f"{100 * base[s]:.2f} %)")
         else:
-            claims.compare(False, "the gain shrinks at large sizes", "no size above 10,000")
+            claims.compare(False, f"[{name}] the gain shrinks at large sizes", "no size above 10,000")
     else:
-        claims.compare(False, "a gain at medium sizes", "no size between 1,000 and 10,000")
+        claims.compare(False, f"[{name}] a gain at medium sizes",
+                       "no size between 1,000 and 10,000")
+
+
+def run():
+    args = common.parse_args(__doc__, HERE)
+    if not args.files:
+        raise common.InputError(f"no {args.tier} configuration in {HERE}")
+    claims = common.Claims(args.tier)
+    for name, path in args.files.items():
+        judge(claims, name, common.Results(path), args.tier)
     return claims.finish()
 
 

@@ -87,8 +87,8 @@ def judge(claims, name, res, tier):
                   f"seeds per size {seeds}, incomplete cells in chosen settings {incomplete}")
     for s in sizes[:2]:
         claims.compare(gain[s] <= NO_GAIN * base[s],
-                       f"[{name}] no gain at {s} images (gain <= {100 * NO_GAIN:.0f} % of the error "
-                       "without dropout)",
+                       f"[{name}] no gain at {s} images (gain <= {100 * NO_GAIN:.0f} % of the "
+                       "error without dropout)",
                        f"gain {100 * gain[s]:+.2f} points = {100 * rel[s]:+.1f} % of "
                        f"{100 * base[s]:.2f} %")
     medium = [s for s in sizes if 1000 <= s <= 10000]
@@ -121,7 +121,8 @@ def judge(claims, name, res, tier):
                            f"{medium[gains.index(peak)]} ({100 * rel[s]:+.1f} % of "
                            f"{100 * base[s]:.2f} %)")
         else:
-            claims.compare(False, f"[{name}] the gain shrinks at large sizes", "no size above 10,000")
+            claims.compare(False, f"[{name}] the gain shrinks at large sizes",
+                           "no size above 10,000")
     else:
         claims.compare(False, f"[{name}] a gain at medium sizes",
                        "no size between 1,000 and 10,000")

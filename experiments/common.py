@@ -333,7 +333,8 @@ def selected(res, df, claims, name, within=("regularizers",)):
         for f in [*within, *others]:
             match &= same_value(df[f], arm[f])
         keep |= match
-        label = ", ".join(f"{f}={arm[f]}" for f in within if f != "regularizers")
+        label = ", ".join(f"{f}={arm[f]:g}" if isinstance(arm[f], float) else f"{f}={arm[f]}"
+                          for f in within if f != "regularizers")
         label = arm.regularizers + (f" ({label})" if label else "")
         claims.info(f"[{name}] {label}", f"{arm.setting} chosen from "
                     f"{arm.settings_chosen_from} settings on {arm.select_by}")

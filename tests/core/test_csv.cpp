@@ -66,7 +66,9 @@ TEST_CASE("csv::number: the shortest text that reads back bitwise") {
                            std::numeric_limits<double>::min(),
                            std::numeric_limits<double>::denorm_min(),
                            std::numeric_limits<double>::max(),
-                           std::nextafter(1.0, 2.0)};
+                           std::nextafter(1.0, 2.0),
+                           50000.0,
+                           123456789012345.0};
   for (double v : values) {
     const std::string s = csv::number(v);
     CAPTURE(s);
@@ -78,6 +80,15 @@ TEST_CASE("csv::number: the shortest text that reads back bitwise") {
   CHECK(csv::number(1e-5) == "1e-05");
   CHECK(csv::number(-0.0) == "-0");
   CHECK(csv::number(12345.0) == "12345");
+  // Integers in plain digits where %g would switch to an exponent at the shortest precision.
+  CHECK(csv::number(10.0) == "10");
+  CHECK(csv::number(500.0) == "500");
+  CHECK(csv::number(-50000.0) == "-50000");
+  CHECK(csv::number(123456789012345.0) == "123456789012345");
+  CHECK(csv::number(1e15) == "1e+15");
+  CHECK(csv::number(1e300) == "1e+300");
+  CHECK(csv::number(2.5e3) == "2500");
+  CHECK(csv::number(2.5e-3) == "0.0025");
 }
 
 TEST_CASE("csv::number: NaN, Inf and -Inf") {

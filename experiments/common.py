@@ -339,3 +339,28 @@ def selected(res, df, claims, name, within=("regularizers",)):
         claims.info(f"[{name}] {label}", f"{arm.setting} chosen from "
                     f"{arm.settings_chosen_from} settings on {arm.select_by}")
     return df[keep]
+
+
+def chosen_cells(res, claims, name, within=("regularizers",)):
+    """The complete cells of each arm's chosen setting (common.selected over every cell of
+    `res`) and the number of cells of the chosen settings that are not complete; cells not
+    complete in settings no arm kept are noted as INFO."""
+    cells = selected(res, res.all, claims, name, within)
+    incomplete = int((cells.status != "complete").sum())
+    skipped = len(res.incomplete) - incomplete
+    if skipped:
+        claims.info(f"[{name}] cells not complete in settings no arm kept",
+                    f"{skipped} ({', '.join(sorted(set(res.incomplete.status)))})")
+    return cells[cells.status == "complete"].copy(), incomplete
+
+
+def judge_each(description, study_dir, judge):
+    """A check.py's main: `judge(claims, name, results, tier)` for every configuration of the
+    tier (--tier, --results), then the verdict; returns the exit code."""
+    args = parse_args(description, study_dir)
+    if not args.files:
+        raise InputError(f"no {args.tier} configuration in {study_dir}")
+    claims = Claims(args.tier)
+    for name, path in args.files.items():
+        judge(claims, name, Results(path), args.tier)
+    return claims.finish()

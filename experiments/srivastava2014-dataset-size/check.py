@@ -52,14 +52,8 @@ def tail(res, cells, metric):
 
 def judge(claims, name, res, tier):
     """The table and claims 1-5 for one configuration's results."""
-    cells = common.selected(res, res.all, claims, name,
-                            within=("regularizers", "data.train_size"))
-    incomplete = int((cells.status != "complete").sum())
-    skipped = len(res.incomplete) - incomplete
-    if skipped:
-        claims.info(f"[{name}] cells not complete in settings no arm kept",
-                    f"{skipped} ({', '.join(sorted(set(res.incomplete.status)))})")
-    df = cells[cells.status == "complete"].copy()
+    df, incomplete = common.chosen_cells(res, claims, name,
+                                         within=("regularizers", "data.train_size"))
     df["size"] = df["data.train_size"].astype(int)
     df["dropout"] = df.regularizers.str.contains("dropout")
     df["test_err"] = 1.0 - tail(res, df, "test_accuracy")
@@ -129,13 +123,7 @@ def judge(claims, name, res, tier):
 
 
 def run():
-    args = common.parse_args(__doc__, HERE)
-    if not args.files:
-        raise common.InputError(f"no {args.tier} configuration in {HERE}")
-    claims = common.Claims(args.tier)
-    for name, path in args.files.items():
-        judge(claims, name, common.Results(path), args.tier)
-    return claims.finish()
+    return common.judge_each(__doc__, HERE, judge)
 
 
 if __name__ == "__main__":

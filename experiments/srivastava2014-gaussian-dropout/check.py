@@ -39,13 +39,7 @@ PAPER = {"dropout+max_norm": ("Bernoulli dropout", "1.08 +- 0.04"),
 
 def judge(claims, name, res, tier):
     """The table, the paired difference and claims 1-2 for one configuration's results."""
-    cells = common.selected(res, res.all, claims, name)
-    incomplete = int((cells.status != "complete").sum())
-    skipped = len(res.incomplete) - incomplete
-    if skipped:
-        claims.info(f"[{name}] cells not complete in settings no arm kept",
-                    f"{skipped} ({', '.join(sorted(set(res.incomplete.status)))})")
-    df = cells[cells.status == "complete"]
+    df, incomplete = common.chosen_cells(res, claims, name)
     rows = []
     err = {}
     for key, (label, paper) in PAPER.items():
@@ -83,13 +77,7 @@ def judge(claims, name, res, tier):
 
 
 def run():
-    args = common.parse_args(__doc__, HERE)
-    if not args.files:
-        raise common.InputError(f"no {args.tier} configuration in {HERE}")
-    claims = common.Claims(args.tier)
-    for name, path in args.files.items():
-        judge(claims, name, common.Results(path), args.tier)
-    return claims.finish()
+    return common.judge_each(__doc__, HERE, judge)
 
 
 if __name__ == "__main__":

@@ -77,13 +77,7 @@ def run():
             claims.info(name, f"{path} not found (not run)")
             continue
         res = common.Results(path)
-        chosen = common.selected(res, res.all, claims, name)
-        incomplete = int((chosen.status != "complete").sum())
-        skipped = len(res.incomplete) - incomplete
-        if skipped:
-            claims.info(f"[{name}] cells not complete in settings no method kept",
-                        f"{skipped} ({', '.join(sorted(set(res.incomplete.status)))})")
-        df = chosen[chosen.status == "complete"].copy()
+        df, incomplete = common.chosen_cells(res, claims, name)
         df["test_err"] = 1.0 - tail(res, df, "test_accuracy")
         df["train_err"] = 1.0 - tail(res, df, "train_accuracy")
         df["gap"] = df.test_err - df.train_err

@@ -22,7 +22,8 @@ f$close_all()
 # Arms: the factor columns lie between `name` and `seed`; labels as `reglab report` prints them.
 cols <- names(summary)
 factors <- cols[seq_along(cols) > match("name", cols) & seq_along(cols) < match("seed", cols)]
-shortest <- function(x) {  # the shortest %g that reads back as x
+shortest <- function(x) {  # integers below 1e15 in digits, else the shortest %g that reads back
+  if (is.finite(x) && abs(x) < 1e15 && x == trunc(x) && 1 / x != -Inf) return(sprintf("%.0f", x))
   for (p in 1:17) if (as.numeric(s <- sprintf("%.*g", p, x)) == x) break
   s
 }

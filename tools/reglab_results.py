@@ -185,7 +185,11 @@ def weights(path, cell=None):
 
 
 def _shortest(v):
-    """A number as `reglab report` prints it: the shortest %g that reads back as the same value."""
+    """A number as `reglab report` prints it: an integer below 10^15 in plain digits, otherwise
+    the shortest %g that reads back as the same value."""
+    negative_zero = v == 0 and math.copysign(1, v) < 0
+    if math.isfinite(v) and abs(v) < 1e15 and v == math.trunc(v) and not negative_zero:
+        return f"{v:.0f}"
     for precision in range(1, 18):
         s = f"{v:.{precision}g}"
         if float(s) == v:

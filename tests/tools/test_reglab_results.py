@@ -235,6 +235,16 @@ def tests(reglab, tmp):
             assert np.allclose(a[mine], report[theirs], rtol=0, atol=1e-12), mine
     check("arms: labels, n and means equal reglab report's", arms_match_report)
 
+    def labels_print_numbers_as_reglab():
+        # the same texts tests/core/test_csv.cpp asserts for reglab's shortest_decimal
+        values = [0.1, 0.30000000000000004, 1e-5, 12345.0, 10.0, 500.0, -50000.0,
+                  123456789012345.0, 1e15, 1e300, 2.5e3, 2.5e-3]
+        texts = ["0.1", "0.30000000000000004", "1e-05", "12345", "10", "500", "-50000",
+                 "123456789012345", "1e+15", "1e+300", "2500", "0.0025"]
+        assert [rr._shortest(v) for v in values] == texts, [rr._shortest(v) for v in values]
+    check("arm labels print numbers as reglab does (integers in plain digits)",
+          labels_print_numbers_as_reglab)
+
     def arms_diverged():
         a = rr.arms(div)
         assert list(a.arm) == ["optimizer.learning_rate=0.1", "optimizer.learning_rate=1e+30"]

@@ -316,8 +316,8 @@ def selected(res, df, claims, name, within=("regularizers",)):
     """The cells of `df` (rows of the summary, any status) in each arm's setting chosen on
     validation accuracy, where an arm is one combination of the `within` factors and a setting
     one combination of the other varying factors (all cells if none of them varies within an
-    arm). A setting with a diverged or failed cell is never chosen (`reglab report` names it), so a
-    divergence at a rate no arm keeps does not make the run incomplete."""
+    arm). A setting with a diverged or failed cell is never chosen (`reglab report` names it),
+    so a divergence at a rate no arm keeps does not make the run incomplete."""
     others = [f for f in res.factors if f not in within]
     if not others or all(df.groupby(list(within))[f].nunique().max() <= 1 for f in others):
         # factors zipped with an arm factor (one value per arm) are not a hyper-parameter axis
@@ -333,8 +333,7 @@ def selected(res, df, claims, name, within=("regularizers",)):
         for f in [*within, *others]:
             match &= same_value(df[f], arm[f])
         keep |= match
-        label = ", ".join(f"{f}={arm[f]:g}" if isinstance(arm[f], float) else f"{f}={arm[f]}"
-                          for f in within if f != "regularizers")
+        label = ", ".join(f"{f}={arm[f]}" for f in within if f != "regularizers")
         label = arm.regularizers + (f" ({label})" if label else "")
         claims.info(f"[{name}] {label}", f"{arm.setting} chosen from "
                     f"{arm.settings_chosen_from} settings on {arm.select_by}")
